@@ -1,0 +1,29 @@
+# Two commands set up a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+## Install tmcode and run it on a bundled example model.
+demo: $(VENV)/.installed
+	$(BIN)/tmcode validate models/*.yaml models/*.py
+
+## Install tmcode with its test dependencies and run the test suite.
+test: $(VENV)/.installed
+	$(BIN)/python -m pytest
+
+## Print load and check timings next to the YAML parse floor.
+bench: $(VENV)/.installed
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache build dist

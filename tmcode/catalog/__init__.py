@@ -1,0 +1,1 @@
+"""The threat catalog: controls now, threats and rules as the catalog grows."""

@@ -1,0 +1,56 @@
+"""The one error base of tmcode, and the problems it carries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with an input: where it is, what is wrong, and what to do."""
+
+    file: str
+    line: int | None
+    column: int | None
+    message: str
+    hint: str = ""
+
+    def render(self) -> str:
+        """Return the problem as one line: ``file:line:col: message — hint``."""
+        where = self.file
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        text = f"{where}: {self.message}"
+        if self.hint:
+            text += f" — {self.hint}"
+        return text
+
+
+class TmcodeError(Exception):
+    """Base of every error tmcode reports to a user; ``diagnostics()`` says what to do."""
+
+    def __init__(self, problems: list[Problem] | Problem | str) -> None:
+        if isinstance(problems, str):
+            problems = [Problem("tmcode", None, None, problems)]
+        elif isinstance(problems, Problem):
+            problems = [problems]
+        self.problems: list[Problem] = sorted(problems, key=_problem_order)
+        super().__init__(self.diagnostics())
+
+    def diagnostics(self) -> str:
+        """Return every problem, one per line, in file and line order."""
+        return "\n".join(p.render() for p in self.problems)
+
+
+def _problem_order(p: Problem) -> tuple[str, int, int, str]:
+    return (p.file, p.line or 0, p.column or 0, p.message)
+
+
+class ModelError(TmcodeError):
+    """A model file that cannot be read, parsed or validated."""
+
+
+class UsageError(TmcodeError):
+    """A command used with arguments that cannot work."""

@@ -1,0 +1,201 @@
+"""Turn pydantic validation errors into problems a person can act on."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from tmcode.errors import Problem
+from tmcode.model.elements import KIND_CLASSES, Agent, Model
+from tmcode.model.yaml_reader import position
+
+
+def did_you_mean(word: object, choices: Iterable[str]) -> str:
+    """Return ``did you mean `x`?`` for the closest choice, or an empty string."""
+    matches = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
+    return f"did you mean `{matches[0]}`?" if matches else ""
+
+
+def describe(loc: tuple[Any, ...], raw: Any) -> str:
+    """Name the element a pydantic location points into, as a reader would."""
+    if not loc:
+        return "the model"
+    head = loc[0]
+    if head == "components" and len(loc) > 1:
+        text = f"component `{loc[1]}`"
+        rest = list(loc[2:])
+        if len(rest) >= 2 and rest[0] == "tools":
+            text += f", permission on `{rest[1]}`"
+            rest = rest[2:]
+        return text + _field_path(rest)
+    if head == "flows" and len(loc) > 1 and isinstance(loc[1], int):
+        return f"flow {loc[1] + 1}{_flow_name(raw, loc[1])}" + _field_path(loc[2:])
+    if head == "decisions" and len(loc) > 1 and isinstance(loc[1], int):
+        return f"decision {loc[1] + 1}" + _field_path(loc[2:])
+    if head in ("boundaries", "data") and len(loc) > 1:
+        noun = "boundary" if head == "boundaries" else "data asset"
+        return f"{noun} `{loc[1]}`" + _field_path(loc[2:])
+    return "`" + ".".join(str(p) for p in loc) + "`"
+
+
+def _field_path(rest: Iterable[Any]) -> str:
+    parts = [str(p) for p in rest if p != "[key]" and not isinstance(p, int)]
+    return f" `{'.'.join(parts)}`" if parts else ""
+
+
+def _flow_name(raw: Any, index: int) -> str:
+    try:
+        flow = raw["flows"][index]
+        return f" (`{flow.get('id') or str(flow.get('from')) + '->' + str(flow.get('to'))}`)"
+    except (KeyError, IndexError, TypeError, AttributeError):
+        return ""
+
+
+def _strip_tag(loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    if len(loc) > 2 and loc[0] == "components" and loc[2] in KIND_CLASSES:
+        return loc[:2] + loc[3:]
+    return loc
+
+
+def _owner_class(loc: tuple[Any, ...], raw: Any) -> type[BaseModel] | None:
+    """Find the model class whose field list applies at ``loc`` (for key suggestions)."""
+    from tmcode.model import elements as el
+
+    if not loc:
+        return Model
+    head = loc[0]
+    if head == "system":
+        return el.System
+    if head == "boundaries":
+        return el.Boundary
+    if head == "data":
+        return el.DataAsset
+    if head == "flows":
+        return el.Flow
+    if head == "decisions":
+        return el.RiskDecision
+    if head == "components" and len(loc) >= 2:
+        kind = _raw_kind(raw, loc[1])
+        cls = KIND_CLASSES.get(kind or "")
+        if cls is Agent and len(loc) >= 4 and loc[2] == "tools":
+            return el.Permission
+        if cls is el.LLM and len(loc) >= 3 and loc[2] == "system_prompt":
+            return el.SystemPrompt
+        return cls
+    return None
+
+
+def _raw_kind(raw: Any, component_id: Any) -> str | None:
+    try:
+        kind = raw["components"][component_id]["kind"]
+    except (KeyError, TypeError):
+        return None
+    return kind if isinstance(kind, str) else None
+
+
+def _field_names(cls: type[BaseModel]) -> list[str]:
+    return [f.alias or name for name, f in cls.model_fields.items()]
+
+
+def _choices(error: dict[str, Any]) -> list[str]:
+    ctx = error.get("ctx") or {}
+    expected = ctx.get("expected") or ctx.get("expected_tags") or ""
+    return [part.strip(" '\"") for part in str(expected).replace(" or ", ",").split(",") if part]
+
+
+def _message(error: dict[str, Any], where: str, raw: Any) -> tuple[str, str]:
+    kind = error["type"]
+    loc = _strip_tag(tuple(error["loc"]))
+    value = error.get("input")
+    last = loc[-1] if loc else ""
+    if kind == "extra_forbidden":
+        owner = _owner_class(loc[:-1], raw)
+        names = _field_names(owner) if owner else []
+        hint = did_you_mean(last, names) or (
+            "known keys: " + ", ".join(f"`{n}`" for n in names if n != "kind")
+            if names
+            else "remove it"
+        )
+        parent = describe(loc[:-1], raw)
+        return f"unknown key `{last}` in {parent}", hint
+    if kind == "missing":
+        return f"{describe(loc[:-1], raw)} is missing required key `{last}`", f"add `{last}:`"
+    if kind == "union_tag_not_found":
+        return f"{where} has no `kind`", "add `kind:` with one of: " + ", ".join(KIND_CLASSES)
+    if kind == "union_tag_invalid":
+        tag = (error.get("ctx") or {}).get("tag", value)
+        hint = did_you_mean(tag, KIND_CLASSES) or "use one of: " + ", ".join(KIND_CLASSES)
+        return f"{where}: `{tag}` is not a component kind", hint
+    if kind in ("enum", "literal_error"):
+        choices = _choices(error)
+        if loc == ("tmcode",):
+            return (
+                f"unsupported format version `{value}`",
+                "this tmcode reads `tmcode: 1`; upgrade tmcode for newer formats",
+            )
+        hint = did_you_mean(value, choices) or "use one of: " + ", ".join(choices)
+        return f"{where}: `{value}` is not allowed", hint
+    if kind == "string_pattern_mismatch":
+        if loc and loc[-1] == "[key]":
+            return (
+                f"`{value}` is not a valid id in {describe(loc[:-2], raw)}",
+                "ids start with a letter or digit and use only letters, digits, `_` and `-`",
+            )
+        return (
+            f"{where}: `{value}` is not a valid id",
+            "ids start with a letter or digit and use only letters, digits, `_` and `-`",
+        )
+    if kind == "bool_type":
+        return (
+            f"{where}: expected true or false, got `{value}`",
+            "write `true` or `false` (YAML words like yes/no/on/off are read as text)",
+        )
+    if kind in ("string_type", "str_type"):
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return (
+                f"{where}: expected text, got the number {value}",
+                f"quote it ('{value}') so YAML keeps it as written",
+            )
+        return f"{where}: expected text, got {_type_name(value)}", "write it as text"
+    if kind in ("list_type", "dict_type", "model_type", "model_attributes_type"):
+        wanted = "a list" if kind == "list_type" else "a mapping of keys to values"
+        return f"{where}: expected {wanted}, got {_type_name(value)}", "fix the value's shape"
+    if kind in ("too_short", "string_too_short"):
+        return f"{where}: must not be empty", "give at least one value"
+    if kind in ("date_from_datetime_parsing", "date_parsing", "date_type"):
+        return f"{where}: `{value}` is not a date", "write a date as YYYY-MM-DD"
+    if kind == "value_error":
+        message = str((error.get("ctx") or {}).get("error", error["msg"]))
+        return f"{where}: {message}", ""
+    return f"{where}: {error['msg']}", ""
+
+
+def _type_name(value: Any) -> str:
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, bool):
+        return f"`{str(value).lower()}`"
+    return f"`{value}`"
+
+
+def problems_from_validation(exc: ValidationError, raw: Any, path: str) -> list[Problem]:
+    """Translate every error of a pydantic ValidationError into a located Problem."""
+    problems: list[Problem] = []
+    seen: set[tuple[Any, ...]] = set()
+    for error in exc.errors(include_url=False):
+        loc = _strip_tag(tuple(error["loc"]))
+        line, column = position(raw, tuple(p for p in loc if p != "[key]"))
+        where = describe(loc, raw)
+        message, hint = _message(error, where, raw)
+        if (line, column, message) in seen:
+            continue
+        seen.add((line, column, message))
+        problems.append(Problem(path, line, column, message, hint))
+    return problems

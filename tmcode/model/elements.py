@@ -1,0 +1,483 @@
+"""Typed, strict pydantic models for every element of the v1 model format."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, ClassVar, Literal, Union
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StringConstraints,
+    model_serializer,
+    model_validator,
+)
+from pydantic.json_schema import JsonSchemaValue
+
+from tmcode.model.enums import (
+    ArtifactFormat,
+    Audience,
+    Autonomy,
+    Check,
+    Classification,
+    Content,
+    ControlStatus,
+    Credential,
+    DecisionArea,
+    DecisionStatus,
+    Exposure,
+    FlowKind,
+    Hosting,
+    Identity,
+    Interprets,
+    Lifecycle,
+    McpAuth,
+    MemoryScope,
+    Origin,
+    PromptContent,
+    Renders,
+    Scope,
+    Source,
+    Tenancy,
+    Transport,
+    Trust,
+    Users,
+)
+
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]*$"
+Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
+Text = Annotated[str, StringConstraints(min_length=1)]
+
+
+def attr(description: str, *, assumed: Any = None, default: Any = None) -> Any:
+    """Declare an optional attribute; ``assumed`` is the value rules use while it is unset."""
+    extra = {"x-tmcode-assumed": assumed} if assumed is not None else None
+    return Field(default, description=description, json_schema_extra=extra)
+
+
+class Strict(BaseModel):
+    """Base of every model element: unknown keys are errors, names may be aliases."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, use_enum_values=False)
+
+    def assumed(self, name: str) -> Any:
+        """Return the attribute's value, or its documented assumed value while it is unset."""
+        value = getattr(self, name)
+        if value is not None:
+            return value
+        extra = type(self).model_fields[name].json_schema_extra
+        return extra.get("x-tmcode-assumed") if isinstance(extra, dict) else None
+
+
+class ControlRef(Strict):
+    """A control declared on the system, a component, a flow or a permission."""
+
+    id: Id = Field(description="A control id from the catalog, e.g. `human_approval`.")
+    status: ControlStatus = Field(
+        ControlStatus.implemented,
+        description="`planned` controls are reported but mitigate nothing.",
+    )
+    evidence: str | None = Field(None, description="A repository path or URL proving it.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_id(cls, value: Any) -> Any:
+        return {"id": value} if isinstance(value, str) else value
+
+    @model_serializer(mode="wrap")
+    def _as_id(self, handler: Any) -> Any:
+        if self.model_fields_set <= {"id"}:
+            return self.id
+        return handler(self)
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema: Any, handler: Any) -> JsonSchemaValue:
+        as_object = handler(core_schema)
+        return {
+            "anyOf": [{"type": "string", "pattern": ID_PATTERN}, as_object],
+            "description": "A control id, or `{id, status, evidence}`.",
+        }
+
+    @property
+    def implemented(self) -> bool:
+        """True unless the control is only planned."""
+        return self.status is ControlStatus.implemented
+
+
+Controls = list[ControlRef]
+Tags = list[Text]
+
+
+class System(Strict):
+    """The system the model describes."""
+
+    name: Text = Field(description="Human-readable name of the system.")
+    id: Id | None = Field(None, description="Stable id; defaults to none.")
+    description: str | None = None
+    owner: str | None = Field(None, description="Team or person accountable for the system.")
+    lifecycle: Lifecycle | None = attr("Where the system is in its life.", assumed="production")
+    controls: Controls = Field(default_factory=list, description="System-wide controls.")
+    tags: Tags = Field(default_factory=list)
+
+
+class Boundary(Strict):
+    """A trust boundary: components inside it share its trust unless they set their own."""
+
+    trust: Trust = Field(description="untrusted < partner < internal < privileged.")
+    name: str | None = None
+    description: str | None = None
+    parent: Id | None = Field(None, description="The boundary this one is nested in.")
+    kind: str | None = Field(None, description="Free text: vpc, tenant, sandbox, vendor...")
+
+
+class DataAsset(Strict):
+    """A kind of data the system handles."""
+
+    classification: Classification = Field(
+        description="public < internal < confidential < restricted."
+    )
+    tags: list[Id] = Field(
+        default_factory=list,
+        description="pii, phi, pci, secret, credentials, ip, financial, or your own.",
+    )
+    name: str | None = None
+    description: str | None = None
+
+
+class Permission(Strict):
+    """What one agent may do with one tool, server, store or other component."""
+
+    scopes: list[Scope] = Field(min_length=1, description="What the agent may do; non-empty.")
+    credential: Credential | None = attr("Which credential the calls use.")
+    controls: Controls = Field(default_factory=list)
+    description: str | None = None
+
+
+class ComponentBase(Strict):
+    """Attributes every component kind has."""
+
+    KIND_GROUP: ClassVar[str] = "component"
+
+    kind: str
+    boundary: Id = Field(description="The trust boundary the component sits in.")
+    name: str | None = None
+    description: str | None = None
+    owner: str | None = None
+    tags: Tags = Field(default_factory=list)
+    trust: Trust | None = attr("Overrides the trust of the component's boundary.")
+    controls: Controls = Field(default_factory=list)
+    source: Source | None = attr("Who made it.", assumed="first_party")
+    version: str | None = None
+    exposure: Exposure | None = attr("Who can reach it over the network.", assumed="internal")
+    code: str | list[str] | None = Field(
+        None, description="Path or paths in the repository that implement it."
+    )
+
+    @model_validator(mode="after")
+    def _kind_is_always_set(self) -> ComponentBase:
+        # A defaulted kind must still be written out, or the dump would not load back.
+        self.__pydantic_fields_set__.add("kind")
+        return self
+
+    @property
+    def code_paths(self) -> list[str]:
+        """The ``code`` paths as a list."""
+        if self.code is None:
+            return []
+        return [self.code] if isinstance(self.code, str) else list(self.code)
+
+
+class User(ComponentBase):
+    """A person or group of people using the system."""
+
+    kind: Literal["user"] = "user"
+    audience: Audience | None = attr("Who the users are.", assumed="public")
+    authenticated: StrictBool | None = attr("Whether users sign in.", assumed=False)
+
+
+class UI(ComponentBase):
+    """A user interface that shows model output."""
+
+    kind: Literal["ui"] = "ui"
+    renders: list[Renders] | None = attr("What it renders.", assumed=["markdown"])
+
+
+class ExternalContent(ComponentBase):
+    """Content written outside the system: web pages, mail, tickets, documents."""
+
+    kind: Literal["external_content"] = "external_content"
+    content: Content | None = attr("What kind of content it is.", assumed="other")
+
+
+class ExternalService(ComponentBase):
+    """A third-party API or SaaS."""
+
+    kind: Literal["external_service"] = "external_service"
+
+
+class RemoteAgent(ComponentBase):
+    """Another organisation's agent, reached by an agent protocol."""
+
+    kind: Literal["remote_agent"] = "remote_agent"
+
+
+class SystemPrompt(Strict):
+    """What a system prompt holds."""
+
+    contains: list[PromptContent] = Field(default_factory=list)
+
+
+class LLM(ComponentBase):
+    """A large language model."""
+
+    kind: Literal["llm"] = "llm"
+    hosting: Hosting | None = attr("Where it runs.", assumed="vendor_api")
+    provider: str | None = None
+    model: str | None = Field(None, description="The model name or version.")
+    system_prompt: SystemPrompt | None = None
+    trained_on: list[Id] = Field(default_factory=list, description="Dataset ids.")
+    artifact: Id | None = Field(None, description="The model_artifact it loads.")
+    returns_logprobs: StrictBool | None = attr("Whether it returns logprobs.", assumed=False)
+    proprietary: StrictBool | None = attr("Whether its weights are an asset.", assumed=False)
+
+
+class Agent(ComponentBase):
+    """An agent: an LLM driving tools in a loop."""
+
+    kind: Literal["agent"] = "agent"
+    model: Id = Field(description="The llm component the agent uses.")
+    autonomy: Autonomy | None = attr("How much it acts alone.", assumed="autonomous")
+    users: Users | None = attr("Whether it serves one user or many.", assumed="multiple")
+    identity: Identity | None = attr("Whose identity it acts under.", assumed="shared")
+    tools: dict[Id, Permission] = Field(
+        default_factory=dict, description="Component id -> permission."
+    )
+
+
+class Tool(ComponentBase):
+    """A tool an agent can call."""
+
+    kind: Literal["tool"] = "tool"
+    interprets: list[Interprets] = Field(
+        default_factory=list, description="What it interprets from its arguments."
+    )
+    open_ended: StrictBool | None = attr(
+        "Raw shell, raw SQL, arbitrary HTTP.", assumed=False
+    )
+
+
+class McpServer(ComponentBase):
+    """A Model Context Protocol server."""
+
+    kind: Literal["mcp_server"] = "mcp_server"
+    transport: Transport | None = attr("How clients reach it.", assumed="http")
+    auth: McpAuth | None = attr("How it authenticates clients.", assumed="none")
+    token_passthrough: StrictBool | None = attr(
+        "Whether it forwards the client's token downstream.", assumed=False
+    )
+    tools: list[str] = Field(default_factory=list, description="Tool names, informational.")
+
+
+class Guardrail(ComponentBase):
+    """A filter on prompts or outputs."""
+
+    kind: Literal["guardrail"] = "guardrail"
+    checks: list[Check] = Field(default_factory=list)
+
+
+class MlModel(ComponentBase):
+    """A predictive (non-generative) model."""
+
+    kind: Literal["ml_model"] = "ml_model"
+    decision: DecisionArea | None = attr("What it decides about.", assumed="other")
+
+
+class Store(ComponentBase):
+    """A store of data: vector store, datastore, secret store, log sink or model registry."""
+
+    kind: Literal["vector_store", "datastore", "secret_store", "log_sink", "model_registry"]
+    stores: list[Id] = Field(default_factory=list, description="Data asset ids.")
+    tenancy: Tenancy | None = attr("Whether it serves one tenant or many.", assumed="single")
+
+
+class Memory(ComponentBase):
+    """An agent's memory."""
+
+    kind: Literal["memory"] = "memory"
+    stores: list[Id] = Field(default_factory=list, description="Data asset ids.")
+    persistent: StrictBool | None = attr("Whether it outlives a session.", assumed=True)
+    scope: MemoryScope | None = attr("Whose memory it is.", assumed="shared")
+
+
+class Retriever(ComponentBase):
+    """A retriever that fetches context for a model."""
+
+    kind: Literal["retriever"] = "retriever"
+
+
+class Dataset(ComponentBase):
+    """A dataset used for training or evaluation."""
+
+    kind: Literal["dataset"] = "dataset"
+    origin: Origin | None = attr("Where it comes from.", assumed="public")
+    contains: list[Id] = Field(default_factory=list, description="Data asset ids.")
+
+
+class ModelArtifact(ComponentBase):
+    """Model weights as a file."""
+
+    kind: Literal["model_artifact"] = "model_artifact"
+    format: ArtifactFormat | None = attr("How the weights are serialised.", assumed="other")
+
+
+class PlainComponent(ComponentBase):
+    """A training pipeline or an ordinary service."""
+
+    kind: Literal["training_pipeline", "service"]
+
+
+Component = Annotated[
+    Union[
+        User,
+        UI,
+        ExternalContent,
+        ExternalService,
+        RemoteAgent,
+        LLM,
+        Agent,
+        Tool,
+        McpServer,
+        Guardrail,
+        MlModel,
+        Store,
+        Memory,
+        Retriever,
+        Dataset,
+        ModelArtifact,
+        PlainComponent,
+    ],
+    Field(discriminator="kind"),
+]
+
+COMPONENT_CLASSES: tuple[type[ComponentBase], ...] = (
+    User,
+    UI,
+    ExternalContent,
+    ExternalService,
+    RemoteAgent,
+    LLM,
+    Agent,
+    Tool,
+    McpServer,
+    Guardrail,
+    MlModel,
+    Store,
+    Memory,
+    Retriever,
+    Dataset,
+    ModelArtifact,
+    PlainComponent,
+)
+
+
+def kinds_of(cls: type[ComponentBase]) -> tuple[str, ...]:
+    """Return the ``kind`` values a component class accepts."""
+    annotation = cls.model_fields["kind"].annotation
+    return tuple(getattr(annotation, "__args__", ()))
+
+
+KIND_CLASSES: dict[str, type[ComponentBase]] = {
+    kind: cls for cls in COMPONENT_CLASSES for kind in kinds_of(cls)
+}
+NO_PERMISSION_KINDS = frozenset({"user", "ui", "external_content"})
+
+
+class Flow(Strict):
+    """A data flow from one component to another."""
+
+    from_: Id = Field(alias="from", description="The component the data leaves.")
+    to: Id = Field(description="The component the data reaches.")
+    kind: FlowKind = Field(FlowKind.api, description="What the flow carries.")
+    data: list[Id] = Field(default_factory=list, description="Data asset ids.")
+    protocol: str | None = None
+    authenticated: StrictBool | None = attr("Whether the sender is authenticated.", assumed=False)
+    encrypted: StrictBool | None = attr("Whether the channel is encrypted.", assumed=False)
+    controls: Controls = Field(default_factory=list)
+    description: str | None = None
+    id: Id | None = Field(None, description="Needed where two flows share from and to.")
+
+    @property
+    def address(self) -> str:
+        """The flow's address: its id, or ``<from>-><to>``."""
+        return self.id or f"{self.from_}->{self.to}"
+
+
+class RiskDecision(Strict):
+    """A decision about a finding: accepted until a date, or a false positive."""
+
+    threat: Text = Field(
+        description="A catalog id, or an edition-qualified reference such as "
+        "`owasp-llm:LLM10:2025` that matches every finding on the target carrying it."
+    )
+    target: Text = Field(description="The address of the finding's target.")
+    status: DecisionStatus
+    reason: Text = Field(description="Why; required and non-empty.")
+    owner: str | None = None
+    expires: dt.date | None = Field(None, description="Required for `accepted`.")
+    ticket: str | None = None
+
+    @model_validator(mode="after")
+    def _accepted_expires(self) -> RiskDecision:
+        if self.status is DecisionStatus.accepted and self.expires is None:
+            raise ValueError("an accepted decision needs `expires` (a date such as 2027-06-30)")
+        return self
+
+
+class Model(Strict):
+    """A whole tmcode model: the system, its boundaries, data, components, flows, decisions."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        populate_by_name=True,
+        title="tmcode model",
+        json_schema_extra={"description": "An AI system's threat model, tmcode format v1."},
+    )
+
+    schema_: str | None = Field(None, alias="$schema", description="Optional JSON Schema link.")
+    tmcode: Literal[1] = Field(description="Format version: 1.")
+    system: System
+    boundaries: dict[Id, Boundary] = Field(description="Trust boundaries by id.")
+    data: dict[Id, DataAsset] = Field(default_factory=dict, description="Data assets by id.")
+    components: dict[Id, Component] = Field(description="Components by id.")
+    flows: list[Flow] = Field(default_factory=list)
+    decisions: list[RiskDecision] = Field(default_factory=list)
+
+    def effective_trust(self, component_id: str) -> Trust:
+        """Return a component's own trust, or else its boundary's."""
+        component = self.components[component_id]
+        return component.trust or self.boundaries[component.boundary].trust
+
+    def boundary_chain(self, boundary_id: str) -> list[str]:
+        """Return the boundary and its ancestors, innermost first."""
+        chain: list[str] = []
+        current: str | None = boundary_id
+        while current is not None and current not in chain and current in self.boundaries:
+            chain.append(current)
+            current = self.boundaries[current].parent
+        return chain
+
+    def permissions(self) -> list[tuple[str, str, Permission]]:
+        """Return every (agent id, target id, permission) in declaration order."""
+        return [
+            (agent_id, target_id, permission)
+            for agent_id, component in self.components.items()
+            if isinstance(component, Agent)
+            for target_id, permission in component.tools.items()
+        ]
+
+
+def permission_address(agent_id: str, target_id: str) -> str:
+    """Return a permission's address, ``<agent>.tools.<target>``."""
+    return f"{agent_id}.tools.{target_id}"

@@ -1,0 +1,199 @@
+"""Load a model file (YAML or Python) into a validated Model with source positions."""
+
+from __future__ import annotations
+
+import os
+import runpy
+import sys
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from tmcode.errors import ModelError, Problem
+from tmcode.model.diagnose import problems_from_validation
+from tmcode.model.elements import Model, permission_address
+from tmcode.model.references import SYSTEM_ADDRESS, check_references
+from tmcode.model.yaml_reader import Mapping, ReadLimits, decode_model_bytes, read_yaml
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where an element was written: a file, and a 1-based line and column when known."""
+
+    file: str
+    line: int | None = None
+    column: int | None = None
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    """A validated model, the file it came from, and where each element was written."""
+
+    model: Model
+    path: str
+    locations: dict[str, Location] = field(default_factory=dict)
+
+    def location(self, address: str) -> Location:
+        """Return where the element at ``address`` was written (the file if unknown)."""
+        return self.locations.get(address, Location(self.path))
+
+
+def load_model(
+    path: str | os.PathLike[str],
+    *,
+    limits: ReadLimits | None = None,
+    known_controls: frozenset[str] | None = None,
+) -> LoadedModel:
+    """Load and validate one model file, raising ModelError with every problem found."""
+    path = Path(path)
+    name = str(path)
+    if not path.exists():
+        raise ModelError(Problem(name, None, None, "no such file", "check the path"))
+    if path.is_dir():
+        raise ModelError(Problem(name, None, None, "this is a directory", "name a model file"))
+    if path.suffix == ".py":
+        return load_python_model(path, known_controls=known_controls)
+    limits = limits or ReadLimits()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ModelError(Problem(name, None, None, f"cannot read the file: {exc.strerror}")) from None
+    text = decode_model_bytes(data, name, limits)
+    return load_model_text(text, name, limits=limits, known_controls=known_controls)
+
+
+def load_model_text(
+    text: str,
+    path: str = "<model>",
+    *,
+    limits: ReadLimits | None = None,
+    known_controls: frozenset[str] | None = None,
+) -> LoadedModel:
+    """Load and validate a model from YAML text; ``path`` names it in messages."""
+    raw = read_yaml(text, path, limits)
+    if not isinstance(raw, Mapping):
+        raise ModelError(
+            Problem(
+                path,
+                getattr(raw, "line", 1),
+                getattr(raw, "column", 1),
+                "the top level of a model must be a mapping",
+                "start the file with `tmcode: 1`, then `system:`, `boundaries:`, `components:`",
+            )
+        )
+    try:
+        model = Model.model_validate(raw)
+    except ValidationError as exc:
+        raise ModelError(problems_from_validation(exc, raw, path)) from None
+    problems = check_references(model, path, raw, known_controls)
+    if problems:
+        raise ModelError(problems)
+    return LoadedModel(model, path, _locations(raw, path))
+
+
+def _locations(raw: Mapping, path: str) -> dict[str, Location]:
+    """Map every addressable element to the line and column where it was written."""
+    here: dict[str, Location] = {}
+
+    def put(address: str, container: Any, key: Any) -> None:
+        marks = getattr(container, "key_marks", None) or getattr(container, "item_marks", None)
+        if marks is None:
+            return
+        mark = marks[key] if isinstance(marks, dict) else marks[key]
+        here.setdefault(address, Location(path, mark.line + 1, mark.column + 1))
+
+    if "system" in raw.key_marks:
+        put(SYSTEM_ADDRESS, raw, "system")
+    for section in ("boundaries", "data", "components"):
+        block = raw.get(section)
+        if isinstance(block, Mapping):
+            for ident in block:
+                put(str(ident), block, ident)
+    components = raw.get("components")
+    if isinstance(components, Mapping):
+        for agent_id, component in components.items():
+            tools = component.get("tools") if isinstance(component, Mapping) else None
+            if isinstance(tools, Mapping) and component.get("kind") == "agent":
+                for target in tools:
+                    put(permission_address(str(agent_id), str(target)), tools, target)
+    flows = raw.get("flows")
+    if isinstance(flows, list):
+        for index, flow in enumerate(flows):
+            if isinstance(flow, Mapping):
+                address = flow.get("id") or f"{flow.get('from')}->{flow.get('to')}"
+                put(str(address), flows, index)
+    return here
+
+
+def load_python_model(
+    path: Path, *, known_controls: frozenset[str] | None = None
+) -> LoadedModel:
+    """Run a Python model file and take its module-level ``model``; it is trusted code."""
+    name = str(path)
+    sys_path = list(sys.path)
+    sys.path.insert(0, str(path.resolve().parent))
+    try:
+        namespace = runpy.run_path(str(path), run_name="__tmcode_model__")
+    except SyntaxError as exc:
+        raise ModelError(
+            Problem(name, exc.lineno, exc.offset, f"Python syntax error: {exc.msg}")
+        ) from None
+    except ValidationError as exc:
+        line = _line_in(exc, path)
+        problems = [
+            Problem(name, line, None, f"invalid model element: {e['msg']} at "
+                    f"`{'.'.join(str(p) for p in e['loc'])}`")
+            for e in exc.errors(include_url=False)
+        ]
+        raise ModelError(problems) from None
+    except SystemExit as exc:
+        raise ModelError(
+            Problem(name, _line_in(exc, path), None, f"the model called exit({exc.code})",
+                    "a model file must not exit; define `model` instead")
+        ) from None
+    except Exception as exc:  # noqa: BLE001 - any failure of the user's code is reported
+        raise ModelError(
+            Problem(
+                name,
+                _line_in(exc, path),
+                None,
+                f"the model raised {type(exc).__name__}: {exc}",
+                "fix the Python model (run it with --debug for the traceback)",
+            )
+        ) from exc
+    finally:
+        sys.path[:] = sys_path
+    model = namespace.get("model")
+    if not isinstance(model, Model):
+        found = "nothing" if model is None else f"a {type(model).__name__}"
+        raise ModelError(
+            Problem(
+                name,
+                None,
+                None,
+                f"a Python model must define a module-level `model`, a tmcode.Model; found {found}",
+                "end the file with `model = Model(...)`",
+            )
+        )
+    # Re-validate what the code built, as a YAML file would be.
+    try:
+        model = Model.model_validate(model.model_dump(by_alias=True, exclude_unset=True))
+    except ValidationError as exc:
+        raise ModelError(problems_from_validation(exc, None, name)) from None
+    problems = check_references(model, name, None, known_controls)
+    if problems:
+        raise ModelError(problems)
+    return LoadedModel(model, name, {})
+
+
+def _line_in(exc: BaseException, path: Path) -> int | None:
+    """Return the innermost line of ``path`` in the exception's traceback."""
+    target = os.path.realpath(path)
+    line = None
+    for frame, lineno in traceback.walk_tb(exc.__traceback__):
+        if os.path.realpath(frame.f_code.co_filename) == target:
+            line = lineno
+    return line

@@ -1,0 +1,377 @@
+"""Safe YAML reading that keeps source positions, refuses duplicates and bounds resources.
+
+The reader consumes libyaml's event stream and builds plain dicts and lists itself. That is
+faster than PyYAML's own loader (no node graph, no Python constructor machinery), lets it stop
+at the first sign of hostile input (nesting, alias expansion) before libyaml's recursive
+composer can overflow the C stack, and records where every key and item was written.
+
+Scalars follow the YAML 1.2 core schema: ``no``, ``on`` and ``yes`` stay strings, ``010`` is
+ten, dates stay strings; strict field types then say clearly what was expected.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from tmcode.errors import ModelError, Problem
+
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@dataclass(frozen=True)
+class ReadLimits:
+    """Bounds that keep a hostile model file from exhausting memory, stack or time."""
+
+    max_bytes: int = 20 * 1024 * 1024
+    max_depth: int = 64
+    max_nodes: int = 5_000_000
+
+
+class Mapping(dict):  # type: ignore[type-arg]
+    """A YAML mapping that remembers where it and each of its keys were written."""
+
+    __slots__ = ("line", "column", "key_marks")
+
+    def __init__(self, line: int, column: int) -> None:
+        super().__init__()
+        self.line = line
+        self.column = column
+        self.key_marks: dict[Any, Any] = {}
+
+
+class Sequence(list):  # type: ignore[type-arg]
+    """A YAML sequence that remembers where it and each of its items were written."""
+
+    __slots__ = ("line", "column", "item_marks")
+
+    def __init__(self, line: int, column: int) -> None:
+        super().__init__()
+        self.line = line
+        self.column = column
+        self.item_marks: list[Any] = []
+
+
+_SAFE_TAGS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:map",
+    "tag:yaml.org,2002:seq",
+    "!",
+}
+_BOOLS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+_NULLS = {"", "~", "null", "Null", "NULL"}
+_MAYBE_SPECIAL = frozenset("0123456789+-.~nNtTfF")
+_INT = re.compile(r"[-+]?[0-9]+\Z")
+_OCT = re.compile(r"0o[0-7]+\Z")
+_HEX = re.compile(r"0x[0-9a-fA-F]+\Z")
+_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?\Z")
+_INF = re.compile(r"[-+]?\.(inf|Inf|INF)\Z")
+_NAN = re.compile(r"\.(nan|NaN|NAN)\Z")
+
+
+def resolve_plain(text: str) -> Any:
+    """Resolve an untagged plain scalar by the YAML 1.2 core schema."""
+    if text and text[0] not in _MAYBE_SPECIAL:
+        return text
+    if text in _NULLS:
+        return None
+    if text in _BOOLS:
+        return _BOOLS[text]
+    if _INT.match(text):
+        return int(text)
+    if _OCT.match(text):
+        return int(text[2:], 8)
+    if _HEX.match(text):
+        return int(text[2:], 16)
+    if _FLOAT.match(text):
+        return float(text)
+    if _INF.match(text):
+        return -math.inf if text[0] == "-" else math.inf
+    if _NAN.match(text):
+        return math.nan
+    return text
+
+
+def _tagged_scalar(value: str, tag: str) -> Any:
+    if tag.endswith(":str") or tag == "!":
+        return value
+    resolved = resolve_plain(value)
+    kind = tag.rsplit(":", 1)[1]
+    expected = {"int": int, "float": (int, float), "bool": bool, "null": type(None)}[kind]
+    if isinstance(resolved, expected) and not (kind != "bool" and isinstance(resolved, bool)):
+        return float(resolved) if kind == "float" else resolved
+    raise ValueError(f"`{value}` is not a valid !!{kind}")
+
+
+class _Frame:
+    __slots__ = ("container", "is_map", "key", "key_mark", "anchor", "size", "merges", "mark")
+
+    def __init__(self, container: Any, is_map: bool, anchor: str | None, mark: Any) -> None:
+        self.container = container
+        self.mark = mark
+        self.is_map = is_map
+        self.key: Any = _NO_KEY
+        self.key_mark: Any = None
+        self.anchor = anchor
+        self.size = 1
+        self.merges: list[tuple[Any, Any]] | None = None
+
+
+_NO_KEY = object()
+_MERGE = object()
+
+
+class _Reader:
+    """One pass over the event stream of one file."""
+
+    def __init__(self, path: str, limits: ReadLimits) -> None:
+        self.path = path
+        self.limits = limits
+        self.anchors: dict[str, tuple[Any, int]] = {}
+        self.problems: list[Problem] = []
+
+    def fail(self, mark: Any, message: str, hint: str = "") -> ModelError:
+        line = mark.line + 1 if mark is not None else None
+        col = mark.column + 1 if mark is not None else None
+        return ModelError(self.problems + [Problem(self.path, line, col, message, hint)])
+
+    def note(self, mark: Any, message: str, hint: str = "") -> None:
+        self.problems.append(Problem(self.path, mark.line + 1, mark.column + 1, message, hint))
+
+    def check_tag(self, tag: str | None, mark: Any) -> None:
+        if tag is not None and tag not in _SAFE_TAGS:
+            raise self.fail(
+                mark,
+                f"YAML tag `{tag}` is not allowed",
+                "tmcode models are plain data: remove the tag (tags that construct objects "
+                "are refused so that no model can run code)",
+            )
+
+    def read(self, text: str) -> Any:
+        stack: list[_Frame] = []
+        root: Any = _NO_KEY
+        documents = 0
+        limits = self.limits
+        events = yaml.parse(text, Loader=_Loader)
+        ScalarEvent, AliasEvent = yaml.ScalarEvent, yaml.AliasEvent
+        MappingStartEvent, SequenceStartEvent = yaml.MappingStartEvent, yaml.SequenceStartEvent
+        MappingEndEvent, SequenceEndEvent = yaml.MappingEndEvent, yaml.SequenceEndEvent
+        DocumentStartEvent = yaml.DocumentStartEvent
+        for ev in events:
+            cls = type(ev)
+            size = 1
+            if cls is ScalarEvent:
+                mark = ev.start_mark
+                if ev.tag is not None:
+                    self.check_tag(ev.tag, mark)
+                    try:
+                        value = _tagged_scalar(ev.value, ev.tag)
+                    except ValueError as exc:
+                        raise self.fail(mark, str(exc), "fix the value or drop the tag") from None
+                elif not ev.style:
+                    value = resolve_plain(ev.value)
+                    if value == "<<" and stack and stack[-1].is_map and stack[-1].key is _NO_KEY:
+                        value = _MERGE
+                else:
+                    value = ev.value
+                if ev.anchor is not None:
+                    self.anchors[ev.anchor] = (value, 1)
+            elif cls is MappingStartEvent or cls is SequenceStartEvent:
+                mark = ev.start_mark
+                if ev.tag is not None:
+                    self.check_tag(ev.tag, mark)
+                if len(stack) >= limits.max_depth:
+                    raise self.fail(
+                        mark,
+                        f"nesting deeper than {limits.max_depth} levels",
+                        "a model needs a handful of levels; raise --max-depth only if this "
+                        "file is really meant to nest so deep",
+                    )
+                if cls is MappingStartEvent:
+                    container: Any = Mapping(mark.line + 1, mark.column + 1)
+                else:
+                    container = Sequence(mark.line + 1, mark.column + 1)
+                stack.append(_Frame(container, cls is MappingStartEvent, ev.anchor, mark))
+                continue
+            elif cls is MappingEndEvent or cls is SequenceEndEvent:
+                frame = stack.pop()
+                value = frame.container
+                size = frame.size
+                mark = frame.mark
+                if frame.merges:
+                    self.apply_merges(frame)
+                if frame.anchor is not None:
+                    self.anchors[frame.anchor] = (value, size)
+            elif cls is AliasEvent:
+                mark = ev.start_mark
+                if ev.anchor not in self.anchors:
+                    raise self.fail(
+                        mark,
+                        f"alias `*{ev.anchor}` refers to no complete anchor",
+                        "define `&" + str(ev.anchor) + "` before using it; an anchor cannot "
+                        "refer to itself",
+                    )
+                value, size = self.anchors[ev.anchor]
+            elif cls is DocumentStartEvent:
+                documents += 1
+                if documents > 1:
+                    raise self.fail(
+                        ev.start_mark,
+                        "more than one YAML document in the file",
+                        "keep one model per file (remove the `---` separator)",
+                    )
+                continue
+            else:
+                continue
+            if not stack:
+                root = value
+                if size > limits.max_nodes:
+                    raise self.too_big(mark)
+                continue
+            parent = stack[-1]
+            parent.size += size
+            if parent.size > limits.max_nodes:
+                raise self.too_big(mark)
+            if parent.is_map:
+                if parent.key is _NO_KEY:
+                    self.take_key(parent, value, mark)
+                else:
+                    self.put_value(parent, value)
+            else:
+                parent.container.append(value)
+                parent.container.item_marks.append(mark)
+        if root is _NO_KEY:
+            raise ModelError(
+                Problem(self.path, 1, 1, "the file is empty", "a model starts with `tmcode: 1`")
+            )
+        if self.problems:
+            raise ModelError(self.problems)
+        return root
+
+    def too_big(self, mark: Any) -> ModelError:
+        return self.fail(
+            mark,
+            f"the document expands to more than {self.limits.max_nodes:,} values",
+            "this looks like an alias bomb; raise --max-nodes only for a model that is "
+            "really this large",
+        )
+
+    def take_key(self, frame: _Frame, key: Any, mark: Any) -> None:
+        if isinstance(key, (dict, list)):
+            raise self.fail(mark, "a mapping key must be plain text", "write the key as a name")
+        frame.key = key
+        frame.key_mark = mark
+
+    def put_value(self, frame: _Frame, value: Any) -> None:
+        key, mark = frame.key, frame.key_mark
+        frame.key = _NO_KEY
+        container = frame.container
+        if key is _MERGE:
+            merged = value if isinstance(value, list) else [value]
+            if not all(isinstance(m, dict) for m in merged):
+                self.note(mark, "`<<` merges only mappings", "merge a mapping or a list of them")
+                return
+            frame.merges = (frame.merges or []) + [(m, mark) for m in merged]
+            return
+        if key in container.key_marks:
+            first = container.key_marks[key]
+            self.note(
+                mark,
+                f"duplicate key `{key}` (first written at line {first.line + 1})",
+                "YAML keeps only one of them: remove or rename one",
+            )
+            return
+        container[key] = value
+        container.key_marks[key] = mark
+
+    def apply_merges(self, frame: _Frame) -> None:
+        container = frame.container
+        for merged, mark in frame.merges or ():
+            for key, value in merged.items():
+                if key not in container:
+                    container[key] = value
+                    container.key_marks[key] = mark
+
+
+def _line_of_offset(data: bytes, offset: int) -> tuple[int, int]:
+    line = data.count(b"\n", 0, offset) + 1
+    column = offset - (data.rfind(b"\n", 0, offset) + 1) + 1
+    return line, column
+
+
+def decode_model_bytes(data: bytes, path: str, limits: ReadLimits) -> str:
+    """Decode a model file's bytes as UTF-8, refusing oversized and binary files clearly."""
+    if len(data) > limits.max_bytes:
+        raise ModelError(
+            Problem(
+                path,
+                None,
+                None,
+                f"the file is {len(data):,} bytes, over the limit of {limits.max_bytes:,}",
+                "split the model, or raise --max-bytes if it really is this large",
+            )
+        )
+    nul = data.find(b"\x00")
+    if nul >= 0 and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        line, col = _line_of_offset(data, nul)
+        raise ModelError(
+            Problem(path, line, col, "this is a binary file, not YAML", "point tmcode at a model")
+        )
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line, col = _line_of_offset(data, exc.start)
+        raise ModelError(
+            Problem(path, line, col, "the file is not valid UTF-8", "save it as UTF-8")
+        ) from None
+
+
+def read_yaml(text: str, path: str, limits: ReadLimits | None = None) -> Any:
+    """Parse one YAML document into Mapping/Sequence/scalars, or raise a ModelError."""
+    reader = _Reader(path, limits or ReadLimits())
+    try:
+        return reader.read(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        message = exc.problem or "YAML syntax error"
+        if exc.context:
+            message = f"{exc.context}: {message}"
+        hint = "fix the YAML syntax here"
+        if "\t" in message or "'\\t'" in message:
+            hint = "YAML does not allow tabs for indentation: indent with spaces"
+        raise ModelError(reader.problems + [_problem_at(path, mark, message, hint)]) from None
+    except yaml.YAMLError as exc:
+        raise ModelError(reader.problems + [Problem(path, None, None, str(exc))]) from None
+
+
+def _problem_at(path: str, mark: Any, message: str, hint: str) -> Problem:
+    if mark is None:
+        return Problem(path, None, None, message, hint)
+    return Problem(path, mark.line + 1, mark.column + 1, message, hint)
+
+
+def position(root: Any, loc: tuple[Any, ...]) -> tuple[int | None, int | None]:
+    """Return the (line, column) best matching a path of keys and indexes into ``root``."""
+    line: int | None = getattr(root, "line", None)
+    column: int | None = getattr(root, "column", None)
+    node = root
+    for part in loc:
+        if isinstance(node, Mapping) and part in node.key_marks:
+            mark = node.key_marks[part]
+            line, column = mark.line + 1, mark.column + 1
+            node = node[part]
+        elif isinstance(node, Sequence) and isinstance(part, int) and 0 <= part < len(node):
+            mark = node.item_marks[part]
+            line, column = mark.line + 1, mark.column + 1
+            node = node[part]
+        else:
+            break
+    return line, column
