@@ -43,7 +43,7 @@ def describe(loc: tuple[Any, ...], raw: Any) -> str:
 
 def _field_path(rest: Iterable[Any]) -> str:
     parts = [str(p) for p in rest if p != "[key]" and not isinstance(p, int)]
-    return f" `{'.'.join(parts)}`" if parts else ""
+    return f", key `{'.'.join(parts)}`" if parts else ""
 
 
 def _flow_name(raw: Any, index: int) -> str:
@@ -189,9 +189,20 @@ def problems_from_validation(exc: ValidationError, raw: Any, path: str) -> list[
     """Translate every error of a pydantic ValidationError into a located Problem."""
     problems: list[Problem] = []
     seen: set[tuple[Any, ...]] = set()
-    for error in exc.errors(include_url=False):
+    errors = exc.errors(include_url=False)
+    unknown_keys: dict[tuple[Any, ...], list[str]] = {}
+    for error in errors:
+        if error["type"] == "extra_forbidden":
+            loc = _strip_tag(tuple(error["loc"]))
+            unknown_keys.setdefault(loc[:-1], []).append(str(loc[-1]))
+    for error in errors:
         loc = _strip_tag(tuple(error["loc"]))
-        line, column = position(raw, tuple(p for p in loc if p != "[key]"))
+        if error["type"] == "missing" and did_you_mean(loc[-1], unknown_keys.get(loc[:-1], [])):
+            continue  # the misspelt key's own message already says what to do
+        lookup = tuple(p for p in loc if p != "[key]")
+        if error["type"].startswith("union_tag"):
+            lookup += ("kind",)
+        line, column = position(raw, lookup)
         where = describe(loc, raw)
         message, hint = _message(error, where, raw)
         if (line, column, message) in seen:

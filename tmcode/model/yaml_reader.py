@@ -126,6 +126,11 @@ class _Frame:
 
 
 _NO_KEY = object()
+_LIBYAML_MAX_DEPTH = 1000
+_DEPTH_HINT = (
+    "a model needs a handful of levels; raise --max-depth only if this file is really "
+    "meant to nest so deep"
+)
 _MERGE = object()
 
 
@@ -192,8 +197,7 @@ class _Reader:
                     raise self.fail(
                         mark,
                         f"nesting deeper than {limits.max_depth} levels",
-                        "a model needs a handful of levels; raise --max-depth only if this "
-                        "file is really meant to nest so deep",
+                        _DEPTH_HINT,
                     )
                 if cls is MappingStartEvent:
                     container: Any = Mapping(mark.line + 1, mark.column + 1)
@@ -345,11 +349,26 @@ def read_yaml(text: str, path: str, limits: ReadLimits | None = None) -> Any:
         if exc.context:
             message = f"{exc.context}: {message}"
         hint = "fix the YAML syntax here"
-        if "\t" in message or "'\\t'" in message:
+        if "maximum nesting depth" in message:
+            # libyaml's scanner has its own depth limit and may reach it before ours.
+            message = f"nesting deeper than {min(reader.limits.max_depth, _LIBYAML_MAX_DEPTH)} levels"
+            hint = _DEPTH_HINT
+        if _char_at(text, mark) == "\t":
+            message = "a tab character where YAML expects spaces"
             hint = "YAML does not allow tabs for indentation: indent with spaces"
         raise ModelError(reader.problems + [_problem_at(path, mark, message, hint)]) from None
     except yaml.YAMLError as exc:
         raise ModelError(reader.problems + [Problem(path, None, None, str(exc))]) from None
+
+
+def _char_at(text: str, mark: Any) -> str:
+    if mark is None:
+        return ""
+    lines = text.split("\n", mark.line + 1)
+    if mark.line >= len(lines):
+        return ""
+    line = lines[mark.line]
+    return line[mark.column] if mark.column < len(line) else ""
 
 
 def _problem_at(path: str, mark: Any, message: str, hint: str) -> Problem:

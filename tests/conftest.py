@@ -1,0 +1,42 @@
+"""Shared paths and helpers for the test suite."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tmcode._cli import app
+
+ROOT = Path(__file__).resolve().parent.parent
+MODELS = ROOT / "models"
+SPEC_EXAMPLES = ROOT.parent / "shared" / "spec" / "examples"
+
+
+def spec_examples() -> list[Path]:
+    """The contract's example models; the suite fails loudly if they cannot be found."""
+    found = sorted(SPEC_EXAMPLES.glob("*.yaml"))
+    assert found, f"no spec examples under {SPEC_EXAMPLES}"
+    return found
+
+
+def bundled_models(suffix: str = "*") -> list[Path]:
+    """The example models shipped in ``models/``."""
+    return sorted(p for p in MODELS.glob(f"*.{suffix}") if p.suffix in (".yaml", ".yml", ".py"))
+
+
+def all_example_models() -> list[Path]:
+    """Spec examples and bundled models together."""
+    return spec_examples() + bundled_models()
+
+
+@pytest.fixture
+def cli():
+    """Invoke the real command line in-process and return the result."""
+    runner = CliRunner()
+
+    def invoke(*args: str):
+        return runner.invoke(app, [str(a) for a in args])
+
+    return invoke
