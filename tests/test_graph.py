@@ -92,7 +92,9 @@ def test_context_sources_of_the_ide_agent_include_public_issues() -> None:
 def test_reachability_respects_flow_kinds_and_pass_through_kinds() -> None:
     _, g = graph_of("model-pipeline.yaml")
     found = reachable(g, ["public"], kinds=frozenset({"ingest", "training_data"}))
-    assert set(found) == {"public", "feedback-set", "fine-tune"}
+    # inference is trained on the feedback set: trained_on implies a training_data flow.
+    assert set(found) == {"public", "feedback-set", "fine-tune", "inference"}
+    assert path_to(found, "inference")[-1].address == "inference.trained_on.feedback-set"
     via_datasets = reachable(g, ["public"], through=frozenset({"dataset"}))
     assert "fine-tune" in via_datasets  # reached through the feedback dataset
     assert "registry" not in via_datasets  # would need to pass through the pipeline

@@ -79,6 +79,16 @@ def build_graph(model: Model) -> nx.MultiDiGraph:
                 implied=True,
                 permission=permission,
             )
+    for cid, component in model.components.items():
+        artifact = getattr(component, "artifact", None)
+        if artifact is not None:
+            address = f"{cid}.artifact"
+            graph.add_edge(artifact, cid, key=address, kind=FlowKind.artifact.value,
+                           address=address, data=(), implied=True)
+        for dataset in getattr(component, "trained_on", []):
+            address = f"{cid}.trained_on.{dataset}"
+            graph.add_edge(dataset, cid, key=address, kind=FlowKind.training_data.value,
+                           address=address, data=(), implied=True)
     return graph
 
 

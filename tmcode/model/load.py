@@ -99,10 +99,8 @@ def _locations(raw: Mapping, path: str) -> dict[str, Location]:
     here: dict[str, Location] = {}
 
     def put(address: str, container: Any, key: Any) -> None:
-        marks = getattr(container, "key_marks", None) or getattr(container, "item_marks", None)
-        if marks is None:
-            return
-        mark = marks[key] if isinstance(marks, dict) else marks[key]
+        marks = container.key_marks if isinstance(container, Mapping) else container.item_marks
+        mark = marks[key]
         here.setdefault(address, Location(path, mark.line + 1, mark.column + 1))
 
     if "system" in raw.key_marks:
@@ -114,11 +112,24 @@ def _locations(raw: Mapping, path: str) -> dict[str, Location]:
                 put(str(ident), block, ident)
     components = raw.get("components")
     if isinstance(components, Mapping):
-        for agent_id, component in components.items():
-            tools = component.get("tools") if isinstance(component, Mapping) else None
+        for cid, component in components.items():
+            if not isinstance(component, Mapping):
+                continue
+            tools = component.get("tools")
             if isinstance(tools, Mapping) and component.get("kind") == "agent":
                 for target in tools:
-                    put(permission_address(str(agent_id), str(target)), tools, target)
+                    put(permission_address(str(cid), str(target)), tools, target)
+            if component.get("kind") == "llm":
+                if "artifact" in component:
+                    put(f"{cid}.artifact", component, "artifact")
+                trained = component.get("trained_on")
+                if isinstance(trained, list):
+                    for index, dataset in enumerate(trained):
+                        put(f"{cid}.trained_on.{dataset}", trained, index)
+    decisions = raw.get("decisions")
+    if isinstance(decisions, list):
+        for index in range(len(decisions)):
+            put(f"decisions[{index}]", decisions, index)
     flows = raw.get("flows")
     if isinstance(flows, list):
         for index, flow in enumerate(flows):

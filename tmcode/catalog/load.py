@@ -1,0 +1,126 @@
+"""Load and compile the threat catalog: bundled threats plus any custom catalog directories."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from tmcode.catalog.controls import CatalogError, Control, bundled_catalog_dir, load_controls
+from tmcode.catalog.predicates import ConditionError, Predicate, Subject, compile_condition
+from tmcode.catalog.schema import Threat
+from tmcode.errors import ModelError, Problem
+from tmcode.model.diagnose import did_you_mean, problems_from_validation
+from tmcode.model.elements import KIND_CLASSES, NO_PERMISSION_KINDS
+from tmcode.model.enums import FlowKind
+from tmcode.model.yaml_reader import ReadLimits, decode_model_bytes, position, read_yaml
+
+
+@dataclass(frozen=True)
+class CompiledThreat:
+    """A threat with its condition compiled, and the file it came from."""
+
+    threat: Threat
+    predicate: Predicate
+    subject: Subject
+    file: str
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Every threat and control tmcode evaluates with, keyed by id."""
+
+    threats: dict[str, CompiledThreat] = field(default_factory=dict)
+    controls: dict[str, Control] = field(default_factory=dict)
+    directories: tuple[str, ...] = ()
+
+    def references(self) -> set[str]:
+        """Every reference any threat cites."""
+        return {r for t in self.threats.values() for r in t.threat.references}
+
+
+def load_catalog(extra: list[Path] | None = None) -> Catalog:
+    """Load the bundled catalog and each extra directory; raise CatalogError on any problem."""
+    directories = [bundled_catalog_dir(), *(extra or [])]
+    for directory in directories:
+        if not directory.is_dir():
+            raise CatalogError(
+                Problem(str(directory), None, None, "no such catalog directory", "check --catalog")
+            )
+    controls = load_controls(list(extra or []))
+    threats: dict[str, CompiledThreat] = {}
+    problems: list[Problem] = []
+    for directory in directories:
+        for path in sorted(directory.glob("threats/**/*.yaml")):
+            try:
+                compiled = _load_threat(path, controls)
+            except (CatalogError, ModelError) as exc:
+                problems += exc.problems
+                continue
+            if compiled.threat.id in threats:
+                problems.append(
+                    Problem(
+                        str(path), 1, 1,
+                        f"threat id `{compiled.threat.id}` is already defined in "
+                        f"{threats[compiled.threat.id].file}",
+                        "ids are never reused: pick a new id",
+                    )
+                )
+                continue
+            threats[compiled.threat.id] = compiled
+    if problems:
+        raise CatalogError(problems)
+    return Catalog(dict(sorted(threats.items())), controls, tuple(str(d) for d in directories))
+
+
+def _target_subject(threat: Threat, raw: Any, path: str) -> Subject:
+    vocabulary = {
+        "component": set(KIND_CLASSES),
+        "permission": set(KIND_CLASSES) - NO_PERMISSION_KINDS,
+        "flow": {k.value for k in FlowKind},
+        "system": set(),
+    }[threat.target]
+    for i, kind in enumerate(threat.kinds):
+        if kind not in vocabulary:
+            line, col = position(raw, ("kinds", i))
+            raise CatalogError(
+                Problem(path, line, col, f"`{kind}` is not a kind a {threat.target} target has",
+                        did_you_mean(kind, vocabulary) or "fix `kinds`")
+            )
+    if threat.target in ("component", "permission"):
+        return Subject(threat.target, frozenset(threat.kinds))
+    return Subject(threat.target)
+
+
+def _load_threat(path: Path, controls: dict[str, Control]) -> CompiledThreat:
+    name = str(path)
+    limits = ReadLimits(max_bytes=1024 * 1024)
+    raw = read_yaml(decode_model_bytes(path.read_bytes(), name, limits), name, limits)
+    try:
+        threat = Threat.model_validate(raw)
+    except ValidationError as exc:
+        raise CatalogError(problems_from_validation(exc, raw, name)) from None
+    if threat.id != path.stem:
+        line, col = position(raw, ("id",))
+        raise CatalogError(
+            Problem(name, line, col, f"threat `{threat.id}` is in a file named `{path.name}`",
+                    f"name the file `{threat.id}.yaml`")
+        )
+    subject = _target_subject(threat, raw, name)
+    try:
+        predicate = compile_condition(raw["when"], subject)
+    except ConditionError as exc:
+        line, col = position(raw, ("when", *exc.loc))
+        raise CatalogError(Problem(name, line, col, f"condition: {exc.message}",
+                                   "see the condition language in docs/writing-threats.md")) from None
+    for i, control_set in enumerate(threat.mitigations):
+        for j, cid in enumerate(control_set.all):
+            if cid not in controls:
+                line, col = position(raw, ("mitigations", i, "all", j))
+                raise CatalogError(
+                    Problem(name, line, col, f"unknown control `{cid}`",
+                            did_you_mean(cid, controls) or "define it in controls.yaml")
+                )
+    return CompiledThreat(threat, predicate, subject, name)

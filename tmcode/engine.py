@@ -1,0 +1,268 @@
+"""Match a model against the catalog: findings with evidence, severity and verdict."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+import networkx as nx
+
+from tmcode import __version__
+from tmcode.catalog.load import Catalog, CompiledThreat
+from tmcode.catalog.predicates import EvalContext, Result
+from tmcode.catalog.schema import ControlSet
+from tmcode.graph import build_graph
+from tmcode.model.elements import Agent, ComponentBase, Model, User
+from tmcode.model.enums import Classification
+from tmcode.model.load import LoadedModel
+from tmcode.model.references import SYSTEM_ADDRESS
+from tmcode.report import (
+    ControlSetState,
+    DecisionRecord,
+    Finding,
+    FindingLocation,
+    Report,
+    Severity,
+    StaleDecision,
+    Status,
+    fingerprint,
+    summarize,
+)
+
+_LIKELIHOOD = {"low": 1, "medium": 2, "high": 3}
+_IMPACT = {"low": 1, "medium": 2, "high": 3, "critical": 4}
+# rows: likelihood low..high; columns: impact low..critical
+_MATRIX = [
+    [Severity.info, Severity.low, Severity.medium, Severity.high],
+    [Severity.low, Severity.medium, Severity.high, Severity.critical],
+    [Severity.low, Severity.medium, Severity.high, Severity.critical],
+]
+CONSEQUENTIAL = frozenset({"spend", "admin", "delete", "execute"})
+
+
+def severity_of(likelihood: int, impact: int) -> Severity:
+    """Look up the severity of a likelihood (1-3) and impact (1-4), clamped to the matrix."""
+    row = min(max(likelihood, 1), 3) - 1
+    col = min(max(impact, 1), 4) - 1
+    return _MATRIX[row][col]
+
+
+def _candidates(ctx: EvalContext, compiled: CompiledThreat) -> list[str]:
+    threat = compiled.threat
+    kinds = set(threat.kinds)
+    model = ctx.model
+    if threat.target == "component":
+        return [cid for cid, c in model.components.items() if not kinds or c.kind in kinds]
+    if threat.target == "permission":
+        return [a for a, (_, t, _) in ctx.permissions.items() if not kinds or model.components[t].kind in kinds]
+    if threat.target == "flow":
+        return [f.address for f in model.flows if not kinds or f.kind.value in kinds]
+    return [SYSTEM_ADDRESS]
+
+
+def _dedupe(items: Iterable[str]) -> list[str]:
+    seen: set[str] = set()
+    return [x for x in items if not (x in seen or seen.add(x))]  # type: ignore[func-returns-value]
+
+
+def _components_in(ctx: EvalContext, elements: list[str]) -> list[ComponentBase]:
+    return [ctx.model.components[e] for e in elements if e in ctx.model.components]
+
+
+def _agent_of(ctx: EvalContext, target: str) -> str | None:
+    if target in ctx.model.components and isinstance(ctx.model.components[target], Agent):
+        return target
+    if target in ctx.permissions:
+        return ctx.permissions[target][0]
+    return None
+
+
+def _modifiers(ctx: EvalContext, compiled: CompiledThreat, target: str, elements: list[str]) -> tuple[int, int, list[str], list[str]]:
+    """Return (likelihood delta, impact delta, factors, assumptions) from the model's facts."""
+    model = ctx.model
+    dl = di = 0
+    factors: list[str] = []
+    assumptions: list[str] = []
+    wanted = set(compiled.threat.severity.modifiers)
+    if "sensitive_data" in wanted:
+        data = {d for e in elements for d in ctx.data_of(e)}
+        hot = sorted(
+            d for d in data
+            if d in model.data and (model.data[d].classification is Classification.restricted
+                                    or {"secret", "credentials"} & set(model.data[d].tags))
+        )
+        if hot:
+            di += 1
+            factors.append("impact +1: restricted or secret data in reach (" + ", ".join(hot) + ")")
+    agent = _agent_of(ctx, target)
+    if "consequential_scopes" in wanted:
+        addresses = [e for e in elements if e in ctx.permissions]
+        if agent is not None and target == agent:
+            addresses += ctx.by_agent.get(agent, [])
+        elif target in ctx.permissions:
+            addresses.append(target)
+        scopes = sorted({s.value for a in addresses for s in ctx.permissions[a][2].scopes} & CONSEQUENTIAL)
+        if scopes:
+            di += 1
+            factors.append("impact +1: consequential scopes (" + ", ".join(scopes) + ")")
+    if "autonomous" in wanted and agent is not None:
+        component = model.components[agent]
+        autonomy = component.autonomy or component.assumed("autonomy")
+        if str(getattr(autonomy, "value", autonomy)) == "autonomous":
+            dl += 1
+            factors.append(f"likelihood +1: agent `{agent}` acts autonomously")
+            if component.autonomy is None:
+                assumptions.append(f"{agent}: `autonomy` is unset; assumed `autonomous`")
+    components = _components_in(ctx, _dedupe([target, *elements]))
+    if "internet_exposed" in wanted:
+        exposed = [c for c in components if c.exposure is not None and c.exposure.value == "internet"]
+        if exposed:
+            dl += 1
+            factors.append("likelihood +1: reachable from the internet")
+    if "public_audience" in wanted:
+        public = [c for c in components if isinstance(c, User) and c.audience is not None and c.audience.value == "public"]
+        if public:
+            dl += 1
+            factors.append("likelihood +1: anonymous public users in the path")
+    return dl, di, factors, assumptions
+
+
+def _control_states(ctx: EvalContext, sets: list[ControlSet], target: str, elements: list[str]) -> list[ControlSetState]:
+    states = []
+    for control_set in sets:
+        places: list[str] = []
+        if "target" in control_set.on:
+            places.append(target)
+        if "evidence" in control_set.on:
+            places += elements
+        if "system" in control_set.on:
+            places.append(SYSTEM_ADDRESS)
+        implemented: set[str] = set()
+        planned: set[str] = set()
+        for place in _dedupe(places):
+            for control in ctx.controls_of(place):
+                (implemented if control.implemented else planned).add(control.id)
+        present = [c for c in control_set.all if c in implemented]
+        states.append(
+            ControlSetState(
+                all=list(control_set.all),
+                present=present,
+                planned=[c for c in control_set.all if c in planned and c not in implemented],
+                missing=[c for c in control_set.all if c not in implemented],
+                satisfied=len(present) == len(control_set.all),
+            )
+        )
+    return states
+
+
+def _finding(ctx: EvalContext, loaded: LoadedModel, compiled: CompiledThreat, target: str, result: Result) -> Finding:
+    threat = compiled.threat
+    elements = _dedupe(result.evidence)
+    if target not in elements:
+        elements = [target, *elements]
+    dl, di, factors, more = _modifiers(ctx, compiled, target, elements)
+    severity = severity_of(_LIKELIHOOD[threat.severity.likelihood] + dl, _IMPACT[threat.severity.impact] + di)
+    controls = _control_states(ctx, threat.mitigations, target, elements)
+    mitigated = any(s.satisfied for s in controls)
+    location = loaded.location(target)
+    system_id = ctx.model.system.id
+    message = threat.message.replace("{target}", target).replace("{path}", " → ".join(elements))
+    return Finding(
+        id=fingerprint(threat.id, target, system_id),
+        threat=threat.id,
+        title=threat.title,
+        severity=severity,
+        status=Status.mitigated if mitigated else Status.open,
+        target=target,
+        message=message,
+        elements=elements,
+        references=list(threat.references),
+        controls=controls,
+        assumptions=_dedupe([*result.assumptions, *more]),
+        severity_factors=factors,
+        location=FindingLocation(file=location.file, line=location.line, column=location.column),
+        system=system_id,
+    )
+
+
+def _apply_decisions(model: Model, loaded: LoadedModel, findings: list[Finding], today: dt.date) -> tuple[list[Finding], list[StaleDecision]]:
+    stale: list[StaleDecision] = []
+    decided: dict[int, tuple[int, object]] = {}
+    for index, decision in enumerate(model.decisions):
+        matched = False
+        for i, f in enumerate(findings):
+            if f.target == decision.target and (decision.threat == f.threat or decision.threat in f.references):
+                matched = True
+                decided.setdefault(i, (index, decision))
+        if not matched:
+            location = loaded.location(f"decisions[{index}]")
+            stale.append(
+                StaleDecision(
+                    threat=decision.threat, target=decision.target, status=decision.status.value,
+                    file=location.file, line=location.line,
+                    reason="matches no finding: the threat no longer applies to the target, "
+                    "or the decision names the wrong threat or target",
+                )
+            )
+    updated = []
+    for i, f in enumerate(findings):
+        if i not in decided or f.status is Status.mitigated:
+            updated.append(f)
+            continue
+        index, decision = decided[i]
+        record = DecisionRecord(
+            status=decision.status.value, reason=decision.reason, owner=decision.owner,
+            expires=decision.expires.isoformat() if decision.expires else None,
+            ticket=decision.ticket, index=index,
+        )
+        if decision.status.value == "false_positive":
+            status, why = Status.false_positive, f"marked a false positive: {decision.reason}"
+        elif decision.expires is not None and decision.expires < today:
+            days = (today - decision.expires).days
+            status = Status.expired
+            why = (f"accepted by {decision.owner or 'an unnamed owner'} until "
+                   f"{decision.expires.isoformat()}; expired {days} day(s) ago — review the risk "
+                   "and renew or fix it")
+        else:
+            status = Status.accepted
+            why = f"accepted by {decision.owner or 'an unnamed owner'} until {decision.expires}: {decision.reason}"
+        updated.append(f.model_copy(update={"status": status, "decision": record, "status_reason": why}))
+    return updated, stale
+
+
+def evaluate_model(loaded: LoadedModel, catalog: Catalog, *, today: dt.date, graph: nx.MultiDiGraph | None = None) -> tuple[list[Finding], list[StaleDecision]]:
+    """Evaluate every threat of the catalog on one model."""
+    model = loaded.model
+    ctx = EvalContext.build(model, graph if graph is not None else build_graph(model))
+    findings: list[Finding] = []
+    for compiled in catalog.threats.values():
+        for target in _candidates(ctx, compiled):
+            result = compiled.predicate.test(ctx, compiled.subject, target)
+            if result.ok:
+                findings.append(_finding(ctx, loaded, compiled, target, result))
+    findings, stale = _apply_decisions(model, loaded, findings, today)
+    findings.sort(key=lambda f: (-f.severity.rank, f.threat, f.target))
+    return findings, stale
+
+
+def check(models: list[LoadedModel], catalog: Catalog, *, today: dt.date | None = None) -> Report:
+    """Check one or more loaded models and return the report every renderer reads."""
+    today = today or dt.date.today()
+    findings: list[Finding] = []
+    stale: list[StaleDecision] = []
+    systems = []
+    for loaded in models:
+        f, s = evaluate_model(loaded, catalog, today=today)
+        findings += f
+        stale += s
+        systems.append({"id": loaded.model.system.id, "name": loaded.model.system.name, "file": loaded.path})
+    system = systems[0] if len(systems) == 1 else {"id": None, "name": f"{len(systems)} models"}
+    return Report(
+        tool={"name": "tmcode", "version": __version__},
+        system={k: v for k, v in system.items() if k != "file"},
+        systems=systems,
+        summary={**summarize(findings), "stale_decisions": len(stale), "date": today.isoformat()},
+        findings=findings,
+        stale_decisions=stale,
+        catalog={"threats": len(catalog.threats)},
+    )

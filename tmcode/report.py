@@ -1,0 +1,161 @@
+"""Findings and reports: the values every renderer and the exit policy read."""
+
+from __future__ import annotations
+
+import hashlib
+from enum import Enum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from tmcode.model.enums import _Ordered
+
+SCHEMA_VERSION = "1.0"
+
+
+class Severity(_Ordered):
+    """How bad a finding is, least first."""
+
+    info = "info"
+    low = "low"
+    medium = "medium"
+    high = "high"
+    critical = "critical"
+
+
+class Status(str, Enum):
+    """Where a finding stands."""
+
+    open = "open"
+    mitigated = "mitigated"
+    accepted = "accepted"
+    false_positive = "false_positive"
+    expired = "expired"
+
+
+GATING_STATUSES = frozenset({Status.open, Status.expired})
+
+
+class _Value(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ControlSetState(_Value):
+    """One set of controls that would mitigate a finding, and which of them are present."""
+
+    all: list[str]
+    present: list[str]
+    planned: list[str] = Field(default_factory=list)
+    missing: list[str]
+    satisfied: bool
+
+
+class FindingLocation(_Value):
+    """Where the finding's target is written."""
+
+    file: str
+    line: int | None = None
+    column: int | None = None
+
+
+class DecisionRecord(_Value):
+    """The risk decision that applies to a finding."""
+
+    status: str
+    reason: str
+    owner: str | None = None
+    expires: str | None = None
+    ticket: str | None = None
+    index: int
+
+
+class Finding(_Value):
+    """One threat applying to one target, with the evidence and the verdict."""
+
+    id: str
+    threat: str
+    title: str
+    severity: Severity
+    status: Status
+    target: str
+    message: str
+    elements: list[str]
+    references: list[str]
+    controls: list[ControlSetState]
+    assumptions: list[str]
+    severity_factors: list[str] = Field(default_factory=list)
+    location: FindingLocation
+    system: str | None = None
+    decision: DecisionRecord | None = None
+    status_reason: str = ""
+
+
+class StaleDecision(_Value):
+    """A decision in the model that matches no finding."""
+
+    threat: str
+    target: str
+    status: str
+    file: str
+    line: int | None = None
+    reason: str
+
+
+class Report(_Value):
+    """The result of checking one or more models against the catalog."""
+
+    schema_version: str = SCHEMA_VERSION
+    tool: dict[str, str]
+    system: dict[str, Any]
+    systems: list[dict[str, Any]] = Field(default_factory=list)
+    summary: dict[str, Any]
+    findings: list[Finding]
+    stale_decisions: list[StaleDecision] = Field(default_factory=list)
+    catalog: dict[str, Any] = Field(default_factory=dict)
+
+
+def fingerprint(threat: str, target: str, system: str | None = None) -> str:
+    """Return a finding's stable id: the same across runs, key orders and line moves."""
+    text = "\x1f".join([threat, target, system or ""])
+    return "tmc-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def summarize(findings: list[Finding]) -> dict[str, Any]:
+    """Count findings by severity and status."""
+    by_severity = {s.value: 0 for s in reversed(list(Severity))}
+    by_status = {s.value: 0 for s in Status}
+    open_by_severity = {s.value: 0 for s in reversed(list(Severity))}
+    for f in findings:
+        by_severity[f.severity.value] += 1
+        by_status[f.status.value] += 1
+        if f.status in GATING_STATUSES:
+            open_by_severity[f.severity.value] += 1
+    return {
+        "total": len(findings),
+        "by_severity": by_severity,
+        "by_status": by_status,
+        "open_by_severity": open_by_severity,
+    }
+
+
+class FailOn(str, Enum):
+    """The lowest severity that fails the gate, or none."""
+
+    critical = "critical"
+    high = "high"
+    medium = "medium"
+    low = "low"
+    none = "none"
+
+
+def gate_failures(findings: list[Finding], fail_on: FailOn) -> list[Finding]:
+    """Return the findings that fail the gate: open or expired, at or above ``fail_on``."""
+    if fail_on is FailOn.none:
+        return []
+    threshold = Severity(fail_on.value)
+    return [f for f in findings if f.status in GATING_STATUSES and f.severity >= threshold]
+
+
+def exit_code(report: Report, fail_on: FailOn) -> int:
+    """The exit policy: 1 when a finding fails the gate, else 0 (errors exit 2 elsewhere)."""
+    return 1 if gate_failures(report.findings, fail_on) else 0
