@@ -438,16 +438,20 @@ COMPONENT_SUBJECT = Subject("component")
 # ---------------------------------------------------------------- graph queries
 
 
+Tiers = list[dict[str, tuple[str, ...]]]
+
+
 class Reach(Predicate):
     """The subject is reached along flows from any component the source test selects.
 
-    All sources are searched in one breadth-first traversal, cached for the evaluation, so a
-    rule costs one traversal whatever the number of subjects.
+    Sources come in tiers, strongest first: the evidence names a path from the strongest tier
+    that reaches the subject. Each tier is searched in one breadth-first traversal, cached for
+    the whole evaluation, so a rule costs a traversal per tier whatever the number of subjects.
     """
 
     def __init__(
         self,
-        sources: Callable[[EvalContext], dict[str, tuple[str, ...]]],
+        sources: Callable[[EvalContext], Tiers],
         flow_kinds: frozenset[str] | None,
         through: frozenset[str] | None,
         self_counts: bool,
@@ -459,65 +463,67 @@ class Reach(Predicate):
         self.self_counts = self_counts
         self.reverse = reverse
 
-    def _search(self, ctx: EvalContext) -> tuple[dict[str, tuple[str, ...]], dict[str, Hop | None]]:
+    def _search(self, ctx: EvalContext) -> list[tuple[dict[str, tuple[str, ...]], dict[str, Hop | None]]]:
         cached = ctx.cache.get(id(self))
         if cached is None:
-            sources = self.sources(ctx)
-            found = reachable(
-                ctx.graph, sources, kinds=self.flow_kinds, through=self.through, reverse=self.reverse
-            )
-            cached = ctx.cache[id(self)] = (sources, found)
+            cached = ctx.cache[id(self)] = [
+                (tier, reachable(ctx.graph, tier, kinds=self.flow_kinds, through=self.through,
+                                 reverse=self.reverse))
+                for tier in self.sources(ctx)
+            ]
         return cached
 
     def test(self, ctx: EvalContext, subject: Subject, key: str) -> Result:
-        sources, found = self._search(ctx)
-        if key not in found:
-            return FALSE
-        hops = path_to(found, key, reverse=self.reverse)
-        if not hops:
-            if self.self_counts and key in sources:
-                return Result(True, sources[key])
-            return FALSE
-        origin = hops[-1].target if self.reverse else hops[0].source
-        return Result(True, (*sources.get(origin, ()), *path_elements(hops)))
+        for sources, found in self._search(ctx):
+            if key not in found:
+                continue
+            hops = path_to(found, key, reverse=self.reverse)
+            if not hops:
+                if self.self_counts and key in sources:
+                    return Result(True, sources[key])
+                continue
+            origin = hops[-1].target if self.reverse else hops[0].source
+            return Result(True, (*sources.get(origin, ()), *path_elements(hops)))
+        return FALSE
 
 
-def _select(inner: Predicate) -> Callable[[EvalContext], dict[str, tuple[str, ...]]]:
-    def sources(ctx: EvalContext) -> dict[str, tuple[str, ...]]:
-        return {
-            cid: ()
-            for cid in ctx.model.components
-            if inner.test(ctx, COMPONENT_SUBJECT, cid).ok
-        }
+def _select(inner: Predicate, kinds: frozenset[str]) -> Callable[[EvalContext], Tiers]:
+    subject = Subject("component", kinds)
+
+    def sources(ctx: EvalContext) -> Tiers:
+        return [{cid: () for cid in ctx.model.components if inner.test(ctx, subject, cid).ok}]
 
     return sources
 
 
-def _taint_sources(users: bool) -> Callable[[EvalContext], dict[str, tuple[str, ...]]]:
-    def sources(ctx: EvalContext) -> dict[str, tuple[str, ...]]:
-        found: dict[str, tuple[str, ...]] = {}
+def _taint_sources(users: bool) -> Callable[[EvalContext], Tiers]:
+    """Outsider content first; then community code and partner-trust components."""
+
+    def sources(ctx: EvalContext) -> Tiers:
+        outside: dict[str, tuple[str, ...]] = {}
+        weaker: dict[str, tuple[str, ...]] = {}
         for cid, c in ctx.model.components.items():
             kind = c.kind
-            if kind == "user" and not users:
+            if kind in ("llm", "agent") or (kind == "user" and not users):
                 continue
-            if kind in ("external_content", "remote_agent"):
-                found[cid] = ()
-            elif kind in ("mcp_server", "tool") and c.source is not None and c.source.value in (
-                "community",
-                "public_hub",
+            trust = ctx.model.effective_trust(cid)
+            if kind in ("external_content", "remote_agent") or trust is Trust.untrusted:
+                outside[cid] = ()
+            elif trust < Trust.internal or (
+                kind in ("mcp_server", "tool")
+                and c.source is not None
+                and c.source.value in ("community", "public_hub")
             ):
-                found[cid] = ()
-            elif kind not in ("llm", "agent") and ctx.model.effective_trust(cid) < Trust.internal:
-                found[cid] = ()
-        return found
+                weaker[cid] = ()
+        return [outside, weaker]
 
     return sources
 
 
 def _sensitive_sources(
     at_least: Classification | None, tags: set[str]
-) -> Callable[[EvalContext], dict[str, tuple[str, ...]]]:
-    def sources(ctx: EvalContext) -> dict[str, tuple[str, ...]]:
+) -> Callable[[EvalContext], Tiers]:
+    def sources(ctx: EvalContext) -> Tiers:
         found: dict[str, tuple[str, ...]] = {}
         for cid in ctx.model.components:
             if ctx.is_sensitive(ctx.data_of(cid), at_least, tags):
@@ -526,7 +532,7 @@ def _sensitive_sources(
             if ctx.is_sensitive(list(flow.data), at_least, tags):
                 found.setdefault(flow.from_, (address,))
                 found.setdefault(flow.to, (address,))
-        return found
+        return [found]
 
     return sources
 
@@ -713,7 +719,7 @@ def compile_condition(raw: Any, subject: Subject, loc: tuple[Any, ...] = ()) -> 
         peer = compile_condition(opts[peer_key], COMPONENT_SUBJECT, (*here, peer_key))
         kinds = _kinds(opts["flow_kinds"], (*here, "flow_kinds"), _FLOW_KINDS, "flow kinds")
         through = _kinds(opts["through"], (*here, "through"), set(KIND_CLASSES), "component kinds")
-        return Reach(_select(peer), kinds, through, False, reverse=op == "reaches")
+        return Reach(_select(peer, frozenset()), kinds, through, False, reverse=op == "reaches")
     if op == "egress":
         _require(subject, here, op)
         _options(arg, here, {})
