@@ -8,6 +8,7 @@ import tempfile
 from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
+from datetime import date as date_type
 from typing import Annotated, Optional, TypeVar
 
 import typer
@@ -34,6 +35,16 @@ CatalogOpt = Annotated[
 MaxBytes = Annotated[int, typer.Option(help="Largest model file read, in bytes.")]
 MaxDepth = Annotated[int, typer.Option(help="Deepest YAML nesting accepted.")]
 MaxNodes = Annotated[int, typer.Option(help="Most YAML values after alias expansion.")]
+
+
+class FailOnChoice(str, Enum):
+    """Choices of --fail-on."""
+
+    critical = "critical"
+    high = "high"
+    medium = "medium"
+    low = "low"
+    none = "none"
 
 
 class ExportFormat(str, Enum):
@@ -180,6 +191,128 @@ def controls(catalog: CatalogOpt = None) -> None:
     known = _guard(_debug(), lambda: load_controls(catalog or []))
     for cid, control in known.items():
         typer.echo(f"{cid:28} {control.stage:15} {control.description}")
+
+
+FormatOpt = Annotated[str, typer.Option("--format", "-f", help="Report format: text or json.")]
+
+
+@app.command()
+def check(
+    models: ModelsArg,
+    fail_on: Annotated[FailOnChoice, typer.Option("--fail-on", help="Lowest severity that fails.")] = FailOnChoice.high,
+    format: FormatOpt = "text",
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the report here.")] = None,
+    catalog: CatalogOpt = None,
+    today: Annotated[
+        Optional[str], typer.Option("--today", help="Judge expiry as of this date (YYYY-MM-DD).")
+    ] = None,
+    color: Annotated[Optional[bool], typer.Option("--color/--no-color", help="Colour text output.")] = None,
+) -> None:
+    """Match models against the threat catalog; exit 1 when a finding fails the gate."""
+    import datetime as dt
+
+    from tmcode.catalog.load import load_catalog
+    from tmcode.engine import check as run_check
+    from tmcode.model.load import load_model
+    from tmcode.render import RENDERERS, RenderOptions, render
+    from tmcode.report import FailOn, exit_code
+
+    debug = _debug()
+    if format not in RENDERERS:
+        _fail(UsageError(f"unknown --format `{format}`; choose one of: {', '.join(RENDERERS)}"), debug)
+
+    def run() -> tuple[object, date_type]:
+        when = dt.date.today()
+        if today is not None:
+            try:
+                when = dt.date.fromisoformat(today)
+            except ValueError:
+                raise UsageError(f"--today `{today}` is not a date; write YYYY-MM-DD") from None
+        cat = load_catalog(catalog or [])
+        known = frozenset(cat.controls)
+        problems = []
+        loaded = []
+        for path in models:
+            try:
+                loaded.append(load_model(path, known_controls=known))
+            except TmcodeError as exc:
+                problems += exc.problems
+        if problems:
+            raise TmcodeError(problems)
+        return run_check(loaded, cat, today=when), when
+
+    report, _ = _guard(debug, run)
+    gate = FailOn(fail_on.value)
+    use_color = color if color is not None else (output is None and _tty_color())
+    text = render(report, format, RenderOptions(color=use_color, fail_on=gate))
+    if output is None:
+        typer.echo(text, nl=False, color=use_color)
+    else:
+        _guard(debug, lambda: _write_output(output, text, list(models)))
+    raise typer.Exit(exit_code(report, gate))  # type: ignore[arg-type]
+
+
+def _tty_color() -> bool:
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+
+catalog_app = typer.Typer(help="Browse the threat catalog.", no_args_is_help=True)
+app.add_typer(catalog_app, name="catalog")
+
+
+@catalog_app.command("list")
+def catalog_list(catalog: CatalogOpt = None) -> None:
+    """List every threat: id, severity model, title."""
+    from tmcode.catalog.load import load_catalog
+
+    cat = _guard(_debug(), lambda: load_catalog(catalog or []))
+    for tid, compiled in cat.threats.items():
+        t = compiled.threat
+        typer.echo(f"{tid:9} {t.severity.likelihood:>6}/{t.severity.impact:<8} {t.target:10} {t.title}")
+
+
+@catalog_app.command("show")
+def catalog_show(threat_id: Annotated[str, typer.Argument(metavar="ID")], catalog: CatalogOpt = None) -> None:
+    """Show one threat: condition, severity, mitigations, references and documentation."""
+    from tmcode.catalog.load import load_catalog
+    from tmcode.model.diagnose import did_you_mean
+
+    cat = _guard(_debug(), lambda: load_catalog(catalog or []))
+    if threat_id not in cat.threats:
+        hint = did_you_mean(threat_id, cat.threats) or "run `tmcode catalog list`"
+        _fail(UsageError(Problem("tmcode", None, None, f"no threat `{threat_id}`", hint)), _debug())
+    t = cat.threats[threat_id].threat
+    typer.echo(f"{t.id}: {t.title}")
+    typer.echo(f"applies to: {t.target}" + (f" ({', '.join(t.kinds)})" if t.kinds else ""))
+    typer.echo(f"severity: likelihood {t.severity.likelihood}, impact {t.severity.impact}"
+               + (f"; raised by {', '.join(t.severity.modifiers)}" if t.severity.modifiers else ""))
+    typer.echo("mitigated by: " + " or ".join("{" + ", ".join(s.all) + "}" for s in t.mitigations))
+    typer.echo("references: " + ", ".join(t.references))
+    for section, text in t.docs.model_dump().items():
+        typer.echo(f"\n{section.replace('_', ' ').capitalize()}\n  {text}")
+    typer.echo(f"\nsource: {cat.threats[threat_id].file}")
+
+
+@catalog_app.command("coverage")
+def catalog_coverage(catalog: CatalogOpt = None) -> None:
+    """Print which threats cover each entry of the mapped standards; exit 1 on a gap."""
+    from tmcode.catalog.coverage import coverage
+    from tmcode.catalog.load import load_catalog
+
+    cat = _guard(_debug(), lambda: load_catalog(catalog or []))
+    entries = coverage(cat)
+    current = None
+    gaps = 0
+    for e in entries:
+        if e.standard != current:
+            current = e.standard
+            typer.echo(f"\n{e.standard}")
+        covered = ", ".join(e.threats) if e.threats else "NOT COVERED"
+        gaps += int(e.required and not e.threats)
+        typer.echo(f"  {e.reference:28} {e.name[:44]:44} {covered}")
+    typer.echo(f"\n{sum(1 for e in entries if e.threats)}/{len(entries)} entries covered")
+    if gaps:
+        raise typer.Exit(1)
 
 
 def main() -> None:

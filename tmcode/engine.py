@@ -157,16 +157,20 @@ def _control_states(ctx: EvalContext, sets: list[ControlSet], target: str, eleme
 
 def _finding(ctx: EvalContext, loaded: LoadedModel, compiled: CompiledThreat, target: str, result: Result) -> Finding:
     threat = compiled.threat
-    elements = _dedupe(result.evidence)
-    if target not in elements:
-        elements = [target, *elements]
+    if target in ctx.flows:
+        frame = [ctx.flows[target].from_, target, ctx.flows[target].to]
+    elif target in ctx.permissions:
+        frame = [ctx.permissions[target][0], target, ctx.permissions[target][1]]
+    else:
+        frame = [] if target in result.evidence else [target]
+    elements = _dedupe([*frame, *result.evidence])
     dl, di, factors, more = _modifiers(ctx, compiled, target, elements)
     severity = severity_of(_LIKELIHOOD[threat.severity.likelihood] + dl, _IMPACT[threat.severity.impact] + di)
     controls = _control_states(ctx, threat.mitigations, target, elements)
     mitigated = any(s.satisfied for s in controls)
     location = loaded.location(target)
     system_id = ctx.model.system.id
-    message = threat.message.replace("{target}", target).replace("{path}", " → ".join(elements))
+    message = threat.message.replace("{target}", target)
     return Finding(
         id=fingerprint(threat.id, target, system_id),
         threat=threat.id,

@@ -1,0 +1,88 @@
+"""The terminal report: findings grouped by severity, a summary line last."""
+
+from __future__ import annotations
+
+import re
+
+from tmcode.render.base import Renderer
+from tmcode.report import GATING_STATUSES, Finding, Report, Severity, Status, gate_failures
+
+_COLORS = {
+    Severity.critical: "\033[1;35m",
+    Severity.high: "\033[1;31m",
+    Severity.medium: "\033[33m",
+    Severity.low: "\033[36m",
+    Severity.info: "\033[2m",
+}
+_DIM = "\033[2m"
+_RESET = "\033[0m"
+# C0/C1 control characters (ESC included) from model text must never reach the terminal.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def terminal_safe(text: str) -> str:
+    """Replace control characters so model text cannot drive the terminal."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+class TextRenderer(Renderer):
+    """Readable in a terminal; coloured when the options say so."""
+
+    name = "text"
+    suffix = ".txt"
+
+    def _paint(self, code: str, text: str) -> str:
+        return f"{code}{text}{_RESET}" if self.options.color else text
+
+    def _finding(self, f: Finding) -> list[str]:
+        where = f.location.file + (f":{f.location.line}" if f.location.line else "")
+        status = "" if f.status is Status.open else f" [{f.status.value}]"
+        lines = [
+            f"  {self._paint(_COLORS[f.severity], f.severity.value.upper())} {f.threat} "
+            f"{terminal_safe(f.title)}{status}",
+            f"    {terminal_safe(f.message)}",
+            f"    at {terminal_safe(where)} · target {terminal_safe(f.target)}",
+        ]
+        if len(f.elements) > 1:
+            lines.append("    path: " + terminal_safe(" → ".join(f.elements)))
+        if f.status in GATING_STATUSES or f.status is Status.mitigated:
+            sets = " or ".join("{" + ", ".join(s.all) + "}" for s in f.controls)
+            label = "mitigated by" if f.status is Status.mitigated else "mitigate with"
+            lines.append(self._paint(_DIM, f"    {label}: {sets}"))
+        if f.status_reason:
+            lines.append(f"    {terminal_safe(f.status_reason)}")
+        for assumption in f.assumptions:
+            lines.append(self._paint(_DIM, f"    assumed: {terminal_safe(assumption)}"))
+        lines.append(self._paint(_DIM, "    refs: " + ", ".join(f.references)))
+        return lines
+
+    def render(self, report: Report) -> str:
+        out: list[str] = []
+        for severity in sorted(Severity, reverse=True):
+            group = [f for f in report.findings if f.severity is severity]
+            if not group:
+                continue
+            out.append(self._paint(_COLORS[severity], f"{severity.value.upper()} ({len(group)})"))
+            for f in group:
+                out += self._finding(f)
+            out.append("")
+        for stale in report.stale_decisions:
+            where = stale.file + (f":{stale.line}" if stale.line else "")
+            out.append(f"stale decision at {terminal_safe(where)}: {terminal_safe(stale.threat)} on "
+                       f"{terminal_safe(stale.target)} {stale.reason}")
+        if report.stale_decisions:
+            out.append("")
+        s = report.summary
+        counts = ", ".join(f"{n} {sev}" for sev, n in s["open_by_severity"].items() if n)
+        failing = len(gate_failures(report.findings, self.options.fail_on))
+        status = s["by_status"]
+        verdict = (f"FAIL: {failing} finding(s) at or above {self.options.fail_on.value}"
+                   if failing else f"PASS at --fail-on {self.options.fail_on.value}")
+        out.append(
+            f"{terminal_safe(str(report.system.get('name')))}: {s['total']} findings — "
+            f"{status['open'] + status['expired']} open ({counts or 'none'}), "
+            f"{status['mitigated']} mitigated, {status['accepted']} accepted, "
+            f"{status['false_positive']} false positive, {status['expired']} expired, "
+            f"{len(report.stale_decisions)} stale decision(s). {verdict}"
+        )
+        return "\n".join(out) + "\n"
