@@ -13,7 +13,7 @@ from conftest import MODELS
 from tmcode.catalog.load import load_catalog
 from tmcode.engine import check, severity_of
 from tmcode.model.load import load_model, load_model_text
-from tmcode.report import FailOn, Finding, Severity, Status, exit_code, gate_failures
+from tmcode.report import FailOn, Finding, FindingLocation, Severity, Status, exit_code, gate_failures
 
 TODAY = dt.date(2026, 11, 26)
 
@@ -171,7 +171,7 @@ def test_custom_catalog_adds_threats_and_controls(tmp_path: Path, catalog) -> No
 def finding(severity: Severity, status: Status) -> Finding:
     return Finding(id="x", threat="T", title="t", severity=severity, status=status, target="a",
                    message="m", elements=["a"], references=["cwe:CWE-1"], controls=[],
-                   assumptions=[], location={"file": "m.yaml"})
+                   assumptions=[], location=FindingLocation("m.yaml"))
 
 
 @pytest.mark.parametrize(
@@ -236,3 +236,20 @@ def test_check_reports_model_errors_with_exit_2(tmp_path: Path, cli) -> None:
     result = cli("check", bad)
     assert result.exit_code == 2
     assert f"{bad}:11:14:" in result.output and "did you mean `audit_logging`?" in result.output
+
+
+def test_catalog_commands(cli) -> None:
+    listing = cli("catalog", "list")
+    assert listing.exit_code == 0
+    assert len(listing.output.strip().splitlines()) >= 35
+    assert "PI-003" in listing.output
+    shown = cli("catalog", "show", "PI-003")
+    assert shown.exit_code == 0
+    for section in ("What it detects", "Why it matters", "Example", "Mitigations", "Limitations"):
+        assert section in shown.output
+    assert "owasp-llm:LLM01:2025" in shown.output
+    missing = cli("catalog", "show", "PI-03")
+    assert missing.exit_code == 2 and "did you mean `PI-003`?" in missing.output
+    matrix = cli("catalog", "coverage")
+    assert matrix.exit_code == 0
+    assert "owasp-mcp:MCP09:2025" in matrix.output and "NOT COVERED" not in matrix.output

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import replace
 
 import networkx as nx
 
 from tmcode import __version__
+from tmcode._gc import gc_paused
 from tmcode.catalog.load import Catalog, CompiledThreat
 from tmcode.catalog.predicates import EvalContext, Result
 from tmcode.catalog.schema import ControlSet
@@ -61,8 +63,7 @@ def _candidates(ctx: EvalContext, compiled: CompiledThreat) -> list[str]:
 
 
 def _dedupe(items: Iterable[str]) -> list[str]:
-    seen: set[str] = set()
-    return [x for x in items if not (x in seen or seen.add(x))]  # type: ignore[func-returns-value]
+    return list(dict.fromkeys(items))
 
 
 def _components_in(ctx: EvalContext, elements: list[str]) -> list[ComponentBase]:
@@ -128,20 +129,26 @@ def _modifiers(ctx: EvalContext, compiled: CompiledThreat, target: str, elements
 
 
 def _control_states(ctx: EvalContext, sets: list[ControlSet], target: str, elements: list[str]) -> list[ControlSetState]:
+    present_on: dict[tuple[str, ...], tuple[set[str], set[str]]] = {}
     states = []
     for control_set in sets:
-        places: list[str] = []
-        if "target" in control_set.on:
-            places.append(target)
-        if "evidence" in control_set.on:
-            places += elements
-        if "system" in control_set.on:
-            places.append(SYSTEM_ADDRESS)
-        implemented: set[str] = set()
-        planned: set[str] = set()
-        for place in _dedupe(places):
-            for control in ctx.controls_of(place):
-                (implemented if control.implemented else planned).add(control.id)
+        on = tuple(control_set.on)
+        if on not in present_on:
+            places: list[str] = []
+            if "target" in on:
+                places.append(target)
+            if "evidence" in on:
+                places += elements
+            if "system" in on:
+                places.append(SYSTEM_ADDRESS)
+            implemented: set[str] = set()
+            planned: set[str] = set()
+            for place in places:
+                done, later = ctx.control_ids(place)
+                implemented |= done
+                planned |= later
+            present_on[on] = (implemented, planned)
+        implemented, planned = present_on[on]
         present = [c for c in control_set.all if c in implemented]
         states.append(
             ControlSetState(
@@ -186,6 +193,8 @@ def _finding(ctx: EvalContext, loaded: LoadedModel, compiled: CompiledThreat, ta
         severity_factors=factors,
         location=FindingLocation(file=location.file, line=location.line, column=location.column),
         system=system_id,
+        decision=None,
+        status_reason="",
     )
 
 
@@ -230,7 +239,7 @@ def _apply_decisions(model: Model, loaded: LoadedModel, findings: list[Finding],
         else:
             status = Status.accepted
             why = f"accepted by {decision.owner or 'an unnamed owner'} until {decision.expires}: {decision.reason}"
-        updated.append(f.model_copy(update={"status": status, "decision": record, "status_reason": why}))
+        updated.append(replace(f, status=status, decision=record, status_reason=why))
     return updated, stale
 
 
@@ -256,7 +265,8 @@ def check(models: list[LoadedModel], catalog: Catalog, *, today: dt.date | None 
     stale: list[StaleDecision] = []
     systems = []
     for loaded in models:
-        f, s = evaluate_model(loaded, catalog, today=today)
+        with gc_paused():
+            f, s = evaluate_model(loaded, catalog, today=today)
         findings += f
         stale += s
         systems.append({"id": loaded.model.system.id, "name": loaded.model.system.name, "file": loaded.path})

@@ -138,21 +138,32 @@ def reachable(
         if source in graph and source not in found:
             found[source] = None
             queue.append(source)
-    edges = graph.in_edges if reverse else graph.out_edges
+    adjacency = flow_adjacency(graph, reverse=reverse)
     nodes = graph.nodes
     while queue:
         node = queue.popleft()
         if through is not None and found[node] is not None and nodes[node]["kind"] not in through:
             continue
-        for source, target, key, attrs in edges(node, keys=True, data=True):
-            kind = attrs["kind"]
-            if kind == PERMISSION or (kinds is not None and kind not in kinds):
-                continue
-            nxt = source if reverse else target
-            if nxt not in found:
-                found[nxt] = Hop(source, target, attrs["address"], kind)
+        for nxt, hop in adjacency.get(node, ()):
+            if nxt not in found and (kinds is None or hop.kind in kinds):
+                found[nxt] = hop
                 queue.append(nxt)
     return found
+
+
+def flow_adjacency(graph: nx.MultiDiGraph, *, reverse: bool = False) -> dict[str, list[tuple[str, Hop]]]:
+    """Return node -> [(neighbour, hop)] along flows, built once per graph and direction."""
+    cache = graph.graph.setdefault("_flow_adjacency", {})
+    if reverse not in cache:
+        adjacency: dict[str, list[tuple[str, Hop]]] = {}
+        for source, target, _, attrs in flow_edges(graph):
+            hop = Hop(source, target, attrs["address"], attrs["kind"])
+            if reverse:
+                adjacency.setdefault(target, []).append((source, hop))
+            else:
+                adjacency.setdefault(source, []).append((target, hop))
+        cache[reverse] = adjacency
+    return cache[reverse]
 
 
 def path_to(found: dict[str, Hop | None], node: str, *, reverse: bool = False) -> list[Hop]:

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass, field, fields
 from enum import Enum
 from typing import Any
-
-from pydantic import BaseModel, ConfigDict, Field
 
 from tmcode.model.enums import _Ordered
 
@@ -36,21 +35,19 @@ class Status(str, Enum):
 GATING_STATUSES = frozenset({Status.open, Status.expired})
 
 
-class _Value(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class ControlSetState(_Value):
+@dataclass(frozen=True, slots=True)
+class ControlSetState:
     """One set of controls that would mitigate a finding, and which of them are present."""
 
     all: list[str]
     present: list[str]
-    planned: list[str] = Field(default_factory=list)
+    planned: list[str]
     missing: list[str]
     satisfied: bool
 
 
-class FindingLocation(_Value):
+@dataclass(frozen=True, slots=True)
+class FindingLocation:
     """Where the finding's target is written."""
 
     file: str
@@ -58,18 +55,20 @@ class FindingLocation(_Value):
     column: int | None = None
 
 
-class DecisionRecord(_Value):
+@dataclass(frozen=True, slots=True)
+class DecisionRecord:
     """The risk decision that applies to a finding."""
 
     status: str
     reason: str
-    owner: str | None = None
-    expires: str | None = None
-    ticket: str | None = None
+    owner: str | None
+    expires: str | None
+    ticket: str | None
     index: int
 
 
-class Finding(_Value):
+@dataclass(frozen=True, slots=True)
+class Finding:
     """One threat applying to one target, with the evidence and the verdict."""
 
     id: str
@@ -83,35 +82,56 @@ class Finding(_Value):
     references: list[str]
     controls: list[ControlSetState]
     assumptions: list[str]
-    severity_factors: list[str] = Field(default_factory=list)
     location: FindingLocation
+    severity_factors: list[str] = field(default_factory=list)
     system: str | None = None
     decision: DecisionRecord | None = None
     status_reason: str = ""
 
 
-class StaleDecision(_Value):
+@dataclass(frozen=True, slots=True)
+class StaleDecision:
     """A decision in the model that matches no finding."""
 
     threat: str
     target: str
     status: str
     file: str
-    line: int | None = None
+    line: int | None
     reason: str
 
 
-class Report(_Value):
+@dataclass(frozen=True, slots=True)
+class Report:
     """The result of checking one or more models against the catalog."""
 
-    schema_version: str = SCHEMA_VERSION
     tool: dict[str, str]
     system: dict[str, Any]
-    systems: list[dict[str, Any]] = Field(default_factory=list)
     summary: dict[str, Any]
     findings: list[Finding]
-    stale_decisions: list[StaleDecision] = Field(default_factory=list)
-    catalog: dict[str, Any] = Field(default_factory=dict)
+    systems: list[dict[str, Any]] = field(default_factory=list)
+    stale_decisions: list[StaleDecision] = field(default_factory=list)
+    catalog: dict[str, Any] = field(default_factory=dict)
+    schema_version: str = SCHEMA_VERSION
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if hasattr(value, "__dataclass_fields__"):
+        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
+    return value
+
+
+def report_to_dict(report: Report) -> dict[str, Any]:
+    """Return the report as plain JSON-ready data, in the contract's key order."""
+    data = _plain(report)
+    order = ["schema_version", "tool", "system", "systems", "summary", "findings", "stale_decisions", "catalog"]
+    return {key: data[key] for key in order}
 
 
 def fingerprint(threat: str, target: str, system: str | None = None) -> str:

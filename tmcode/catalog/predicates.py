@@ -19,7 +19,7 @@ from typing import Any, Literal, Union
 import networkx as nx
 from pydantic import TypeAdapter, ValidationError
 
-from tmcode.graph import Hop, path_elements, path_to, reachable
+from tmcode.graph import Hop, flow_adjacency, path_elements, path_to, reachable
 from tmcode.model.elements import (
     KIND_CLASSES,
     Agent,
@@ -87,6 +87,8 @@ class EvalContext:
     flows: dict[str, Flow] = field(default_factory=dict)
     agents_of_llm: dict[str, list[str]] = field(default_factory=dict)
     cache: dict[int, Any] = field(default_factory=dict)
+    _control_ids: dict[str, tuple[frozenset[str], frozenset[str]]] = field(default_factory=dict)
+    _data: dict[str, list[str]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, model: Model, graph: nx.MultiDiGraph) -> EvalContext:
@@ -112,6 +114,17 @@ class EvalContext:
             return self.flows[key]
         return self.model.system
 
+    def control_ids(self, address: str) -> tuple[frozenset[str], frozenset[str]]:
+        """Return the (implemented, planned) control ids declared on ``address``, memoised."""
+        ids = self._control_ids.get(address)
+        if ids is None:
+            controls = self.controls_of(address)
+            ids = self._control_ids[address] = (
+                frozenset(c.id for c in controls if c.implemented),
+                frozenset(c.id for c in controls if not c.implemented),
+            )
+        return ids
+
     def controls_of(self, address: str) -> list[Any]:
         """Return the controls declared on the element at ``address``."""
         if address == "system":
@@ -125,13 +138,19 @@ class EvalContext:
         return []
 
     def data_of(self, address: str) -> list[str]:
-        """Return the data asset ids an element stores, contains or carries."""
-        if address in self.model.components:
-            component = self.model.components[address]
-            return list(getattr(component, "stores", []) or getattr(component, "contains", []))
-        if address in self.flows:
-            return list(self.flows[address].data)
-        return []
+        """Return the data asset ids an element stores, contains or carries, memoised."""
+        data = self._data.get(address)
+        if data is None:
+            data = []
+            component = self.model.components.get(address)
+            if component is not None:
+                fields = type(component).__pydantic_fields__
+                data = list(component.stores if "stores" in fields else
+                            component.contains if "contains" in fields else [])
+            elif address in self.flows:
+                data = list(self.flows[address].data)
+            self._data[address] = data
+        return data
 
     def is_sensitive(self, data_ids: list[str], at_least: Classification | None, tags: set[str]) -> bool:
         """True when any of the data assets reaches ``at_least`` or carries one of ``tags``."""
@@ -304,6 +323,18 @@ class Attr(Predicate):
         self.op = op
         self.value = value
         self.derived = derived
+        self._fields: dict[type, tuple[bool, Any]] = {}
+
+    def _field(self, element: Any) -> tuple[bool, Any]:
+        """Return (whether the element's class has the attribute, its assumed value)."""
+        cls = type(element)
+        found = self._fields.get(cls)
+        if found is None:
+            info = cls.__pydantic_fields__.get(self.name)
+            extra = info.json_schema_extra if info is not None else None
+            assumed = extra.get("x-tmcode-assumed") if isinstance(extra, dict) else None
+            found = self._fields[cls] = (info is not None, assumed)
+        return found
 
     def test(self, ctx: EvalContext, subject: Subject, key: str) -> Result:
         assumptions: tuple[str, ...] = ()
@@ -311,13 +342,14 @@ class Attr(Predicate):
             actual = self.derived[0](ctx, key)
         else:
             element = ctx.element(subject, key)
-            if self.name not in type(element).model_fields:
+            has, assumed = self._field(element)
+            if not has:
                 return FALSE  # this kind has no such attribute
             actual = getattr(element, self.name)
             if self.op == "is_set":
                 return Result((actual is not None) == self.value)
             if actual is None:
-                actual = element.assumed(self.name)
+                actual = assumed
                 if actual is None:
                     return FALSE
                 shown = actual.value if isinstance(actual, Enum) else actual
@@ -550,8 +582,8 @@ class Egress(Predicate):
             agent_id, target_id, permission = ctx.permissions[address]
             if self.SCOPES.intersection(s.value for s in permission.scopes):
                 evidence += [address, target_id]
-        for _, ui, edge_key, attrs in ctx.graph.out_edges(key, keys=True, data=True):
-            if attrs["kind"] != "output" or ctx.graph.nodes[ui]["kind"] != "ui":
+        for ui, hop in flow_adjacency(ctx.graph).get(key, ()):
+            if hop.kind != "output" or ctx.graph.nodes[ui]["kind"] != "ui":
                 continue
             component = ctx.model.components[ui]
             renders = component.renders
@@ -559,7 +591,7 @@ class Egress(Predicate):
                 renders = component.assumed("renders")
                 assumptions.append(f"{ui}: `renders` is unset; assumed `{_show(renders)}`")
             if self.RENDERS.intersection(_plain(renders)):
-                evidence += [attrs["address"], ui]
+                evidence += [hop.address, ui]
         return Result(bool(evidence), tuple(evidence), tuple(assumptions))
 
 
@@ -572,19 +604,17 @@ class Neighbour(Predicate):
         self.peer = peer
 
     def test(self, ctx: EvalContext, subject: Subject, key: str) -> Result:
-        edges = ctx.graph.out_edges if self.outgoing else ctx.graph.in_edges
         evidence: list[str] = []
         assumptions: list[str] = []
-        for source, target, _, attrs in edges(key, keys=True, data=True):
-            if attrs["kind"] == "permission" or (self.kinds is not None and attrs["kind"] not in self.kinds):
+        for peer, hop in flow_adjacency(ctx.graph, reverse=not self.outgoing).get(key, ()):
+            if self.kinds is not None and hop.kind not in self.kinds:
                 continue
-            peer = target if self.outgoing else source
             if self.peer is not None:
                 result = self.peer.test(ctx, COMPONENT_SUBJECT, peer)
                 assumptions += result.assumptions
                 if not result.ok:
                     continue
-            evidence += [attrs["address"], peer]
+            evidence += [hop.address, peer]
         return Result(bool(evidence), tuple(evidence), tuple(assumptions))
 
 

@@ -67,7 +67,7 @@ class Strict(BaseModel):
         value = getattr(self, name)
         if value is not None:
             return value
-        extra = type(self).model_fields[name].json_schema_extra
+        extra = type(self).__pydantic_fields__[name].json_schema_extra
         return extra.get("x-tmcode-assumed") if isinstance(extra, dict) else None
 
 

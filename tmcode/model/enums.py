@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 from enum import Enum
+from functools import cache
+
+
+@cache
+def _ranks(cls: type[Enum]) -> dict[Enum, int]:
+    return {member: index for index, member in enumerate(cls)}
 
 
 class _Ordered(str, Enum):
@@ -11,7 +17,7 @@ class _Ordered(str, Enum):
     @property
     def rank(self) -> int:
         """Position in declaration order, lowest first."""
-        return list(type(self)).index(self)
+        return _ranks(type(self))[self]
 
     def __lt__(self, other: object) -> bool:
         if not isinstance(other, type(self)):

@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from tmcode._gc import gc_paused
 from tmcode.errors import ModelError, Problem
 from tmcode.model.diagnose import problems_from_validation
 from tmcode.model.elements import Model, permission_address
@@ -73,6 +74,13 @@ def load_model_text(
     known_controls: frozenset[str] | None = None,
 ) -> LoadedModel:
     """Load and validate a model from YAML text; ``path`` names it in messages."""
+    with gc_paused():
+        return _load_model_text(text, path, limits, known_controls)
+
+
+def _load_model_text(
+    text: str, path: str, limits: ReadLimits | None, known_controls: frozenset[str] | None
+) -> LoadedModel:
     raw = read_yaml(text, path, limits)
     if not isinstance(raw, Mapping):
         raise ModelError(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from tmcode.render.base import Renderer
-from tmcode.report import Report
+from tmcode.report import Report, report_to_dict
 
 
 class JsonRenderer(Renderer):
@@ -15,5 +15,5 @@ class JsonRenderer(Renderer):
     suffix = ".json"
 
     def render(self, report: Report) -> str:
-        data = report.model_dump(mode="json", exclude_none=False)
+        data = report_to_dict(report)
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
