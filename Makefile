@@ -16,6 +16,7 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml
 ## Install tmcode and run it on a bundled example model.
 demo: $(VENV)/.installed
 	$(BIN)/tmcode validate models/*.yaml models/*.py
+	$(BIN)/tmcode check models/support-copilot.yaml --fail-on none
 
 ## Install tmcode with its test dependencies and run the test suite.
 test: $(VENV)/.installed
