@@ -15,6 +15,7 @@ _COLORS = {
     Severity.info: "\033[2m",
 }
 _DIM = "\033[2m"
+_STATUS_ORDER = {Status.expired: 0, Status.open: 1, Status.accepted: 2, Status.false_positive: 3, Status.mitigated: 4}
 _RESET = "\033[0m"
 # C0/C1 control characters (ESC included) from model text must never reach the terminal.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -45,10 +46,15 @@ class TextRenderer(Renderer):
         ]
         if len(f.elements) > 1:
             lines.append("    path: " + terminal_safe(" → ".join(f.elements)))
-        if f.status in GATING_STATUSES or f.status is Status.mitigated:
+        if f.status is Status.mitigated:
+            sets = " and ".join("{" + ", ".join(s.all) + "}" for s in f.controls if s.satisfied)
+            lines.append(self._paint(_DIM, f"    mitigated by: {sets}"))
+        elif f.status in GATING_STATUSES:
             sets = " or ".join("{" + ", ".join(s.all) + "}" for s in f.controls)
-            label = "mitigated by" if f.status is Status.mitigated else "mitigate with"
-            lines.append(self._paint(_DIM, f"    {label}: {sets}"))
+            lines.append(self._paint(_DIM, f"    mitigate with: {sets}"))
+            planned = sorted({c for s in f.controls for c in s.planned})
+            if planned:
+                lines.append(self._paint(_DIM, "    planned, not yet mitigating: " + ", ".join(planned)))
         if f.status_reason:
             lines.append(f"    {terminal_safe(f.status_reason)}")
         for assumption in f.assumptions:
@@ -59,7 +65,10 @@ class TextRenderer(Renderer):
     def render(self, report: Report) -> str:
         out: list[str] = []
         for severity in sorted(Severity, reverse=True):
-            group = [f for f in report.findings if f.severity is severity]
+            group = sorted(
+                (f for f in report.findings if f.severity is severity),
+                key=lambda f: _STATUS_ORDER[f.status],
+            )
             if not group:
                 continue
             out.append(self._paint(_COLORS[severity], f"{severity.value.upper()} ({len(group)})"))
