@@ -8,7 +8,6 @@ import tempfile
 from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
-from datetime import date as date_type
 from typing import Annotated, Optional, TypeVar
 
 import typer
@@ -69,7 +68,7 @@ def _guard(debug: bool, action: Callable[[], T]) -> T:
         raise  # unreachable: _fail always raises
 
 
-def _write_output(path: Path, text: str, inputs: list[Path]) -> None:
+def _write_output(path: Path, text: str | bytes, inputs: list[Path]) -> None:
     """Write ``text`` to ``path`` atomically, never over one of the input files."""
     resolved = path.resolve()
     if any(resolved == p.resolve() for p in inputs):
@@ -80,8 +79,15 @@ def _write_output(path: Path, text: str, inputs: list[Path]) -> None:
     resolved.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=resolved.parent, prefix=f".{resolved.name}.")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+        if isinstance(text, bytes):
+            with os.fdopen(fd, "wb") as binary:
+                binary.write(text)
+        else:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+                handle.write(text)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, resolved)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -193,15 +199,21 @@ def controls(catalog: CatalogOpt = None) -> None:
         typer.echo(f"{cid:28} {control.stage:15} {control.description}")
 
 
-FormatOpt = Annotated[str, typer.Option("--format", "-f", help="Report format: text or json.")]
+FormatOpt = Annotated[
+    list[str],
+    typer.Option("--format", "-f", help="Report format (repeatable): text, json, sarif, markdown, html, junit."),
+]
 
 
 @app.command()
 def check(
     models: ModelsArg,
     fail_on: Annotated[FailOnChoice, typer.Option("--fail-on", help="Lowest severity that fails.")] = FailOnChoice.high,
-    format: FormatOpt = "text",
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the report here.")] = None,
+    format: FormatOpt = ["text"],  # noqa: B006 - typer reads the default, never mutates it
+    output: Annotated[
+        Optional[list[Path]],
+        typer.Option("--output", "-o", help="Write the report here; one per --format, in order."),
+    ] = None,
     catalog: CatalogOpt = None,
     today: Annotated[
         Optional[str], typer.Option("--today", help="Judge expiry as of this date (YYYY-MM-DD).")
@@ -209,51 +221,111 @@ def check(
     color: Annotated[Optional[bool], typer.Option("--color/--no-color", help="Colour text output.")] = None,
 ) -> None:
     """Match models against the threat catalog; exit 1 when a finding fails the gate."""
-    import datetime as dt
-
-    from tmcode.catalog.load import load_catalog
-    from tmcode.engine import check as run_check
-    from tmcode.model.load import load_model
     from tmcode.render import RENDERERS, RenderOptions, render
     from tmcode.report import FailOn, exit_code
 
     debug = _debug()
-    if format not in RENDERERS:
-        _fail(UsageError(f"unknown --format `{format}`; choose one of: {', '.join(RENDERERS)}"), debug)
+    outputs = list(output or [])
+    for fmt in format:
+        if fmt not in RENDERERS:
+            _fail(UsageError(f"unknown --format `{fmt}`; choose one of: {', '.join(RENDERERS)}"), debug)
+    if outputs and len(outputs) != len(format) or not outputs and len(format) > 1:
+        _fail(UsageError("give one --output for each --format, in the same order"), debug)
 
-    def run() -> tuple[object, date_type]:
-        when = dt.date.today()
-        if today is not None:
-            try:
-                when = dt.date.fromisoformat(today)
-            except ValueError:
-                raise UsageError(f"--today `{today}` is not a date; write YYYY-MM-DD") from None
-        cat = load_catalog(catalog or [])
-        known = frozenset(cat.controls)
-        problems = []
-        loaded = []
-        for path in models:
-            try:
-                loaded.append(load_model(path, known_controls=known))
-            except TmcodeError as exc:
-                problems += exc.problems
-        if problems:
-            raise TmcodeError(problems)
-        return run_check(loaded, cat, today=when), when
-
-    report, _ = _guard(debug, run)
+    report = _guard(debug, lambda: _load_and_check(list(models), catalog, today))
     gate = FailOn(fail_on.value)
-    use_color = color if color is not None else (output is None and _tty_color())
-    text = render(report, format, RenderOptions(color=use_color, fail_on=gate))
-    if output is None:
+    if not outputs:
+        use_color = color if color is not None else _tty_color()
+        text = render(report, format[0], RenderOptions(color=use_color, fail_on=gate))
         typer.echo(text, nl=False, color=use_color)
-    else:
-        _guard(debug, lambda: _write_output(output, text, list(models)))
+    for fmt, path in zip(format, outputs):
+        text = render(report, fmt, RenderOptions(color=bool(color), fail_on=gate))
+        _guard(debug, lambda: _write_output(path, text, list(models)))
     raise typer.Exit(exit_code(report, gate))  # type: ignore[arg-type]
 
 
 def _tty_color() -> bool:
     return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+
+class DiagramFormat(str, Enum):
+    """Formats ``tmcode diagram`` writes."""
+
+    dot = "dot"
+    mermaid = "mermaid"
+    svg = "svg"
+    png = "png"
+
+
+def _load_and_check(models: list[Path], catalog: list[Path] | None, today: str | None) -> object:
+    import datetime as dt
+
+    from tmcode.catalog.load import load_catalog
+    from tmcode.engine import check as run_check
+    from tmcode.model.load import load_model
+
+    when = dt.date.today()
+    if today is not None:
+        try:
+            when = dt.date.fromisoformat(today)
+        except ValueError:
+            raise UsageError(f"--today `{today}` is not a date; write YYYY-MM-DD") from None
+    cat = load_catalog(catalog or [])
+    known = frozenset(cat.controls)
+    problems = []
+    loaded = []
+    for path in models:
+        try:
+            loaded.append(load_model(path, known_controls=known))
+        except TmcodeError as exc:
+            problems += exc.problems
+    if problems:
+        raise TmcodeError(problems)
+    return run_check(loaded, cat, today=when)
+
+
+@app.command()
+def diagram(
+    model: Annotated[Path, typer.Argument(help="The model file.")],
+    format: Annotated[DiagramFormat, typer.Option("--format", "-f")] = DiagramFormat.mermaid,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o")] = None,
+    finding: Annotated[
+        Optional[str],
+        typer.Option("--finding", help="Highlight one finding's attack path: its id, or THREAT:TARGET."),
+    ] = None,
+    catalog: CatalogOpt = None,
+    today: Annotated[Optional[str], typer.Option("--today", help="Judge expiry as of this date.")] = None,
+) -> None:
+    """Draw the data-flow diagram, coloured by the worst open finding of each component."""
+    from tmcode.render.diagram import build_view, dot_to_image, to_dot, to_mermaid
+
+    debug = _debug()
+    report = _guard(debug, lambda: _load_and_check([model], catalog, today))
+    loaded = report.sources[0]  # type: ignore[attr-defined]
+    highlight: frozenset[str] = frozenset()
+    if finding is not None:
+        chosen = [f for f in report.findings  # type: ignore[attr-defined]
+                  if finding in (f.id, f"{f.threat}:{f.target}")]
+        if not chosen:
+            _fail(UsageError(f"no finding `{finding}` in {model}; use an id from the JSON report "
+                             "or THREAT:TARGET as listed by `tmcode check`"), debug)
+        highlight = frozenset(chosen[0].elements)
+    view = build_view(loaded, report.findings, highlight)  # type: ignore[attr-defined]
+    if format is DiagramFormat.mermaid:
+        content: str | bytes = to_mermaid(view)
+    elif format is DiagramFormat.dot:
+        content = to_dot(view)
+    else:
+        content = _guard(debug, lambda: dot_to_image(to_dot(view), format.value))
+    if output is None:
+        if isinstance(content, bytes):
+            sys.stdout.buffer.write(content)
+        else:
+            typer.echo(content, nl=False)
+        return
+    _guard(debug, lambda: _write_output(output, content, [model]))
+    how = "laid out by Graphviz" if format in (DiagramFormat.svg, DiagramFormat.png) else "source, no Graphviz needed"
+    typer.echo(f"wrote {output} ({format.value.upper()}, {how})", err=True)
 
 
 catalog_app = typer.Typer(help="Browse the threat catalog.", no_args_is_help=True)

@@ -279,4 +279,6 @@ def check(models: list[LoadedModel], catalog: Catalog, *, today: dt.date | None 
         findings=findings,
         stale_decisions=stale,
         catalog={"threats": len(catalog.threats)},
+        sources=tuple(models),
+        threats=catalog,
     )

@@ -113,6 +113,13 @@ class Report:
     stale_decisions: list[StaleDecision] = field(default_factory=list)
     catalog: dict[str, Any] = field(default_factory=dict)
     schema_version: str = SCHEMA_VERSION
+    # What the findings were computed from, for renderers; never serialised.
+    sources: tuple[Any, ...] = field(default=(), compare=False, repr=False)
+    threats: Any = field(default=None, compare=False, repr=False)
+
+    def findings_of(self, path: str) -> list[Finding]:
+        """Return the findings of the model loaded from ``path``."""
+        return [f for f in self.findings if f.location.file == path]
 
 
 def _plain(value: Any) -> Any:
@@ -129,7 +136,7 @@ def _plain(value: Any) -> Any:
 
 def report_to_dict(report: Report) -> dict[str, Any]:
     """Return the report as plain JSON-ready data, in the contract's key order."""
-    data = _plain(report)
+    data = {f.name: _plain(getattr(report, f.name)) for f in fields(report) if f.compare}
     order = ["schema_version", "tool", "system", "systems", "summary", "findings", "stale_decisions", "catalog"]
     return {key: data[key] for key in order}
 

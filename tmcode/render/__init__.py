@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from tmcode.render.base import Renderer, RenderOptions
+from tmcode.render.html import HtmlRenderer
 from tmcode.render.json_report import JsonRenderer
+from tmcode.render.junit import JunitRenderer
+from tmcode.render.markdown import MarkdownRenderer
+from tmcode.render.sarif import SarifRenderer
 from tmcode.render.text import TextRenderer
 
 RENDERERS: dict[str, type[Renderer]] = {
-    cls.name: cls for cls in (TextRenderer, JsonRenderer)
+    cls.name: cls
+    for cls in (TextRenderer, JsonRenderer, SarifRenderer, MarkdownRenderer, HtmlRenderer, JunitRenderer)
 }
 
 

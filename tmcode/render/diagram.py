@@ -1,0 +1,291 @@
+"""Data-flow and attack-path diagrams as DOT (via the graphviz package) and Mermaid.
+
+Both come from one view of the model and its findings, so they always agree. Every label is
+escaped for its target: DOT labels cannot break out of their quotes or turn into HTML labels,
+and Mermaid labels are entity-encoded so that no directive (`click`, `%%{init}`) can be
+smuggled in through a name.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import graphviz
+
+from tmcode.errors import Problem, TmcodeError
+from tmcode.model.elements import Agent
+from tmcode.model.load import LoadedModel
+from tmcode.report import GATING_STATUSES, Finding, Severity
+
+
+class RenderError(TmcodeError):
+    """An output that cannot be produced here (for example no Graphviz `dot` binary)."""
+
+
+SEVERITY_FILL = {
+    Severity.critical: "#e57373",
+    Severity.high: "#ffb74d",
+    Severity.medium: "#fff176",
+    Severity.low: "#90caf9",
+    Severity.info: "#e0e0e0",
+}
+PATH_COLOR = "#c62828"
+
+_DOT_SHAPES = {
+    "user": "ellipse",
+    "ui": "tab",
+    "external_content": "note",
+    "external_service": "component",
+    "remote_agent": "doubleoctagon",
+    "llm": "hexagon",
+    "agent": "octagon",
+    "tool": "cds",
+    "mcp_server": "component",
+    "guardrail": "invhouse",
+    "ml_model": "hexagon",
+    "vector_store": "cylinder",
+    "datastore": "cylinder",
+    "secret_store": "cylinder",
+    "log_sink": "cylinder",
+    "model_registry": "cylinder",
+    "memory": "cylinder",
+    "retriever": "parallelogram",
+    "dataset": "folder",
+    "model_artifact": "box3d",
+    "training_pipeline": "rarrow",
+    "service": "box",
+}
+_MERMAID_SHAPES = {
+    "user": ('(["', '"])'),
+    "ui": ('["', '"]'),
+    "external_content": ('>"', '"]'),
+    "remote_agent": ('{{"', '"}}'),
+    "llm": ('{{"', '"}}'),
+    "agent": ('[["', '"]]'),
+    "tool": ('[/"', '"/]'),
+    "mcp_server": ('[/"', '"/]'),
+    "retriever": ('[\\"', '"\\]'),
+    "dataset": ('[("', '")]'),
+    "vector_store": ('[("', '")]'),
+    "datastore": ('[("', '")]'),
+    "secret_store": ('[("', '")]'),
+    "log_sink": ('[("', '")]'),
+    "model_registry": ('[("', '")]'),
+    "memory": ('[("', '")]'),
+    "model_artifact": ('[["', '"]]'),
+}
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+
+
+@dataclass(frozen=True)
+class ViewNode:
+    id: str
+    label: str
+    kind: str
+    boundary: str
+    severity: Severity | None
+
+
+@dataclass(frozen=True)
+class ViewEdge:
+    source: str
+    target: str
+    label: str
+    address: str
+    permission: bool
+
+
+@dataclass(frozen=True)
+class ViewBoundary:
+    id: str
+    label: str
+    children: tuple[str, ...]
+
+
+@dataclass
+class SystemView:
+    """Everything a diagram shows, in model order."""
+
+    name: str
+    nodes: list[ViewNode] = field(default_factory=list)
+    edges: list[ViewEdge] = field(default_factory=list)
+    boundaries: dict[str, ViewBoundary] = field(default_factory=dict)
+    roots: list[str] = field(default_factory=list)
+    highlight: frozenset[str] = frozenset()
+
+
+def clean(text: str, limit: int = 80) -> str:
+    """Strip control characters and shorten, for a label."""
+    text = _CONTROL.sub(" ", text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def worst_open(findings: list[Finding]) -> dict[str, Severity]:
+    """Map each element address to the worst severity of its open or expired findings."""
+    worst: dict[str, Severity] = {}
+    for f in findings:
+        if f.status in GATING_STATUSES and (f.target not in worst or f.severity > worst[f.target]):
+            worst[f.target] = f.severity
+    return worst
+
+
+def build_view(
+    loaded: LoadedModel, findings: list[Finding], highlight: frozenset[str] = frozenset()
+) -> SystemView:
+    """Collect the nodes, edges and boundaries of a model, coloured by its findings."""
+    model = loaded.model
+    worst = worst_open(findings)
+    # A permission's or flow's finding colours the component it belongs to.
+    for f in findings:
+        if f.status in GATING_STATUSES and f.target not in model.components and f.elements:
+            owner = f.elements[0]
+            if owner in model.components and (owner not in worst or f.severity > worst[owner]):
+                worst[owner] = f.severity
+    view = SystemView(clean(model.system.name), highlight=highlight)
+    children: dict[str, list[str]] = {b: [] for b in model.boundaries}
+    for bid, boundary in model.boundaries.items():
+        if boundary.parent in children:
+            children[boundary.parent].append(bid)
+        else:
+            view.roots.append(bid)
+    for bid, boundary in model.boundaries.items():
+        label = f"{boundary.name or bid} ({boundary.trust.value})"
+        view.boundaries[bid] = ViewBoundary(bid, clean(label), tuple(children[bid]))
+    for cid, c in model.components.items():
+        label = f"{c.name or cid}\n{c.kind}"
+        view.nodes.append(ViewNode(cid, clean(label, 120), c.kind, c.boundary, worst.get(cid)))
+    for flow in model.flows:
+        label = flow.kind.value + (f": {', '.join(flow.data)}" if flow.data else "")
+        view.edges.append(ViewEdge(flow.from_, flow.to, clean(label), flow.address, False))
+    for cid, c in model.components.items():
+        if isinstance(c, Agent):
+            for target, permission in c.tools.items():
+                address = f"{cid}.tools.{target}"
+                scopes = ", ".join(s.value for s in permission.scopes)
+                view.edges.append(ViewEdge(cid, target, clean(scopes), address, True))
+    return view
+
+
+# ---------------------------------------------------------------- DOT
+
+
+def _dot_id(text: str) -> str:
+    return graphviz.escape(text)
+
+
+def to_dot(view: SystemView) -> str:
+    """Return deterministic DOT source for the view."""
+    g = graphviz.Digraph(
+        "tmcode",
+        graph_attr={"rankdir": "LR", "fontname": "Helvetica", "label": graphviz.escape(view.name),
+                    "labelloc": "t", "compound": "true"},
+        node_attr={"fontname": "Helvetica", "fontsize": "10", "style": "filled", "fillcolor": "#ffffff"},
+        edge_attr={"fontname": "Helvetica", "fontsize": "8"},
+    )
+    by_boundary: dict[str, list[ViewNode]] = {}
+    for node in view.nodes:
+        by_boundary.setdefault(node.boundary, []).append(node)
+
+    def node_attrs(node: ViewNode) -> dict[str, str]:
+        attrs = {"shape": _DOT_SHAPES.get(node.kind, "box")}
+        if node.severity is not None:
+            attrs["fillcolor"] = SEVERITY_FILL[node.severity]
+        if node.id in view.highlight:
+            attrs.update(color=PATH_COLOR, penwidth="3")
+        return attrs
+
+    counter = iter(range(1_000_000))
+
+    def cluster(parent: graphviz.Digraph, bid: str) -> None:
+        boundary = view.boundaries[bid]
+        with parent.subgraph(name=f"cluster_{next(counter)}") as sub:
+            sub.attr(label=graphviz.escape(boundary.label), style="dashed", color="#607d8b")
+            for node in by_boundary.get(bid, []):
+                sub.node(_dot_id(node.id), label=graphviz.escape(node.label), **node_attrs(node))
+            for child in boundary.children:
+                cluster(sub, child)
+
+    for root in view.roots:
+        cluster(g, root)
+    for edge in view.edges:
+        attrs = {"label": graphviz.escape(edge.label)}
+        if edge.permission:
+            attrs.update(style="dashed", color="#6a1b9a", fontcolor="#6a1b9a", arrowhead="vee")
+        if edge.address in view.highlight:
+            attrs.update(color=PATH_COLOR, penwidth="3")
+        g.edge(_dot_id(edge.source), _dot_id(edge.target), **attrs)
+    return g.source
+
+
+def dot_to_image(dot: str, fmt: str) -> bytes:
+    """Lay out DOT with the Graphviz `dot` binary; RenderError when it is not installed."""
+    try:
+        return graphviz.Source(dot).pipe(format=fmt)
+    except graphviz.ExecutableNotFound:
+        raise RenderError(
+            Problem("tmcode", None, None, f"cannot render {fmt.upper()}: the Graphviz `dot` program is not installed",
+                    "install Graphviz (e.g. `apt-get install graphviz`), or use --format dot or mermaid")
+        ) from None
+
+
+def graphviz_available() -> bool:
+    """True when the `dot` binary can be run."""
+    try:
+        graphviz.version()
+    except (graphviz.ExecutableNotFound, graphviz.CalledProcessError, OSError):
+        return False
+    return True
+
+
+# ---------------------------------------------------------------- Mermaid
+
+_MERMAID_SAFE = re.compile(r"[A-Za-z0-9 .,_()/:+-]")
+
+
+def mermaid_text(text: str) -> str:
+    """Entity-encode everything but plain characters, so a label can never end early."""
+    return "".join(
+        ch if _MERMAID_SAFE.match(ch) else ("<br/>" if ch == "\n" else f"#{ord(ch)};") for ch in text
+    )
+
+
+def to_mermaid(view: SystemView) -> str:
+    """Return a Mermaid flowchart for the view (GitHub renders it in Markdown)."""
+    ids = {node.id: f"n{i}" for i, node in enumerate(view.nodes)}
+    lines = ["flowchart LR"]
+    by_boundary: dict[str, list[ViewNode]] = {}
+    for node in view.nodes:
+        by_boundary.setdefault(node.boundary, []).append(node)
+    counter = iter(range(1_000_000))
+
+    def subgraph(bid: str, depth: int) -> None:
+        boundary = view.boundaries[bid]
+        pad = "  " * depth
+        lines.append(f'{pad}subgraph b{next(counter)}["{mermaid_text(boundary.label)}"]')
+        for node in by_boundary.get(bid, []):
+            opener, closer = _MERMAID_SHAPES.get(node.kind, ('["', '"]'))
+            lines.append(f"{pad}  {ids[node.id]}{opener}{mermaid_text(node.label)}{closer}")
+        for child in boundary.children:
+            subgraph(child, depth + 1)
+        lines.append(f"{pad}end")
+
+    for root in view.roots:
+        subgraph(root, 1)
+    highlighted: list[int] = []
+    for index, edge in enumerate(view.edges):
+        arrow = "-.->" if edge.permission else "-->"
+        lines.append(f'  {ids[edge.source]} {arrow}|"{mermaid_text(edge.label)}"| {ids[edge.target]}')
+        if edge.address in view.highlight:
+            highlighted.append(index)
+    for severity, color in SEVERITY_FILL.items():
+        lines.append(f"  classDef {severity.value} fill:{color},stroke:#333")
+    lines.append(f"  classDef path stroke:{PATH_COLOR},stroke-width:3px")
+    for node in view.nodes:
+        if node.severity is not None:
+            lines.append(f"  class {ids[node.id]} {node.severity.value}")
+        if node.id in view.highlight:
+            lines.append(f"  class {ids[node.id]} path")
+    if highlighted:
+        lines.append(f"  linkStyle {','.join(map(str, highlighted))} stroke:{PATH_COLOR},stroke-width:3px")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,64 @@
+"""A standalone HTML report: no network needed to view it, no script in it."""
+
+from __future__ import annotations
+
+import re
+from importlib import resources
+
+import jinja2
+from markupsafe import Markup
+
+from tmcode.render.base import Renderer
+from tmcode.render.diagram import build_view, dot_to_image, graphviz_available, to_dot, to_mermaid
+from tmcode.render.escape import relative_path, xml_text
+from tmcode.report import Report, Severity, Status, gate_failures
+
+_COMMENT = re.compile(r"<!--.*?-->", re.S)
+
+
+class HtmlRenderer(Renderer):
+    """Summary, diagram (inline SVG when Graphviz is installed) and findings table."""
+
+    name = "html"
+    suffix = ".html"
+
+    def render(self, report: Report) -> str:
+        template_text = resources.files("tmcode.render").joinpath("templates/report.html.j2").read_text("utf-8")
+        env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+        template = env.from_string(template_text)
+        statuses = [s.value for s in Status]
+        counts = [
+            {"severity": sev.value,
+             "counts": [sum(1 for f in report.findings if f.severity is sev and f.status.value == st)
+                        for st in statuses]}
+            for sev in sorted(Severity, reverse=True)
+        ]
+        has_dot = graphviz_available()
+        systems = []
+        for loaded in report.sources:
+            view = build_view(loaded, report.findings_of(loaded.path))
+            svg = None
+            if has_dot:
+                raw = dot_to_image(to_dot(view), "svg").decode("utf-8")
+                # Graphviz escapes every label it writes; drop its XML prologue and comments.
+                svg = Markup(_COMMENT.sub("", raw[raw.index("<svg"):]))
+            systems.append({"name": xml_text(loaded.model.system.name), "svg": svg,
+                            "mermaid": to_mermaid(view)})
+        findings = [
+            {"id": f.id, "severity": f.severity.value, "status": f.status.value, "threat": f.threat,
+             "title": f.title, "message": xml_text(f.message), "target": xml_text(f.target),
+             "where": f"{relative_path(f.location.file)}:{f.location.line or ''}",
+             "elements": [xml_text(e) for e in f.elements], "references": f.references,
+             "controls": [{"all": cs.all} for cs in f.controls],
+             "status_reason": xml_text(f.status_reason)}
+            for f in report.findings
+        ]
+        return template.render(
+            title=xml_text(str(report.system.get("name"))),
+            failing=len(gate_failures(report.findings, self.options.fail_on)),
+            fail_on=self.options.fail_on.value,
+            statuses=statuses, counts=counts, systems=systems, findings=findings,
+            stale=[{"threat": st.threat, "target": st.target, "file": relative_path(st.file), "line": st.line}
+                   for st in report.stale_decisions],
+            version=report.tool["version"], total=len(report.findings),
+        )

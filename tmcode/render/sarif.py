@@ -1,0 +1,158 @@
+"""SARIF 2.1.0 as GitHub code scanning reads it, pointing at the model's lines."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from tmcode.render.base import Renderer
+from tmcode.render.escape import relative_path
+from tmcode.report import Finding, Report, Severity, Status
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+_LEVEL = {
+    Severity.critical: "error",
+    Severity.high: "error",
+    Severity.medium: "warning",
+    Severity.low: "note",
+    Severity.info: "note",
+}
+# GitHub buckets security-severity: >= 9.0 critical, >= 7.0 high, >= 4.0 medium, else low.
+_SECURITY_SEVERITY = {
+    Severity.critical: "9.5",
+    Severity.high: "8.0",
+    Severity.medium: "5.5",
+    Severity.low: "3.0",
+    Severity.info: "1.0",
+}
+
+
+def _kebab(title: str) -> str:
+    words = "".join(ch.lower() if ch.isalnum() else " " for ch in title).split()
+    return "-".join(words)
+
+
+def _rule(compiled: Any) -> dict[str, Any]:
+    from tmcode.engine import severity_of, _IMPACT, _LIKELIHOOD
+
+    t = compiled.threat
+    base = severity_of(_LIKELIHOOD[t.severity.likelihood], _IMPACT[t.severity.impact])
+    mitigations = " or ".join("{" + ", ".join(f"`{c}`" for c in s.all) + "}" for s in t.mitigations)
+    markdown = (
+        f"**{t.title}** ({t.id})\n\n**What it detects.** {t.docs.what_it_detects}\n\n"
+        f"**Why it matters.** {t.docs.why_it_matters}\n\n**Example.** {t.docs.example}\n\n"
+        f"**Mitigations.** {t.docs.mitigations} Declare one of: {mitigations}.\n\n"
+        f"**Known limitations.** {t.docs.limitations}\n\n**References.** "
+        + ", ".join(f"`{r}`" for r in t.references)
+    )
+    return {
+        "id": t.id,
+        "name": _kebab(t.title),
+        "shortDescription": {"text": t.title},
+        "fullDescription": {"text": t.docs.what_it_detects},
+        "help": {"text": f"{t.docs.why_it_matters} {t.docs.mitigations}", "markdown": markdown},
+        "defaultConfiguration": {"level": _LEVEL[base]},
+        "properties": {
+            "tags": ["security", "threat-model", *t.references],
+            "security-severity": _SECURITY_SEVERITY[base],
+            "precision": "high",
+        },
+    }
+
+
+def _location(report: Report, address: str, file: str) -> dict[str, Any] | None:
+    for loaded in report.sources:
+        if loaded.path == file:
+            where = loaded.locations.get(address)
+            if where is None or where.line is None:
+                return None
+            region = {"startLine": where.line}
+            if where.column:
+                region["startColumn"] = where.column
+            return {
+                "physicalLocation": {
+                    "artifactLocation": {"uri": relative_path(file), "uriBaseId": "%SRCROOT%"},
+                    "region": region,
+                },
+                "logicalLocations": [{"fullyQualifiedName": address, "kind": "element"}],
+            }
+    return None
+
+
+class SarifRenderer(Renderer):
+    """One rule per catalog threat, one result per open, expired, accepted or false-positive finding."""
+
+    name = "sarif"
+    suffix = ".sarif"
+
+    def _result(self, report: Report, f: Finding, rule_index: int) -> dict[str, Any]:
+        location = _location(report, f.target, f.location.file) or {
+            "physicalLocation": {
+                "artifactLocation": {"uri": relative_path(f.location.file), "uriBaseId": "%SRCROOT%"},
+                "region": {"startLine": 1},
+            },
+            "logicalLocations": [{"fullyQualifiedName": f.target, "kind": "element"}],
+        }
+        related = []
+        for index, element in enumerate(e for e in f.elements if e != f.target):
+            where = _location(report, element, f.location.file)
+            if where is not None:
+                related.append({"id": index, "message": {"text": element}, **where})
+        missing = " or ".join("{" + ", ".join(cs.missing) + "}" for cs in f.controls)
+        text = f"{f.title}: {f.message}."
+        if len(f.elements) > 1:
+            text += " Path: " + " → ".join(f.elements) + "."
+        text += f" Mitigate with {missing}."
+        result: dict[str, Any] = {
+            "ruleId": f.threat,
+            "ruleIndex": rule_index,
+            "level": _LEVEL[f.severity],
+            "message": {"text": text},
+            "locations": [location],
+            "partialFingerprints": {"tmcode/v1": f.id},
+            "properties": {
+                "severity": f.severity.value,
+                "status": f.status.value,
+                "security-severity": _SECURITY_SEVERITY[f.severity],
+                "elements": f.elements,
+                "assumptions": f.assumptions,
+            },
+        }
+        if related:
+            result["relatedLocations"] = related
+        if f.status in (Status.accepted, Status.false_positive) and f.decision is not None:
+            result["suppressions"] = [{
+                "kind": "external",
+                "status": "accepted",
+                "justification": f"{f.status.value}: {f.decision.reason}"
+                + (f" (owner {f.decision.owner}, until {f.decision.expires})" if f.decision.expires else ""),
+            }]
+        return result
+
+    def render(self, report: Report) -> str:
+        threats = report.threats.threats if report.threats is not None else {}
+        ids = list(threats)
+        index = {tid: i for i, tid in enumerate(ids)}
+        results = [
+            self._result(report, f, index[f.threat])
+            for f in report.findings
+            if f.status is not Status.mitigated and f.threat in index
+        ]
+        artifacts = [{"location": {"uri": relative_path(m.path), "uriBaseId": "%SRCROOT%"}}
+                     for m in report.sources]
+        sarif = {
+            "$schema": SARIF_SCHEMA,
+            "version": "2.1.0",
+            "runs": [{
+                "tool": {"driver": {
+                    "name": "tmcode",
+                    "version": report.tool["version"],
+                    "semanticVersion": report.tool["version"],
+                    "rules": [_rule(threats[tid]) for tid in ids],
+                }},
+                "artifacts": artifacts,
+                "results": results,
+                "columnKind": "unicodeCodePoints",
+            }],
+        }
+        return json.dumps(sarif, indent=2, ensure_ascii=False) + "\n"
