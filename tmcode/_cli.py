@@ -328,6 +328,46 @@ def diagram(
     typer.echo(f"wrote {output} ({format.value.upper()}, {how})", err=True)
 
 
+@app.command()
+def docs(
+    models: ModelsArg,
+    output: Annotated[Path, typer.Option("--output", "-o", help="Directory for the mkdocs project.")],
+    build: Annotated[bool, typer.Option("--build", help="Also run `mkdocs build --strict`.")] = False,
+    catalog: CatalogOpt = None,
+    today: Annotated[Optional[str], typer.Option("--today", help="Judge expiry as of this date.")] = None,
+) -> None:
+    """Write a threat-model documentation site (mkdocs-material) for the models."""
+    from tmcode.render.diagram import graphviz_available
+    from tmcode.render.site import site_files, write_site
+
+    debug = _debug()
+    report = _guard(debug, lambda: _load_and_check(list(models), catalog, today))
+    svg = graphviz_available()
+    files = _guard(debug, lambda: site_files(report, svg=svg))  # type: ignore[arg-type]
+    written = _guard(debug, lambda: write_site(files, output))
+    diagrams = "SVG and Mermaid diagrams" if svg else "Mermaid diagrams only (Graphviz `dot` is not installed, so no SVG)"
+    typer.echo(f"wrote {len(written)} files to {output} with {diagrams}", err=True)
+    if build:
+        _guard(debug, lambda: _mkdocs_build(output))
+        typer.echo(f"built the site in {output / 'site'}", err=True)
+
+
+def _mkdocs_build(root: Path) -> None:
+    import importlib.util
+    import subprocess
+
+    if importlib.util.find_spec("mkdocs") is None or importlib.util.find_spec("material") is None:
+        raise UsageError("--build needs mkdocs-material: pip install 'tmcode[docs]'")
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-f", str(root / "mkdocs.yml"),
+         "-d", str((root / "site").resolve())],
+        capture_output=True, text=True, check=False,
+    )
+    if result.returncode != 0:
+        raise UsageError(Problem(str(root / "mkdocs.yml"), None, None,
+                                 "mkdocs build --strict failed:\n" + (result.stderr or result.stdout).strip()))
+
+
 catalog_app = typer.Typer(help="Browse the threat catalog.", no_args_is_help=True)
 app.add_typer(catalog_app, name="catalog")
 
@@ -389,4 +429,14 @@ def catalog_coverage(catalog: CatalogOpt = None) -> None:
 
 def main() -> None:
     """Entry point of the ``tmcode`` console script."""
-    app()
+    try:
+        app()
+    except Exception as exc:  # noqa: BLE001 - a bug must still end in one clear line
+        if _debug():
+            raise
+        typer.echo(
+            f"tmcode: internal error: {type(exc).__name__}: {exc} — this is a bug in tmcode; "
+            "rerun with --debug for the traceback and report it",
+            err=True,
+        )
+        raise SystemExit(2) from None
