@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test bench clean
+.PHONY: demo test bench docs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,11 @@ test: $(VENV)/.installed
 ## Print load and check timings next to the YAML parse floor.
 bench: $(VENV)/.installed
 	$(BIN)/python bench/run.py
+
+## Regenerate the reference pages under docs/reference and build the project docs.
+docs: $(VENV)/.installed
+	$(BIN)/python -m tmcode.render.reference docs/reference
+	NO_MKDOCS_2_WARNING=1 $(BIN)/python -m mkdocs build --strict
 
 clean:
 	rm -rf $(VENV) .pytest_cache build dist

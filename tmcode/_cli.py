@@ -361,7 +361,7 @@ def _mkdocs_build(root: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-f", str(root / "mkdocs.yml"),
          "-d", str((root / "site").resolve())],
-        capture_output=True, text=True, check=False,
+        capture_output=True, text=True, check=False, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
     )
     if result.returncode != 0:
         raise UsageError(Problem(str(root / "mkdocs.yml"), None, None,

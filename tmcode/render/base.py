@@ -15,6 +15,7 @@ class RenderOptions:
 
     color: bool = False
     fail_on: FailOn = FailOn.high
+    svg: bool | None = None  # HTML: inline SVG diagrams; None means "when Graphviz is installed"
 
 
 class Renderer(ABC):

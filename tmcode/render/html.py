@@ -33,7 +33,7 @@ class HtmlRenderer(Renderer):
                         for st in statuses]}
             for sev in sorted(Severity, reverse=True)
         ]
-        has_dot = graphviz_available()
+        has_dot = graphviz_available() if self.options.svg is None else self.options.svg
         systems = []
         for loaded in report.sources:
             view = build_view(loaded, report.findings_of(loaded.path))

@@ -7,6 +7,7 @@ shown as code, and diagrams are Mermaid (always) plus SVG (where Graphviz is ins
 
 from __future__ import annotations
 
+import html
 import re
 from collections import Counter
 from pathlib import Path
@@ -25,6 +26,15 @@ from tmcode.report import GATING_STATUSES, Finding, Report, Severity, Status
 def text(value: str) -> str:
     """Escape model text for a Python-Markdown page."""
     return markdown_text(value, "python")
+
+
+def nav_title(value: str) -> str:
+    """Escape text that MkDocs themes insert into HTML unescaped (site name, nav titles)."""
+    return html.escape(_plain_line(value), quote=True)
+
+
+def _plain_line(value: str) -> str:
+    return re.sub(r"[\x00-\x1f\x7f-\x9f]", " ", value)
 
 
 def code(value: str) -> str:
@@ -47,7 +57,7 @@ def _plain(value: Any) -> Any:
 
 
 def _slug(value: str) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", value.lower()).strip("-")
+    slug = re.sub(r"[^a-z0-9]+", "-", value.lower()).strip("-")[:40].strip("-")
     return slug or "system"
 
 
@@ -157,7 +167,7 @@ class _SystemPages:
         return out
 
     def nav(self) -> dict[str, Any]:
-        return {text(self.model.system.name): [
+        return {nav_title(self.model.system.name): [
             {"Overview": f"{self.slug}/index.md"},
             {"Inventory": f"{self.slug}/inventory.md"},
             {"Tool permissions": f"{self.slug}/permissions.md"},
@@ -432,7 +442,7 @@ def site_files(report: Report, *, svg: bool) -> dict[str, str | bytes]:
 def mkdocs_yml(site_name: str, nav: list[Any]) -> str:
     """The mkdocs-material configuration the generated pages need."""
     config = {
-        "site_name": site_name,
+        "site_name": nav_title(site_name),
         "theme": {"name": "material", "features": ["navigation.sections", "content.tabs.link", "search.highlight"]},
         "plugins": ["search", "tags"],
         "markdown_extensions": [
