@@ -31,6 +31,9 @@ SEVERITY_FILL = {
     Severity.info: "#e0e0e0",
 }
 PATH_COLOR = "#c62828"
+# Graphviz's layered layout grows much faster than linearly; above this many components the
+# HTML report and the docs site give the Mermaid and DOT sources instead of laying out an SVG.
+SVG_COMPONENT_LIMIT = 200
 
 _DOT_SHAPES = {
     "user": "ellipse",

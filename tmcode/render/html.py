@@ -9,7 +9,14 @@ import jinja2
 from markupsafe import Markup
 
 from tmcode.render.base import Renderer
-from tmcode.render.diagram import build_view, dot_to_image, graphviz_available, to_dot, to_mermaid
+from tmcode.render.diagram import (
+    SVG_COMPONENT_LIMIT,
+    build_view,
+    dot_to_image,
+    graphviz_available,
+    to_dot,
+    to_mermaid,
+)
 from tmcode.render.escape import relative_path, xml_text
 from tmcode.report import Report, Severity, Status, gate_failures
 
@@ -38,12 +45,17 @@ class HtmlRenderer(Renderer):
         for loaded in report.sources:
             view = build_view(loaded, report.findings_of(loaded.path))
             svg = None
-            if has_dot:
+            too_big = len(view.nodes) > SVG_COMPONENT_LIMIT
+            if has_dot and not too_big:
                 raw = dot_to_image(to_dot(view), "svg").decode("utf-8")
                 # Graphviz escapes every label it writes; drop its XML prologue and comments.
                 svg = Markup(_COMMENT.sub("", raw[raw.index("<svg"):]))
+            note = (f"The system has {len(view.nodes)} components, more than the {SVG_COMPONENT_LIMIT} "
+                    "laid out automatically; the diagram is given as Mermaid source."
+                    if too_big else "Graphviz is not installed, so the diagram is given as Mermaid "
+                    "source; paste it into any Mermaid viewer.")
             systems.append({"name": xml_text(loaded.model.system.name), "svg": svg,
-                            "mermaid": to_mermaid(view)})
+                            "mermaid": to_mermaid(view), "note": note})
         findings = [
             {"id": f.id, "severity": f.severity.value, "status": f.status.value, "threat": f.threat,
              "title": f.title, "message": xml_text(f.message), "target": xml_text(f.target),

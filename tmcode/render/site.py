@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import re
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,15 @@ from tmcode.catalog.coverage import coverage
 from tmcode.catalog.load import Catalog, CompiledThreat
 from tmcode.model.elements import Agent
 from tmcode.model.load import LoadedModel
-from tmcode.render.diagram import build_view, dot_to_image, to_dot, to_mermaid
+from tmcode.render.diagram import (
+    SVG_COMPONENT_LIMIT,
+    SystemView,
+    ViewBoundary,
+    build_view,
+    dot_to_image,
+    to_dot,
+    to_mermaid,
+)
 from tmcode.render.escape import markdown_code, markdown_text, relative_path
 from tmcode.report import GATING_STATUSES, Finding, Report, Severity, Status
 
@@ -149,10 +158,39 @@ class _SystemPages:
         self.slug = slug
         self.svg = svg
         self.catalog: Catalog = report.threats
+        self.view = build_view(loaded, findings)
+        self.nodes_by_id = {n.id: n for n in self.view.nodes}
+        self.edges_by_address: dict[str, list[Any]] = {}
+        for edge in self.view.edges:
+            self.edges_by_address.setdefault(edge.address, []).append(edge)
+        self.flows_in: dict[str, list[Any]] = {}
+        self.flows_out: dict[str, list[Any]] = {}
+        for flow in self.model.flows:
+            self.flows_in.setdefault(flow.to, []).append(flow)
+            self.flows_out.setdefault(flow.from_, []).append(flow)
+        self.by_component: dict[str, list[Finding]] = {}
+        for f in findings:
+            owner = f.target if f.target in self.model.components else (f.elements[0] if f.elements else None)
+            if owner in self.model.components:
+                self.by_component.setdefault(owner, []).append(f)
+
+    def path_view(self, f: Finding) -> Any:
+        """The attack path on the whole system, or alone when the system is large."""
+        highlight = frozenset(f.elements)
+        if len(self.model.components) <= _FULL_DIAGRAM_LIMIT:
+            return replace(self.view, highlight=highlight)
+        nodes = [self.nodes_by_id[e] for e in dict.fromkeys(f.elements) if e in self.nodes_by_id]
+        keep = {n.id for n in nodes}
+        boundaries = {n.boundary for n in nodes}
+        edges = [edge for e in dict.fromkeys(f.elements) for edge in self.edges_by_address.get(e, [])
+                 if edge.source in keep and edge.target in keep]
+        shown = {b: ViewBoundary(b, v.label, ()) for b, v in self.view.boundaries.items() if b in boundaries}
+        return SystemView(self.view.name, nodes, edges, shown, sorted(shown, key=list(self.view.boundaries).index), highlight)
 
     def files(self) -> dict[str, str | bytes]:
         out: dict[str, str | bytes] = {}
-        view = build_view(self.loaded, self.findings)
+        view = self.view
+        self.svg = self.svg and len(view.nodes) <= SVG_COMPONENT_LIMIT
         if self.svg:
             out[f"assets/{self.slug}.svg"] = dot_to_image(to_dot(view), "svg")
         out[f"{self.slug}/index.md"] = self.overview(to_mermaid(view))
@@ -231,8 +269,12 @@ class _SystemPages:
                 details = "; ".join(f"{k}: {text(str(v))}" for k, v in attrs.items())
                 lines.append(f"| [{code(cid)}](components/{cid}.md) | {c.kind} | {details} |")
         lines += ["", "## Data assets", "", "| id | classification | tags | held by |", "|---|---|---|---|"]
+        held: dict[str, list[str]] = {}
+        for cid, c in m.components.items():
+            for did in getattr(c, "stores", None) or getattr(c, "contains", None) or []:
+                held.setdefault(did, []).append(cid)
         for did, d in m.data.items():
-            holders = [cid for cid, c in m.components.items() if did in (getattr(c, "stores", None) or getattr(c, "contains", None) or [])]
+            holders = held.get(did, [])
             lines.append(f"| {code(did)} | {d.classification.value} | {', '.join(code(t) for t in d.tags)} | "
                          f"{', '.join(code(h) for h in holders)} |")
         lines += ["", "## Trust boundaries", "", "| id | name | trust | inside |", "|---|---|---|---|"]
@@ -274,11 +316,7 @@ class _SystemPages:
         lines += ["References: " + ", ".join(code(r) for r in f.references), ""]
         flows = [e for e in f.elements if "->" in e or ".tools." in e or ".trained_on." in e or e.endswith(".artifact")]
         if flows and f.status in GATING_STATUSES:
-            view = build_view(self.loaded, self.findings, frozenset(f.elements))
-            if len(self.model.components) > _FULL_DIAGRAM_LIMIT:
-                keep = set(f.elements)
-                view.nodes = [n for n in view.nodes if n.id in keep]
-                view.edges = [e for e in view.edges if e.source in keep and e.target in keep]
+            view = self.path_view(f)
             lines += ['??? note "Attack path"', "", "    ```mermaid"]
             lines += ["    " + line for line in to_mermaid(view).rstrip("\n").split("\n")]
             lines += ["    ```", ""]
@@ -315,8 +353,8 @@ class _SystemPages:
         lines.append("")
         if c.controls:
             lines += ["Controls: " + ", ".join(code(x.id) + (" (planned)" if not x.implemented else "") for x in c.controls), ""]
-        flows_in = [f for f in m.flows if f.to == cid]
-        flows_out = [f for f in m.flows if f.from_ == cid]
+        flows_in = self.flows_in.get(cid, [])
+        flows_out = self.flows_out.get(cid, [])
         if flows_in or flows_out:
             lines += ["## Flows", "", "| direction | peer | kind | data |", "|---|---|---|---|"]
             for f in flows_in:
@@ -329,7 +367,7 @@ class _SystemPages:
             for target, p in c.tools.items():
                 lines.append(f"| [{code(target)}]({target}.md) | {', '.join(s.value for s in p.scopes)} |")
             lines.append("")
-        mine = [f for f in self.findings if f.target == cid or (f.elements and f.elements[0] == cid and f.target not in m.components)]
+        mine = self.by_component.get(cid, [])
         lines += ["## Findings", ""]
         for f in mine:
             lines.append(f"- **{f.severity.value}** [{f.threat}: {text(f.title)}](../findings.md#{_anchor(f)}) "
