@@ -219,6 +219,13 @@ def check(
         Optional[str], typer.Option("--today", help="Judge expiry as of this date (YYYY-MM-DD).")
     ] = None,
     color: Annotated[Optional[bool], typer.Option("--color/--no-color", help="Colour text output.")] = None,
+    baseline: Annotated[
+        Optional[Path],
+        typer.Option("--baseline", help="An earlier JSON report: label findings new, unchanged or fixed."),
+    ] = None,
+    fail_on_new: Annotated[
+        bool, typer.Option("--fail-on-new", help="Gate only on new open findings (needs --baseline).")
+    ] = False,
 ) -> None:
     """Match models against the threat catalog; exit 1 when a finding fails the gate."""
     from tmcode.render import RENDERERS, RenderOptions, render
@@ -232,20 +239,75 @@ def check(
     if outputs and len(outputs) != len(format) or not outputs and len(format) > 1:
         _fail(UsageError("give one --output for each --format, in the same order"), debug)
 
+    if fail_on_new and baseline is None:
+        _fail(UsageError("--fail-on-new needs --baseline REPORT.json to know what is new"), debug)
     report = _guard(debug, lambda: _load_and_check(list(models), catalog, today))
+    if baseline is not None:
+        from tmcode.baseline import apply_baseline, read_report_json
+
+        earlier = _guard(debug, lambda: read_report_json(baseline))
+        report = apply_baseline(report, earlier, str(baseline))  # type: ignore[arg-type]
     gate = FailOn(fail_on.value)
     if not outputs:
         use_color = color if color is not None else _tty_color()
-        text = render(report, format[0], RenderOptions(color=use_color, fail_on=gate))
+        text = render(report, format[0], RenderOptions(color=use_color, fail_on=gate, only_new=fail_on_new))
         typer.echo(text, nl=False, color=use_color)
     for fmt, path in zip(format, outputs):
-        text = render(report, fmt, RenderOptions(color=bool(color), fail_on=gate))
+        text = render(report, fmt, RenderOptions(color=bool(color), fail_on=gate, only_new=fail_on_new))
         _guard(debug, lambda: _write_output(path, text, list(models)))
-    raise typer.Exit(exit_code(report, gate))  # type: ignore[arg-type]
+    raise typer.Exit(exit_code(report, gate, only_new=fail_on_new))  # type: ignore[arg-type]
 
 
 def _tty_color() -> bool:
     return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+
+@app.command()
+def init(
+    directory: Annotated[Path, typer.Argument(help="Where to write the starter files.")] = Path("."),
+) -> None:
+    """Write a starter model, its JSON Schema, a CI workflow and a pre-commit config."""
+    from tmcode.init import init_project
+
+    written = _guard(_debug(), lambda: init_project(directory))
+    for path in written:
+        typer.echo(f"wrote {path}")
+    model = directory / "threat-model.yaml"
+    typer.echo(
+        "\nNext steps:\n"
+        f"  1. Edit {model} to describe your system (your editor completes keys from tmcode.schema.json).\n"
+        f"  2. tmcode check {model}\n"
+        "  3. Commit the files; the workflow checks the model on every pull request and the\n"
+        "     pre-commit hook validates it on every commit (pre-commit install)."
+    )
+
+
+class DiffFormat(str, Enum):
+    """Formats ``tmcode diff`` writes."""
+
+    text = "text"
+    markdown = "markdown"
+    json = "json"
+
+
+@app.command()
+def diff(
+    old: Annotated[Path, typer.Argument(help="The earlier JSON report (e.g. from the main branch).")],
+    new: Annotated[Path, typer.Argument(help="The later JSON report.")],
+    format: Annotated[DiffFormat, typer.Option("--format", "-f")] = DiffFormat.text,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o")] = None,
+) -> None:
+    """Say what changed between two JSON reports: elements, new and fixed findings."""
+    from tmcode.baseline import diff_reports, read_report_json, render_diff
+
+    debug = _debug()
+    before = _guard(debug, lambda: read_report_json(old))
+    after = _guard(debug, lambda: read_report_json(new))
+    text = render_diff(diff_reports(before, after), format.value)
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        _guard(debug, lambda: _write_output(output, text, [old, new]))
 
 
 class DiagramFormat(str, Enum):

@@ -281,4 +281,17 @@ def check(models: list[LoadedModel], catalog: Catalog, *, today: dt.date | None 
         catalog={"threats": len(catalog.threats)},
         sources=tuple(models),
         threats=catalog,
+        models=[model_inventory(loaded) for loaded in models],
     )
+
+
+def model_inventory(loaded: LoadedModel) -> dict[str, object]:
+    """The elements of a model by address, so that two reports can say what changed."""
+    model = loaded.model
+    return {
+        "file": loaded.path,
+        "system": {"id": model.system.id, "name": model.system.name},
+        "components": {cid: c.kind for cid, c in model.components.items()},
+        "flows": [flow.address for flow in model.flows],
+        "permissions": {f"{a}.tools.{t}": sorted(s.value for s in p.scopes) for a, t, p in model.permissions()},
+    }

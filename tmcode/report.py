@@ -87,6 +87,7 @@ class Finding:
     system: str | None = None
     decision: DecisionRecord | None = None
     status_reason: str = ""
+    change: str | None = None  # "new" or "unchanged" when compared with a baseline
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +114,8 @@ class Report:
     stale_decisions: list[StaleDecision] = field(default_factory=list)
     catalog: dict[str, Any] = field(default_factory=dict)
     schema_version: str = SCHEMA_VERSION
+    models: list[dict[str, Any]] = field(default_factory=list)
+    baseline: dict[str, Any] | None = None
     # What the findings were computed from, for renderers; never serialised.
     sources: tuple[Any, ...] = field(default=(), compare=False, repr=False)
     threats: Any = field(default=None, compare=False, repr=False)
@@ -137,7 +140,8 @@ def _plain(value: Any) -> Any:
 def report_to_dict(report: Report) -> dict[str, Any]:
     """Return the report as plain JSON-ready data, in the contract's key order."""
     data = {f.name: _plain(getattr(report, f.name)) for f in fields(report) if f.compare}
-    order = ["schema_version", "tool", "system", "systems", "summary", "findings", "stale_decisions", "catalog"]
+    order = ["schema_version", "tool", "system", "systems", "summary", "findings", "stale_decisions",
+             "baseline", "models", "catalog"]
     return {key: data[key] for key in order}
 
 
@@ -175,14 +179,18 @@ class FailOn(str, Enum):
     none = "none"
 
 
-def gate_failures(findings: list[Finding], fail_on: FailOn) -> list[Finding]:
-    """Return the findings that fail the gate: open or expired, at or above ``fail_on``."""
+def gate_failures(findings: list[Finding], fail_on: FailOn, *, only_new: bool = False) -> list[Finding]:
+    """Return the findings that fail the gate: open or expired, at or above ``fail_on``.
+
+    With ``only_new``, only findings a baseline comparison labelled new can fail it.
+    """
     if fail_on is FailOn.none:
         return []
     threshold = Severity(fail_on.value)
-    return [f for f in findings if f.status in GATING_STATUSES and f.severity >= threshold]
+    return [f for f in findings if f.status in GATING_STATUSES and f.severity >= threshold
+            and (not only_new or f.change == "new")]
 
 
-def exit_code(report: Report, fail_on: FailOn) -> int:
+def exit_code(report: Report, fail_on: FailOn, *, only_new: bool = False) -> int:
     """The exit policy: 1 when a finding fails the gate, else 0 (errors exit 2 elsewhere)."""
-    return 1 if gate_failures(report.findings, fail_on) else 0
+    return 1 if gate_failures(report.findings, fail_on, only_new=only_new) else 0

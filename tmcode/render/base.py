@@ -15,6 +15,7 @@ class RenderOptions:
 
     color: bool = False
     fail_on: FailOn = FailOn.high
+    only_new: bool = False  # the gate counts only findings new against a baseline
     svg: bool | None = None  # HTML: inline SVG diagrams; None means "when Graphviz is installed"
 
 

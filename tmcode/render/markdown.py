@@ -18,7 +18,7 @@ class MarkdownRenderer(Renderer):
 
     def render(self, report: Report) -> str:
         s = report.summary
-        failing = gate_failures(report.findings, self.options.fail_on)
+        failing = gate_failures(report.findings, self.options.fail_on, only_new=self.options.only_new)
         out = [f"## tmcode: {markdown_text(str(report.system.get('name')))}", ""]
         if self.options.fail_on.value == "none":
             verdict = "The gate is off (`--fail-on none`)."
@@ -27,6 +27,10 @@ class MarkdownRenderer(Renderer):
         else:
             verdict = f"No open finding at or above `{self.options.fail_on.value}`."
         out += [verdict, ""]
+        if report.baseline is not None:
+            b = report.baseline
+            out += [f"Compared with the baseline: **{b['new']} new**, {b['unchanged']} unchanged, "
+                    f"**{len(b['fixed'])} fixed**.", ""]
         statuses = [st.value for st in Status]
         out.append("| severity | " + " | ".join(statuses) + " |")
         out.append("|---|" + "---:|" * len(statuses))
@@ -48,6 +52,8 @@ class MarkdownRenderer(Renderer):
                 )
                 where = f"{markdown_text(relative_path(f.location.file))}:{f.location.line or ''}"
                 status = " (expired)" if f.status is Status.expired else ""
+                if f.change == "new":
+                    status += " 🆕"
                 out.append(
                     f"| {_ICON[f.severity.value]} {f.severity.value}{status} | **{f.threat}** "
                     f"{markdown_text(f.title)} | {markdown_code(f.target)}<br>{where} | {path} | {missing} |"

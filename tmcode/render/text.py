@@ -38,6 +38,8 @@ class TextRenderer(Renderer):
     def _finding(self, f: Finding) -> list[str]:
         where = f.location.file + (f":{f.location.line}" if f.location.line else "")
         status = "" if f.status is Status.open else f" [{f.status.value}]"
+        if f.change == "new":
+            status += " [new]"
         lines = [
             f"  {self._paint(_COLORS[f.severity], f.severity.value.upper())} {f.threat} "
             f"{terminal_safe(f.title)}{status}",
@@ -83,9 +85,14 @@ class TextRenderer(Renderer):
             out.append("")
         s = report.summary
         counts = ", ".join(f"{n} {sev}" for sev, n in s["open_by_severity"].items() if n)
-        failing = len(gate_failures(report.findings, self.options.fail_on))
+        failing = len(gate_failures(report.findings, self.options.fail_on, only_new=self.options.only_new))
+        if report.baseline is not None:
+            b = report.baseline
+            out.append(f"compared with {terminal_safe(b['file'])}: {b['new']} new, {b['unchanged']} unchanged, "
+                       f"{len(b['fixed'])} fixed")
         status = s["by_status"]
-        verdict = (f"FAIL: {failing} finding(s) at or above {self.options.fail_on.value}"
+        scope = "new " if self.options.only_new else ""
+        verdict = (f"FAIL: {failing} {scope}finding(s) at or above {self.options.fail_on.value}"
                    if failing else f"PASS at --fail-on {self.options.fail_on.value}")
         out.append(
             f"{terminal_safe(str(report.system.get('name')))}: {s['total']} findings — "
