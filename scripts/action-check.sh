@@ -5,6 +5,7 @@
 set -uo pipefail
 out="${RUNNER_TEMP:-${TMPDIR:-/tmp}}/tmcode"
 mkdir -p "$out"
+rm -f "$out"/tmcode.json "$out"/tmcode.sarif "$out"/tmcode.md "$out"/tmcode.txt "$out"/stderr.txt
 args=(check)
 # Word-splitting and glob expansion of the model list are intended here.
 # shellcheck disable=SC2206

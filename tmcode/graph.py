@@ -15,6 +15,12 @@ from tmcode.model.enums import FlowKind
 PERMISSION = "permission"
 
 
+STORE_KINDS = frozenset(
+    {"vector_store", "datastore", "secret_store", "log_sink", "model_registry", "memory", "dataset"}
+)
+WRITE_SCOPES = frozenset({"write", "delete", "admin", "memory_write"})
+
+
 @dataclass(frozen=True)
 class Hop:
     """One edge of an evidence path: the flow or permission taken, from one node to the next."""
@@ -151,12 +157,27 @@ def reachable(
     return found
 
 
+def _read_only_call_into_store(graph: nx.MultiDiGraph, target: str, attrs: dict[str, Any]) -> bool:
+    """A call through a permission without write scopes moves no data into a store."""
+    if not attrs.get("implied") or attrs["kind"] != FlowKind.tool_call.value:
+        return False
+    if graph.nodes[target]["kind"] not in STORE_KINDS:
+        return False
+    return not WRITE_SCOPES.intersection(s.value for s in attrs["permission"].scopes)
+
+
 def flow_adjacency(graph: nx.MultiDiGraph, *, reverse: bool = False) -> dict[str, list[tuple[str, Hop]]]:
-    """Return node -> [(neighbour, hop)] along flows, built once per graph and direction."""
+    """Return node -> [(neighbour, hop)] along flows, built once per graph and direction.
+
+    An implied tool call through a permission without write scopes is left out when its
+    target is a store: reading a store does not put the agent's data into it.
+    """
     cache = graph.graph.setdefault("_flow_adjacency", {})
     if reverse not in cache:
         adjacency: dict[str, list[tuple[str, Hop]]] = {}
         for source, target, _, attrs in flow_edges(graph):
+            if _read_only_call_into_store(graph, target, attrs):
+                continue
             hop = Hop(source, target, attrs["address"], attrs["kind"])
             if reverse:
                 adjacency.setdefault(target, []).append((source, hop))
