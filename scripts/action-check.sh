@@ -5,6 +5,12 @@
 set -uo pipefail
 out="${RUNNER_TEMP:-${TMPDIR:-/tmp}}/tmcode"
 mkdir -p "$out"
+baseline=""
+if [ -n "${TMCODE_BASELINE:-}" ] && [ -f "$TMCODE_BASELINE" ]; then
+  # Copy first: the baseline may be an earlier run's report in this very directory.
+  baseline="$out/baseline-input.json"
+  cp "$TMCODE_BASELINE" "$baseline.tmp" && mv "$baseline.tmp" "$baseline"
+fi
 rm -f "$out"/tmcode.json "$out"/tmcode.sarif "$out"/tmcode.md "$out"/tmcode.txt "$out"/stderr.txt
 args=(check)
 # Word-splitting and glob expansion of the model list are intended here.
@@ -12,13 +18,11 @@ args=(check)
 models=(${TMCODE_MODELS:?set the models input})
 args+=("${models[@]}" --fail-on "${TMCODE_FAIL_ON:-high}")
 for dir in ${TMCODE_CATALOG:-}; do args+=(--catalog "$dir"); done
-if [ -n "${TMCODE_BASELINE:-}" ]; then
-  if [ -f "$TMCODE_BASELINE" ]; then
-    args+=(--baseline "$TMCODE_BASELINE")
-    [ "${TMCODE_FAIL_ON_NEW:-false}" = "true" ] && args+=(--fail-on-new)
-  else
-    echo "::warning::baseline $TMCODE_BASELINE not found; gating on all findings"
-  fi
+if [ -n "$baseline" ]; then
+  args+=(--baseline "$baseline")
+  [ "${TMCODE_FAIL_ON_NEW:-false}" = "true" ] && args+=(--fail-on-new)
+elif [ -n "${TMCODE_BASELINE:-}" ]; then
+  echo "::warning::baseline $TMCODE_BASELINE not found; gating on all findings"
 fi
 args+=(-f json -o "$out/tmcode.json" -f sarif -o "$out/tmcode.sarif" -f markdown -o "$out/tmcode.md" -f text -o "$out/tmcode.txt")
 tmcode "${args[@]}" 2> "$out/stderr.txt"
