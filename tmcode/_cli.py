@@ -50,6 +50,14 @@ class ExportFormat(str, Enum):
     """Formats ``tmcode export`` writes."""
 
     yaml = "yaml"
+    otm = "otm"
+
+
+class ImportFormat(str, Enum):
+    """Formats ``tmcode import`` reads."""
+
+    otm = "otm"
+    threagile = "threagile"
 
 
 def _fail(exc: TmcodeError, debug: bool) -> None:
@@ -158,13 +166,18 @@ def export(
     output: Annotated[Optional[Path], typer.Option("--output", "-o")] = None,
     catalog: CatalogOpt = None,
 ) -> None:
-    """Write a model (YAML or Python) as YAML that loads back to an equal model."""
+    """Write a model as YAML (loads back to an equal model) or as OTM 0.2.0 JSON with its findings."""
     from tmcode.model.export import model_to_yaml
     from tmcode.model.load import load_model
 
     debug = _debug()
 
     def run() -> str:
+        if format is ExportFormat.otm:
+            from tmcode.interchange.otm import otm_json
+
+            report = _load_and_check([model], catalog, None)
+            return otm_json(report.sources[0].model, report.findings, report.threats)  # type: ignore[attr-defined]
         known = _known_controls(catalog)
         return model_to_yaml(load_model(model, known_controls=known).model)
 
@@ -280,6 +293,66 @@ def init(
         "  3. Commit the files; the workflow checks the model on every pull request and the\n"
         "     pre-commit hook validates it on every commit (pre-commit install)."
     )
+
+
+@app.command()
+def bom(
+    model: Annotated[Path, typer.Argument(help="The model file.")],
+    output: Annotated[Optional[Path], typer.Option("--output", "-o")] = None,
+    report_url: Annotated[
+        Optional[str], typer.Option("--report-url", help="Where the threat-model report is published.")
+    ] = None,
+    catalog: CatalogOpt = None,
+    today: Annotated[Optional[str], typer.Option("--today", help="Judge expiry as of this date.")] = None,
+) -> None:
+    """Write the AI bill of materials (CycloneDX 1.6 JSON) of a model."""
+    from tmcode.bom import bom_json
+
+    debug = _debug()
+    report = _guard(debug, lambda: _load_and_check([model], catalog, today))
+    text = bom_json(report.sources[0], report.findings, report_url)  # type: ignore[attr-defined]
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        _guard(debug, lambda: _write_output(output, text, [model]))
+
+
+@app.command("import")
+def import_model(
+    format: Annotated[ImportFormat, typer.Argument(help="The source format: otm or threagile.")],
+    source: Annotated[Path, typer.Argument(help="The file to import.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="The tmcode model to write.")],
+    force: Annotated[bool, typer.Option("--force", help="Replace --output if it exists.")] = False,
+) -> None:
+    """Turn an OTM or Threagile model into a tmcode model to refine, listing what was not mapped."""
+    import json
+
+    import yaml as pyyaml
+
+    from tmcode.interchange import InterchangeError
+    from tmcode.interchange.otm import import_otm
+    from tmcode.interchange.threagile import import_threagile
+
+    debug = _debug()
+
+    def run() -> tuple[str, list[str]]:
+        if output.exists() and not force:
+            raise UsageError(Problem(str(output), None, None, "already exists", "choose another --output, or --force"))
+        try:
+            raw = source.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InterchangeError(Problem(str(source), None, None, f"cannot read the file: {exc}")) from None
+        try:
+            document = json.loads(raw) if format is ImportFormat.otm else pyyaml.safe_load(raw)
+        except (json.JSONDecodeError, pyyaml.YAMLError) as exc:
+            line = getattr(exc, "lineno", None) or getattr(getattr(exc, "problem_mark", None), "line", -1) + 1 or None
+            raise InterchangeError(Problem(str(source), line, None, f"cannot parse the file: {exc}")) from None
+        result = (import_otm if format is ImportFormat.otm else import_threagile)(document, str(source))
+        return result.yaml(str(source), "OTM" if format is ImportFormat.otm else "Threagile"), result.unmapped
+
+    text, unmapped = _guard(debug, run)
+    _guard(debug, lambda: _write_output(output, text, [source]))
+    typer.echo(f"wrote {output}; {len(unmapped)} item(s) not mapped are listed at its top", err=True)
 
 
 class DiffFormat(str, Enum):

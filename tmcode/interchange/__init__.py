@@ -1,0 +1,51 @@
+"""Interchange with other threat-modeling formats: OTM export and import, Threagile import."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+
+from tmcode.errors import Problem, TmcodeError
+from tmcode.model.diagnose import problems_from_validation
+from tmcode.model.elements import Model
+from tmcode.model.export import model_to_yaml
+from tmcode.model.references import check_references
+
+
+class InterchangeError(TmcodeError):
+    """A file in another format that cannot be imported."""
+
+
+@dataclass
+class ImportResult:
+    """Model data built from another format, and what could not be mapped."""
+
+    data: dict[str, Any]
+    unmapped: list[str] = field(default_factory=list)
+
+    def model(self, source: str) -> Model:
+        """Validate the imported data as a tmcode model."""
+        try:
+            model = Model.model_validate(self.data)
+        except ValidationError as exc:
+            raise InterchangeError(problems_from_validation(exc, None, source)) from None
+        problems = check_references(model, source)
+        if problems:
+            raise InterchangeError(problems)
+        return model
+
+    def yaml(self, source: str, fmt: str) -> str:
+        """The imported model as YAML, headed by what a person should refine."""
+        body = model_to_yaml(self.model(source))
+        lines = [f"# Imported from {fmt} file {source} by tmcode. Review kinds, trust and flow kinds;"]
+        if self.unmapped:
+            lines.append("# Not mapped (refine by hand):")
+            lines += [f"#   - {item}" for item in self.unmapped]
+        else:
+            lines.append("# Everything in the source was mapped.")
+        return "\n".join(lines) + "\n" + body
+
+
+__all__ = ["ImportResult", "InterchangeError", "Problem"]
