@@ -230,7 +230,8 @@ def test_attack_path_highlights_the_evidence(catalog, in_root) -> None:
     finding = next(f for f in report.findings if f.threat == "PI-002")
     view = build_view(report.sources[0], report.findings, frozenset(finding.elements))
     mermaid = to_mermaid(view)
-    assert "linkStyle" in mermaid and "class n1 path" in mermaid  # inbound-email is n1
+    inbound = next(i for i, n in enumerate(view.nodes) if n.id == "inbound-email")
+    assert "linkStyle" in mermaid and f"class n{inbound} path" in mermaid
     dot = to_dot(view)
     assert dot.count('penwidth=3') == len([e for e in finding.elements])  # every node and edge on the path
 

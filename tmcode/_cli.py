@@ -239,6 +239,9 @@ def check(
     fail_on_new: Annotated[
         bool, typer.Option("--fail-on-new", help="Gate only on new open findings (needs --baseline).")
     ] = False,
+    max_bytes: MaxBytes = 20 * 1024 * 1024,
+    max_depth: MaxDepth = 64,
+    max_nodes: MaxNodes = 5_000_000,
 ) -> None:
     """Match models against the threat catalog; exit 1 when a finding fails the gate."""
     from tmcode.render import RENDERERS, RenderOptions, render
@@ -254,7 +257,8 @@ def check(
 
     if fail_on_new and baseline is None:
         _fail(UsageError("--fail-on-new needs --baseline REPORT.json to know what is new"), debug)
-    report = _guard(debug, lambda: _load_and_check(list(models), catalog, today))
+    limits = _limits(max_bytes, max_depth, max_nodes)
+    report = _guard(debug, lambda: _load_and_check(list(models), catalog, today, limits))
     if baseline is not None:
         from tmcode.baseline import apply_baseline, read_report_json
 
@@ -304,12 +308,15 @@ def bom(
     ] = None,
     catalog: CatalogOpt = None,
     today: Annotated[Optional[str], typer.Option("--today", help="Judge expiry as of this date.")] = None,
+    max_bytes: MaxBytes = 20 * 1024 * 1024,
+    max_depth: MaxDepth = 64,
+    max_nodes: MaxNodes = 5_000_000,
 ) -> None:
     """Write the AI bill of materials (CycloneDX 1.6 JSON) of a model."""
     from tmcode.bom import bom_json
 
     debug = _debug()
-    report = _guard(debug, lambda: _load_and_check([model], catalog, today))
+    report = _guard(debug, lambda: _load_and_check([model], catalog, today, _limits(max_bytes, max_depth, max_nodes)))
     text = bom_json(report.sources[0], report.findings, report_url)  # type: ignore[attr-defined]
     if output is None:
         typer.echo(text, nl=False)
@@ -392,7 +399,9 @@ class DiagramFormat(str, Enum):
     png = "png"
 
 
-def _load_and_check(models: list[Path], catalog: list[Path] | None, today: str | None) -> object:
+def _load_and_check(
+    models: list[Path], catalog: list[Path] | None, today: str | None, limits: object = None
+) -> object:
     import datetime as dt
 
     from tmcode.catalog.load import load_catalog
@@ -411,12 +420,18 @@ def _load_and_check(models: list[Path], catalog: list[Path] | None, today: str |
     loaded = []
     for path in models:
         try:
-            loaded.append(load_model(path, known_controls=known))
+            loaded.append(load_model(path, known_controls=known, limits=limits))  # type: ignore[arg-type]
         except TmcodeError as exc:
             problems += exc.problems
     if problems:
         raise TmcodeError(problems)
     return run_check(loaded, cat, today=when)
+
+
+def _limits(max_bytes: int, max_depth: int, max_nodes: int) -> object:
+    from tmcode.model.yaml_reader import ReadLimits
+
+    return ReadLimits(max_bytes=max_bytes, max_depth=max_depth, max_nodes=max_nodes)
 
 
 @app.command()
@@ -430,12 +445,15 @@ def diagram(
     ] = None,
     catalog: CatalogOpt = None,
     today: Annotated[Optional[str], typer.Option("--today", help="Judge expiry as of this date.")] = None,
+    max_bytes: MaxBytes = 20 * 1024 * 1024,
+    max_depth: MaxDepth = 64,
+    max_nodes: MaxNodes = 5_000_000,
 ) -> None:
     """Draw the data-flow diagram, coloured by the worst open finding of each component."""
     from tmcode.render.diagram import build_view, dot_to_image, to_dot, to_mermaid
 
     debug = _debug()
-    report = _guard(debug, lambda: _load_and_check([model], catalog, today))
+    report = _guard(debug, lambda: _load_and_check([model], catalog, today, _limits(max_bytes, max_depth, max_nodes)))
     loaded = report.sources[0]  # type: ignore[attr-defined]
     highlight: frozenset[str] = frozenset()
     if finding is not None:
@@ -470,13 +488,16 @@ def docs(
     build: Annotated[bool, typer.Option("--build", help="Also run `mkdocs build --strict`.")] = False,
     catalog: CatalogOpt = None,
     today: Annotated[Optional[str], typer.Option("--today", help="Judge expiry as of this date.")] = None,
+    max_bytes: MaxBytes = 20 * 1024 * 1024,
+    max_depth: MaxDepth = 64,
+    max_nodes: MaxNodes = 5_000_000,
 ) -> None:
     """Write a threat-model documentation site (mkdocs-material) for the models."""
     from tmcode.render.diagram import graphviz_available
     from tmcode.render.site import site_files, write_site
 
     debug = _debug()
-    report = _guard(debug, lambda: _load_and_check(list(models), catalog, today))
+    report = _guard(debug, lambda: _load_and_check(list(models), catalog, today, _limits(max_bytes, max_depth, max_nodes)))
     svg = graphviz_available()
     files = _guard(debug, lambda: site_files(report, svg=svg))  # type: ignore[arg-type]
     written = _guard(debug, lambda: write_site(files, output))

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _visible(text: str) -> str:
+    """Show control characters as escapes, so that input cannot drive the terminal."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 @dataclass(frozen=True, order=True)
@@ -25,7 +33,7 @@ class Problem:
         text = f"{where}: {self.message}"
         if self.hint:
             text += f" — {self.hint}"
-        return text
+        return _visible(text)
 
 
 class TmcodeError(Exception):

@@ -155,9 +155,11 @@ def _message(error: dict[str, Any], where: str, raw: Any) -> tuple[str, str]:
         )
     if kind in ("string_type", "str_type"):
         if isinstance(value, (int, float)) and not isinstance(value, bool):
+            written = getattr(value, "source", str(value))
+            read = "" if written == str(value) else f", which YAML reads as {value}"
             return (
-                f"{where}: expected text, got the number {value}",
-                f"quote it ('{value}') so YAML keeps it as written",
+                f"{where}: expected text, got the number {written}{read}",
+                f"quote it ('{written}') so YAML keeps it as written",
             )
         return f"{where}: expected text, got {_type_name(value)}", "write it as text"
     if kind in ("list_type", "dict_type", "model_type", "model_attributes_type"):

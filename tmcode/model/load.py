@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from tmcode._gc import gc_paused
 from tmcode.errors import ModelError, Problem
 from tmcode.model.diagnose import problems_from_validation
-from tmcode.model.elements import Model, permission_address
+from tmcode.model.elements import Agent, Model, permission_address
 from tmcode.model.references import SYSTEM_ADDRESS, check_references
 from tmcode.model.yaml_reader import Mapping, ReadLimits, decode_model_bytes, read_yaml
 
@@ -99,7 +99,20 @@ def _load_model_text(
     problems = check_references(model, path, raw, known_controls)
     if problems:
         raise ModelError(problems)
-    return LoadedModel(model, path, _locations(raw, path))
+    return LoadedModel(canonical_order(model), path, _locations(raw, path))
+
+
+def canonical_order(model: Model) -> Model:
+    """Sort every id-keyed map, so that the order of keys in a file never changes an output."""
+    for component in model.components.values():
+        if isinstance(component, Agent) and component.tools:
+            component.tools = dict(sorted(component.tools.items()))
+    update = {
+        name: dict(sorted(getattr(model, name).items()))
+        for name in ("boundaries", "data", "components")
+        if name in model.model_fields_set
+    }
+    return model.model_copy(update=update)
 
 
 def _locations(raw: Mapping, path: str) -> dict[str, Location]:
@@ -205,7 +218,7 @@ def load_python_model(
     problems = check_references(model, name, None, known_controls)
     if problems:
         raise ModelError(problems)
-    return LoadedModel(model, name, {})
+    return LoadedModel(canonical_order(model), name, {})
 
 
 def _line_in(exc: BaseException, path: Path) -> int | None:

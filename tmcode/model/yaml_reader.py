@@ -77,6 +77,24 @@ _INF = re.compile(r"[-+]?\.(inf|Inf|INF)\Z")
 _NAN = re.compile(r"\.(nan|NaN|NAN)\Z")
 
 
+class SourceInt(int):
+    """An integer read from YAML that remembers how it was written (for messages)."""
+
+    source: str
+
+
+class SourceFloat(float):
+    """A float read from YAML that remembers how it was written (for messages)."""
+
+    source: str
+
+
+def _number(cls: type, value: Any, text: str) -> Any:
+    number = cls(value)
+    number.source = text
+    return number
+
+
 def resolve_plain(text: str) -> Any:
     """Resolve an untagged plain scalar by the YAML 1.2 core schema."""
     if text and text[0] not in _MAYBE_SPECIAL:
@@ -86,13 +104,13 @@ def resolve_plain(text: str) -> Any:
     if text in _BOOLS:
         return _BOOLS[text]
     if _INT.match(text):
-        return int(text)
+        return _number(SourceInt, int(text), text)
     if _OCT.match(text):
-        return int(text[2:], 8)
+        return _number(SourceInt, int(text[2:], 8), text)
     if _HEX.match(text):
-        return int(text[2:], 16)
+        return _number(SourceInt, int(text[2:], 16), text)
     if _FLOAT.match(text):
-        return float(text)
+        return _number(SourceFloat, float(text), text)
     if _INF.match(text):
         return -math.inf if text[0] == "-" else math.inf
     if _NAN.match(text):
