@@ -22,9 +22,10 @@ demo: $(VENV)/.installed
 test: $(VENV)/.installed
 	$(BIN)/python -m pytest
 
-## Print load and check timings next to the YAML parse floor.
+## Print load, check, render and site timings against the YAML parse floor and pytm.
 bench: $(VENV)/.installed
-	$(BIN)/python bench/run.py
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	$(BIN)/python bench/perf.py
 
 ## Regenerate the reference pages under docs/reference and build the project docs.
 docs: $(VENV)/.installed

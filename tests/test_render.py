@@ -356,3 +356,12 @@ def test_project_docs_build_strict(tmp_path: Path) -> None:
     built = _mkdocs(ROOT / "mkdocs.yml", tmp_path / "site")
     assert built.returncode == 0, built.stderr
     assert (tmp_path / "site" / "reference" / "catalog" / "PI-003" / "index.html").is_file()
+
+
+def test_fast_json_findings_equal_the_plain_encoding(catalog, in_root) -> None:
+    from tmcode.report import finding_to_dict
+
+    for name in BUNDLED:
+        report = report_for(catalog, name)
+        data = json.loads(render(report, "json"))
+        assert data["findings"] == [json.loads(json.dumps(finding_to_dict(f))) for f in report.findings]

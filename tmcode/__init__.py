@@ -1,9 +1,34 @@
-"""tmcode: threat modeling as code for AI systems."""
+"""tmcode: threat modeling as code for AI systems.
 
-from tmcode.errors import ModelError, Problem, TmcodeError
-from tmcode.model import *  # noqa: F403 - the model API is tmcode's public API
-from tmcode.model import __all__ as _model_all
+The public API (``tmcode.Model``, ``tmcode.load_model``, the element classes, the errors) is
+imported on first use, so that ``tmcode --help`` and other light commands start fast.
+"""
+
+from __future__ import annotations
+
+from typing import Any
 
 __version__ = "0.1.0"
 
-__all__ = ["ModelError", "Problem", "TmcodeError", "__version__", *_model_all]
+_ERRORS = {"ModelError", "Problem", "TmcodeError"}
+_MODEL = {
+    "LLM", "UI", "Agent", "Boundary", "ControlRef", "DataAsset", "Dataset", "ExternalContent",
+    "ExternalService", "Flow", "Guardrail", "LoadedModel", "Location", "McpServer", "Memory",
+    "MlModel", "Model", "ModelArtifact", "Permission", "PlainComponent", "ReadLimits",
+    "RemoteAgent", "Retriever", "RiskDecision", "Store", "System", "SystemPrompt", "Tool", "User",
+    "load_model", "load_model_text",
+}
+
+__all__ = sorted(_ERRORS | _MODEL | {"__version__"})
+
+
+def __getattr__(name: str) -> Any:
+    if name in _ERRORS:
+        from tmcode import errors
+
+        return getattr(errors, name)
+    if name in _MODEL:
+        from tmcode import model
+
+        return getattr(model, name)
+    raise AttributeError(f"module 'tmcode' has no attribute {name!r}")

@@ -6,14 +6,12 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import replace
 
-import networkx as nx
-
 from tmcode import __version__
 from tmcode._gc import gc_paused
 from tmcode.catalog.load import Catalog, CompiledThreat
 from tmcode.catalog.predicates import EvalContext, Result
 from tmcode.catalog.schema import ControlSet
-from tmcode.graph import build_graph
+from tmcode.graph import FlowGraph, flow_graph
 from tmcode.model.elements import Agent, ComponentBase, Model, User
 from tmcode.model.enums import Classification
 from tmcode.model.load import LoadedModel
@@ -51,15 +49,16 @@ def severity_of(likelihood: int, impact: int) -> Severity:
 
 def _candidates(ctx: EvalContext, compiled: CompiledThreat) -> list[str]:
     threat = compiled.threat
-    kinds = set(threat.kinds)
-    model = ctx.model
-    if threat.target == "component":
-        return [cid for cid, c in model.components.items() if not kinds or c.kind in kinds]
-    if threat.target == "permission":
-        return [a for a, (_, t, _) in ctx.permissions.items() if not kinds or model.components[t].kind in kinds]
-    if threat.target == "flow":
-        return [f.address for f in model.flows if not kinds or f.kind.value in kinds]
-    return [SYSTEM_ADDRESS]
+    if threat.target == "system":
+        return [SYSTEM_ADDRESS]
+    index, everything = {
+        "component": (ctx.components_by_kind, ctx.model.components),
+        "permission": (ctx.permissions_by_target_kind, ctx.permissions),
+        "flow": (ctx.flows_by_kind, ctx.flows),
+    }[threat.target]
+    if not threat.kinds:
+        return list(everything)
+    return [key for kind in threat.kinds for key in index.get(kind, ())]
 
 
 def _dedupe(items: Iterable[str]) -> list[str]:
@@ -78,20 +77,28 @@ def _agent_of(ctx: EvalContext, target: str) -> str | None:
     return None
 
 
+def _hot_data(ctx: EvalContext) -> frozenset[str]:
+    """Data assets that raise impact: restricted, or tagged secret or credentials (memoised)."""
+    hot = ctx.cache.get("hot_data")
+    if hot is None:
+        hot = ctx.cache["hot_data"] = frozenset(
+            did for did, d in ctx.model.data.items()
+            if d.classification is Classification.restricted or {"secret", "credentials"} & set(d.tags)
+        )
+    return hot  # type: ignore[no-any-return]
+
+
 def _modifiers(ctx: EvalContext, compiled: CompiledThreat, target: str, elements: list[str]) -> tuple[int, int, list[str], list[str]]:
     """Return (likelihood delta, impact delta, factors, assumptions) from the model's facts."""
     model = ctx.model
     dl = di = 0
     factors: list[str] = []
     assumptions: list[str] = []
-    wanted = set(compiled.threat.severity.modifiers)
+    wanted = compiled.threat.severity.modifiers
+    if not wanted:
+        return 0, 0, [], []
     if "sensitive_data" in wanted:
-        data = {d for e in elements for d in ctx.data_of(e)}
-        hot = sorted(
-            d for d in data
-            if d in model.data and (model.data[d].classification is Classification.restricted
-                                    or {"secret", "credentials"} & set(model.data[d].tags))
-        )
+        hot = sorted({d for e in elements for d in ctx.data_of(e) if d in _hot_data(ctx)})
         if hot:
             di += 1
             factors.append("impact +1: restricted or secret data in reach (" + ", ".join(hot) + ")")
@@ -114,6 +121,8 @@ def _modifiers(ctx: EvalContext, compiled: CompiledThreat, target: str, elements
             factors.append(f"likelihood +1: agent `{agent}` acts autonomously")
             if component.autonomy is None:
                 assumptions.append(f"{agent}: `autonomy` is unset; assumed `autonomous`")
+    if "internet_exposed" not in wanted and "public_audience" not in wanted:
+        return dl, di, factors, assumptions
     components = _components_in(ctx, _dedupe([target, *elements]))
     if "internet_exposed" in wanted:
         exposed = [c for c in components if c.exposure is not None and c.exposure.value == "internet"]
@@ -128,8 +137,34 @@ def _modifiers(ctx: EvalContext, compiled: CompiledThreat, target: str, elements
     return dl, di, factors, assumptions
 
 
+_EMPTY: frozenset[str] = frozenset()
+
+
+def _controlled(ctx: EvalContext) -> frozenset[str]:
+    """Addresses that declare any control at all (memoised): most elements declare none."""
+    controlled = ctx.cache.get("controlled")
+    if controlled is None:
+        m = ctx.model
+        addresses = [SYSTEM_ADDRESS] if m.system.controls else []
+        addresses += [cid for cid, c in m.components.items() if c.controls]
+        addresses += [f.address for f in m.flows if f.controls]
+        addresses += [a for a, (_, _, p) in ctx.permissions.items() if p.controls]
+        controlled = ctx.cache["controlled"] = frozenset(addresses)
+    return controlled  # type: ignore[no-any-return]
+
+
+def _none_present(ctx: EvalContext, control_set: ControlSet) -> ControlSetState:
+    """The shared state of a control set none of whose controls is declared (the usual case)."""
+    key = ("none_present", id(control_set))
+    state = ctx.cache.get(key)
+    if state is None:
+        state = ctx.cache[key] = ControlSetState(all=control_set.all, present=[], planned=[],
+                                                 missing=control_set.all, satisfied=False)
+    return state  # type: ignore[no-any-return]
+
+
 def _control_states(ctx: EvalContext, sets: list[ControlSet], target: str, elements: list[str]) -> list[ControlSetState]:
-    present_on: dict[tuple[str, ...], tuple[set[str], set[str]]] = {}
+    present_on: dict[tuple[str, ...], tuple[frozenset[str], frozenset[str]]] = {}
     states = []
     for control_set in sets:
         on = tuple(control_set.on)
@@ -141,18 +176,20 @@ def _control_states(ctx: EvalContext, sets: list[ControlSet], target: str, eleme
                 places += elements
             if "system" in on:
                 places.append(SYSTEM_ADDRESS)
-            implemented: set[str] = set()
-            planned: set[str] = set()
-            for place in places:
-                done, later = ctx.control_ids(place)
-                implemented |= done
-                planned |= later
-            present_on[on] = (implemented, planned)
+            controlled = _controlled(ctx)
+            found = [ctx.control_ids(place) for place in places if place in controlled]
+            present_on[on] = (
+                (frozenset().union(*(d for d, _ in found)), frozenset().union(*(p for _, p in found)))
+                if found else (_EMPTY, _EMPTY)
+            )
         implemented, planned = present_on[on]
+        if not implemented and not planned:
+            states.append(_none_present(ctx, control_set))
+            continue
         present = [c for c in control_set.all if c in implemented]
         states.append(
             ControlSetState(
-                all=list(control_set.all),
+                all=control_set.all,
                 present=present,
                 planned=[c for c in control_set.all if c in planned and c not in implemented],
                 missing=[c for c in control_set.all if c not in implemented],
@@ -243,10 +280,10 @@ def _apply_decisions(model: Model, loaded: LoadedModel, findings: list[Finding],
     return updated, stale
 
 
-def evaluate_model(loaded: LoadedModel, catalog: Catalog, *, today: dt.date, graph: nx.MultiDiGraph | None = None) -> tuple[list[Finding], list[StaleDecision]]:
+def evaluate_model(loaded: LoadedModel, catalog: Catalog, *, today: dt.date, graph: FlowGraph | None = None) -> tuple[list[Finding], list[StaleDecision]]:
     """Evaluate every threat of the catalog on one model."""
     model = loaded.model
-    ctx = EvalContext.build(model, graph if graph is not None else build_graph(model))
+    ctx = EvalContext.build(model, graph if graph is not None else flow_graph(model))
     findings: list[Finding] = []
     for compiled in catalog.threats.values():
         for target in _candidates(ctx, compiled):

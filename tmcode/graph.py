@@ -1,24 +1,32 @@
-"""The model as a flow graph, and the graph queries the rules need."""
+"""The model as a flow graph, and the graph queries the rules need.
+
+``flow_graph(model)`` builds the graph once as a flat index (nodes with their attributes, edges,
+adjacency lists); the engine evaluates over it. ``build_graph(model)`` returns the same nodes
+and edges as a networkx ``MultiDiGraph`` for library users and graph algorithms. The queries
+below accept either. networkx is imported only by ``build_graph``: importing it costs about as
+much as a whole check of a small model.
+"""
 
 from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from typing import Any
-
-import networkx as nx
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from tmcode.model.elements import Model, permission_address
 from tmcode.model.enums import FlowKind
 
+if TYPE_CHECKING:
+    import networkx as nx
+
 PERMISSION = "permission"
-
-
 STORE_KINDS = frozenset(
     {"vector_store", "datastore", "secret_store", "log_sink", "model_registry", "memory", "dataset"}
 )
 WRITE_SCOPES = frozenset({"write", "delete", "admin", "memory_write"})
+
+Edge = tuple[str, str, str, dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -31,90 +39,103 @@ class Hop:
     kind: str
 
 
-def build_graph(model: Model) -> nx.MultiDiGraph:
-    """Build the flow graph: components, declared flows, permissions and their implied flows.
+@dataclass
+class FlowGraph:
+    """The flow graph as plain indexes: node attributes, edges, adjacency lists."""
+
+    name: str
+    nodes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    edges: list[Edge] = field(default_factory=list)
+    _adjacency: dict[bool, dict[str, list[tuple[str, Hop]]]] = field(default_factory=dict)
+
+    def __contains__(self, node: object) -> bool:
+        return node in self.nodes
+
+
+def flow_graph(model: Model) -> FlowGraph:
+    """Build the flow graph once: components, declared flows, permissions and implied flows.
 
     Node attributes: ``kind``, ``trust`` (effective), ``boundary``, ``boundaries`` (innermost
     first), ``component``. Flow edges carry ``kind``, ``address``, ``data``, ``implied`` and
     ``flow`` or ``permission``; permission edges have kind ``permission`` and their ``scopes``.
+    An LLM's ``artifact`` and ``trained_on`` imply ``artifact`` and ``training_data`` flows.
     """
-    graph = nx.MultiDiGraph(name=model.system.name)
+    graph = FlowGraph(model.system.name)
     chains = {bid: tuple(model.boundary_chain(bid)) for bid in model.boundaries}
     for cid, component in model.components.items():
-        graph.add_node(
-            cid,
-            kind=component.kind,
-            trust=model.effective_trust(cid),
-            boundary=component.boundary,
-            boundaries=chains[component.boundary],
-            component=component,
-        )
+        graph.nodes[cid] = {
+            "kind": component.kind,
+            "trust": model.effective_trust(cid),
+            "boundary": component.boundary,
+            "boundaries": chains[component.boundary],
+            "component": component,
+        }
+    edges = graph.edges
     for flow in model.flows:
-        graph.add_edge(
-            flow.from_,
-            flow.to,
-            key=flow.address,
-            kind=flow.kind.value,
-            address=flow.address,
-            data=tuple(flow.data),
-            implied=False,
-            flow=flow,
-        )
+        edges.append((flow.from_, flow.to, flow.address, {
+            "kind": flow.kind.value, "address": flow.address, "data": tuple(flow.data),
+            "implied": False, "flow": flow,
+        }))
     for agent_id, target_id, permission in model.permissions():
         address = permission_address(agent_id, target_id)
-        graph.add_edge(
-            agent_id,
-            target_id,
-            key=address,
-            kind=PERMISSION,
-            address=address,
-            scopes=frozenset(s.value for s in permission.scopes),
-            permission=permission,
-        )
+        edges.append((agent_id, target_id, address, {
+            "kind": PERMISSION, "address": address,
+            "scopes": frozenset(s.value for s in permission.scopes), "permission": permission,
+        }))
         for source, target, kind in (
             (agent_id, target_id, FlowKind.tool_call.value),
             (target_id, agent_id, FlowKind.tool_result.value),
         ):
-            graph.add_edge(
-                source,
-                target,
-                key=f"{address}#{kind}",
-                kind=kind,
-                address=address,
-                data=(),
-                implied=True,
-                permission=permission,
-            )
+            edges.append((source, target, f"{address}#{kind}", {
+                "kind": kind, "address": address, "data": (), "implied": True, "permission": permission,
+            }))
     for cid, component in model.components.items():
         artifact = getattr(component, "artifact", None)
         if artifact is not None:
             address = f"{cid}.artifact"
-            graph.add_edge(artifact, cid, key=address, kind=FlowKind.artifact.value,
-                           address=address, data=(), implied=True)
+            edges.append((artifact, cid, address, {
+                "kind": FlowKind.artifact.value, "address": address, "data": (), "implied": True}))
         for dataset in getattr(component, "trained_on", []):
             address = f"{cid}.trained_on.{dataset}"
-            graph.add_edge(dataset, cid, key=address, kind=FlowKind.training_data.value,
-                           address=address, data=(), implied=True)
+            edges.append((dataset, cid, address, {
+                "kind": FlowKind.training_data.value, "address": address, "data": (), "implied": True}))
     return graph
 
 
-def flow_edges(graph: nx.MultiDiGraph) -> Iterator[tuple[str, str, str, dict[str, Any]]]:
+def build_graph(model: Model) -> nx.MultiDiGraph:
+    """Return the flow graph as a networkx MultiDiGraph (same nodes, edges and attributes)."""
+    import networkx as nx
+
+    index = flow_graph(model)
+    graph = nx.MultiDiGraph(name=index.name)
+    for node, attrs in index.nodes.items():
+        graph.add_node(node, **attrs)
+    for source, target, key, attrs in index.edges:
+        graph.add_edge(source, target, key=key, **attrs)
+    return graph
+
+
+def _edges(graph: Any) -> Iterable[Edge]:
+    if isinstance(graph, FlowGraph):
+        return graph.edges
+    return graph.edges(keys=True, data=True)  # type: ignore[no-any-return]
+
+
+def flow_edges(graph: Any) -> Iterator[Edge]:
     """Yield every flow edge (declared or implied) as (source, target, key, attributes)."""
-    for source, target, key, attrs in graph.edges(keys=True, data=True):
+    for source, target, key, attrs in _edges(graph):
         if attrs["kind"] != PERMISSION:
             yield source, target, key, attrs
 
 
-def permission_edges(graph: nx.MultiDiGraph) -> Iterator[tuple[str, str, str, dict[str, Any]]]:
+def permission_edges(graph: Any) -> Iterator[Edge]:
     """Yield every permission edge as (agent, target, address, attributes)."""
-    for source, target, key, attrs in graph.edges(keys=True, data=True):
+    for source, target, key, attrs in _edges(graph):
         if attrs["kind"] == PERMISSION:
             yield source, target, key, attrs
 
 
-def trust_raising_flows(
-    graph: nx.MultiDiGraph,
-) -> Iterator[tuple[str, str, str, dict[str, Any]]]:
+def trust_raising_flows(graph: Any) -> Iterator[Edge]:
     """Yield the flows whose data moves from a less trusted to a more trusted component."""
     nodes = graph.nodes
     for source, target, key, attrs in flow_edges(graph):
@@ -122,8 +143,38 @@ def trust_raising_flows(
             yield source, target, key, attrs
 
 
+def _read_only_call_into_store(graph: Any, target: str, attrs: dict[str, Any]) -> bool:
+    """A call through a permission without write scopes moves no data into a store."""
+    if not attrs.get("implied") or attrs["kind"] != FlowKind.tool_call.value:
+        return False
+    if graph.nodes[target]["kind"] not in STORE_KINDS:
+        return False
+    return not WRITE_SCOPES.intersection(s.value for s in attrs["permission"].scopes)
+
+
+def flow_adjacency(graph: Any, *, reverse: bool = False) -> dict[str, list[tuple[str, Hop]]]:
+    """Return node -> [(neighbour, hop)] along flows, built once per graph and direction.
+
+    An implied tool call through a permission without write scopes is left out when its
+    target is a store: reading a store does not put the agent's data into it.
+    """
+    cache = graph._adjacency if isinstance(graph, FlowGraph) else graph.graph.setdefault("_flow_adjacency", {})
+    if reverse not in cache:
+        adjacency: dict[str, list[tuple[str, Hop]]] = {}
+        for source, target, _, attrs in flow_edges(graph):
+            if _read_only_call_into_store(graph, target, attrs):
+                continue
+            hop = Hop(source, target, attrs["address"], attrs["kind"])
+            if reverse:
+                adjacency.setdefault(target, []).append((source, hop))
+            else:
+                adjacency.setdefault(source, []).append((target, hop))
+        cache[reverse] = adjacency
+    return cache[reverse]  # type: ignore[no-any-return]
+
+
 def reachable(
-    graph: nx.MultiDiGraph,
+    graph: Any,
     sources: Iterable[str],
     *,
     kinds: frozenset[str] | None = None,
@@ -157,36 +208,6 @@ def reachable(
     return found
 
 
-def _read_only_call_into_store(graph: nx.MultiDiGraph, target: str, attrs: dict[str, Any]) -> bool:
-    """A call through a permission without write scopes moves no data into a store."""
-    if not attrs.get("implied") or attrs["kind"] != FlowKind.tool_call.value:
-        return False
-    if graph.nodes[target]["kind"] not in STORE_KINDS:
-        return False
-    return not WRITE_SCOPES.intersection(s.value for s in attrs["permission"].scopes)
-
-
-def flow_adjacency(graph: nx.MultiDiGraph, *, reverse: bool = False) -> dict[str, list[tuple[str, Hop]]]:
-    """Return node -> [(neighbour, hop)] along flows, built once per graph and direction.
-
-    An implied tool call through a permission without write scopes is left out when its
-    target is a store: reading a store does not put the agent's data into it.
-    """
-    cache = graph.graph.setdefault("_flow_adjacency", {})
-    if reverse not in cache:
-        adjacency: dict[str, list[tuple[str, Hop]]] = {}
-        for source, target, _, attrs in flow_edges(graph):
-            if _read_only_call_into_store(graph, target, attrs):
-                continue
-            hop = Hop(source, target, attrs["address"], attrs["kind"])
-            if reverse:
-                adjacency.setdefault(target, []).append((source, hop))
-            else:
-                adjacency.setdefault(source, []).append((target, hop))
-        cache[reverse] = adjacency
-    return cache[reverse]
-
-
 def path_to(found: dict[str, Hop | None], node: str, *, reverse: bool = False) -> list[Hop]:
     """Rebuild the evidence path to ``node`` from a ``reachable`` result, in flow order."""
     hops: list[Hop] = []
@@ -207,6 +228,6 @@ def path_elements(hops: list[Hop]) -> list[str]:
     return elements
 
 
-def context_sources(graph: nx.MultiDiGraph, node: str) -> dict[str, Hop | None]:
+def context_sources(graph: Any, node: str) -> dict[str, Hop | None]:
     """Return every component whose data can reach ``node``'s context, with the way it does."""
     return reachable(graph, [node], reverse=True)

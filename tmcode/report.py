@@ -137,9 +137,31 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def finding_to_dict(f: Finding) -> dict[str, Any]:
+    """Return one finding as plain JSON-ready data (written out field by field: it is hot)."""
+    d = f.decision
+    return {
+        "id": f.id, "threat": f.threat, "title": f.title, "severity": f.severity.value,
+        "status": f.status.value, "target": f.target, "message": f.message, "elements": f.elements,
+        "references": f.references,
+        "controls": [{"all": c.all, "present": c.present, "planned": c.planned, "missing": c.missing,
+                      "satisfied": c.satisfied} for c in f.controls],
+        "assumptions": f.assumptions,
+        "location": {"file": f.location.file, "line": f.location.line, "column": f.location.column},
+        "severity_factors": f.severity_factors, "system": f.system,
+        "decision": None if d is None else {"status": d.status, "reason": d.reason, "owner": d.owner,
+                                            "expires": d.expires, "ticket": d.ticket, "index": d.index},
+        "status_reason": f.status_reason, "change": f.change,
+    }
+
+
 def report_to_dict(report: Report) -> dict[str, Any]:
     """Return the report as plain JSON-ready data, in the contract's key order."""
-    data = {f.name: _plain(getattr(report, f.name)) for f in fields(report) if f.compare}
+    # `models` is plain data already (and large): it needs no conversion.
+    data = {f.name: _plain(getattr(report, f.name)) for f in fields(report)
+            if f.compare and f.name not in ("findings", "models")}
+    data["models"] = report.models
+    data["findings"] = [finding_to_dict(f) for f in report.findings]
     order = ["schema_version", "tool", "system", "systems", "summary", "findings", "stale_decisions",
              "baseline", "models", "catalog"]
     return {key: data[key] for key in order}

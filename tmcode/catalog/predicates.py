@@ -16,10 +16,9 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Literal, Union
 
-import networkx as nx
 from pydantic import TypeAdapter, ValidationError
 
-from tmcode.graph import Hop, flow_adjacency, path_elements, path_to, reachable
+from tmcode.graph import FlowGraph, Hop, flow_adjacency, path_elements, path_to, reachable
 from tmcode.model.elements import (
     KIND_CLASSES,
     Agent,
@@ -81,17 +80,20 @@ class EvalContext:
     """The model, its graph and indexes built once for a whole evaluation."""
 
     model: Model
-    graph: nx.MultiDiGraph
+    graph: FlowGraph
     permissions: dict[str, tuple[str, str, Permission]] = field(default_factory=dict)
     by_agent: dict[str, list[str]] = field(default_factory=dict)
     flows: dict[str, Flow] = field(default_factory=dict)
     agents_of_llm: dict[str, list[str]] = field(default_factory=dict)
-    cache: dict[int, Any] = field(default_factory=dict)
+    cache: dict[Any, Any] = field(default_factory=dict)
+    components_by_kind: dict[str, list[str]] = field(default_factory=dict)
+    flows_by_kind: dict[str, list[str]] = field(default_factory=dict)
+    permissions_by_target_kind: dict[str, list[str]] = field(default_factory=dict)
     _control_ids: dict[str, tuple[frozenset[str], frozenset[str]]] = field(default_factory=dict)
     _data: dict[str, list[str]] = field(default_factory=dict)
 
     @classmethod
-    def build(cls, model: Model, graph: nx.MultiDiGraph) -> EvalContext:
+    def build(cls, model: Model, graph: FlowGraph) -> EvalContext:
         """Index the model once: permissions by address and agent, flows, LLM users."""
         ctx = cls(model, graph)
         for agent_id, target_id, permission in model.permissions():
@@ -100,8 +102,13 @@ class EvalContext:
             ctx.by_agent.setdefault(agent_id, []).append(address)
         ctx.flows = {flow.address: flow for flow in model.flows}
         for cid, component in model.components.items():
+            ctx.components_by_kind.setdefault(component.kind, []).append(cid)
             if isinstance(component, Agent):
                 ctx.agents_of_llm.setdefault(component.model, []).append(cid)
+        for flow in model.flows:
+            ctx.flows_by_kind.setdefault(flow.kind.value, []).append(flow.address)
+        for address, (_, target, _) in ctx.permissions.items():
+            ctx.permissions_by_target_kind.setdefault(model.components[target].kind, []).append(address)
         return ctx
 
     def element(self, subject: Subject, key: str) -> Any:
@@ -359,7 +366,7 @@ class Attr(Predicate):
         return Result(self._compare(actual), (), assumptions)
 
     def _compare(self, actual: Any) -> bool:
-        actual = _plain(actual)
+        # String enum members compare and hash as their values, so no conversion is needed.
         op, value = self.op, self.value
         if op == "eq":
             return bool(actual == value)
@@ -370,7 +377,7 @@ class Attr(Predicate):
         if op == "contains":
             return value in (actual or [])
         if op == "contains_any":
-            return bool(set(actual or []) & set(value))
+            return not value.isdisjoint(actual or ())
         if actual is None:
             return False
         if op == "at_least":
@@ -488,17 +495,21 @@ class Reach(Predicate):
         through: frozenset[str] | None,
         self_counts: bool,
         reverse: bool = False,
+        share: tuple[Any, ...] | None = None,
     ) -> None:
         self.sources = sources
         self.flow_kinds = flow_kinds
         self.through = through
         self.self_counts = self_counts
         self.reverse = reverse
+        # Built-in queries (taint, sensitive data) with the same options share one search and
+        # one result per subject across every threat that asks them.
+        self.key: Any = ("reach", *share) if share is not None else ("reach", id(self))
 
     def _search(self, ctx: EvalContext) -> list[tuple[dict[str, tuple[str, ...]], dict[str, Hop | None]]]:
-        cached = ctx.cache.get(id(self))
+        cached = ctx.cache.get(self.key)
         if cached is None:
-            cached = ctx.cache[id(self)] = [
+            cached = ctx.cache[self.key] = [
                 (tier, reachable(ctx.graph, tier, kinds=self.flow_kinds, through=self.through,
                                  reverse=self.reverse))
                 for tier in self.sources(ctx)
@@ -506,6 +517,13 @@ class Reach(Predicate):
         return cached
 
     def test(self, ctx: EvalContext, subject: Subject, key: str) -> Result:
+        results = ctx.cache.setdefault((self.key, "results"), {})
+        result = results.get(key)
+        if result is None:
+            result = results[key] = self._test(ctx, key)
+        return result
+
+    def _test(self, ctx: EvalContext, key: str) -> Result:
         for sources, found in self._search(ctx):
             if key not in found:
                 continue
@@ -733,13 +751,17 @@ def compile_condition(raw: Any, subject: Subject, loc: tuple[Any, ...] = ()) -> 
         _require(subject, here, op)
         opts = _options(arg, here, {"users": True, "flow_kinds": None})
         kinds = _kinds(opts["flow_kinds"], (*here, "flow_kinds"), _FLOW_KINDS, "flow kinds")
-        return Reach(_taint_sources(bool(opts["users"])), kinds or CONTEXT_FLOW_KINDS, None, False)
+        kinds = kinds or CONTEXT_FLOW_KINDS
+        return Reach(_taint_sources(bool(opts["users"])), kinds, None, False,
+                     share=("tainted", bool(opts["users"]), kinds))
     if op == "sensitive":
         _require(subject, here, op)
         opts = _options(arg, here, {"at_least": "confidential", "tags": list(SENSITIVE_TAGS), "flow_kinds": None})
         level = _classification(opts["at_least"], (*here, "at_least"))
         kinds = _kinds(opts["flow_kinds"], (*here, "flow_kinds"), _FLOW_KINDS, "flow kinds")
-        return Reach(_sensitive_sources(level, set(opts["tags"])), kinds or CONTEXT_FLOW_KINDS, None, True)
+        kinds = kinds or CONTEXT_FLOW_KINDS
+        return Reach(_sensitive_sources(level, set(opts["tags"])), kinds, None, True,
+                     share=("sensitive", level, frozenset(opts["tags"]), kinds))
     if op in ("reached_by", "reaches"):
         _require(subject, here, op)
         peer_key = "from" if op == "reached_by" else "to"
@@ -826,4 +848,4 @@ def _compile_attr(arg: Any, subject: Subject, loc: tuple[Any, ...]) -> Attr:
             raise ConditionError((*loc, op), f"`{name}` has no order; use `eq` or `in`")
         return Attr(name, op, checked[0], derived)
     plain = [_plain(v) for v in checked]
-    return Attr(name, op, plain if op in ("in", "not_in", "contains_any") else plain[0], derived)
+    return Attr(name, op, frozenset(plain) if op in ("in", "not_in", "contains_any") else plain[0], derived)

@@ -7,8 +7,8 @@ from functools import cache
 
 
 @cache
-def _ranks(cls: type[Enum]) -> dict[Enum, int]:
-    return {member: index for index, member in enumerate(cls)}
+def _ranks(cls: type[Enum]) -> dict[str, int]:
+    return {member.value: index for index, member in enumerate(cls)}
 
 
 class _Ordered(str, Enum):
@@ -17,7 +17,7 @@ class _Ordered(str, Enum):
     @property
     def rank(self) -> int:
         """Position in declaration order, lowest first."""
-        return _ranks(type(self))[self]
+        return _ranks(type(self))[str.__str__(self)]
 
     def __lt__(self, other: object) -> bool:
         if not isinstance(other, type(self)):
@@ -39,8 +39,7 @@ class _Ordered(str, Enum):
             return NotImplemented
         return self.rank >= other.rank
 
-    def __hash__(self) -> int:
-        return hash(self.value)
+    __hash__ = str.__hash__
 
     def __str__(self) -> str:
         return str(self.value)

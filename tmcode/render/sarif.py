@@ -10,6 +10,7 @@ from tmcode.render.escape import relative_path
 from tmcode.report import Finding, Report, Severity, Status
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+_text = json.JSONEncoder(ensure_ascii=False).encode
 _LEVEL = {
     Severity.critical: "error",
     Severity.high: "error",
@@ -60,23 +61,17 @@ def _rule(compiled: Any) -> dict[str, Any]:
     }
 
 
-def _location(report: Report, address: str, file: str) -> dict[str, Any] | None:
-    for loaded in report.sources:
-        if loaded.path == file:
-            where = loaded.locations.get(address)
-            if where is None or where.line is None:
-                return None
-            region = {"startLine": where.line}
-            if where.column:
-                region["startColumn"] = where.column
-            return {
-                "physicalLocation": {
-                    "artifactLocation": {"uri": relative_path(file), "uriBaseId": "%SRCROOT%"},
-                    "region": region,
-                },
-                "logicalLocations": [{"fullyQualifiedName": address, "kind": "element"}],
-            }
-    return None
+def _location(locations: dict[str, Any], uri: str, address: str) -> dict[str, Any] | None:
+    where = locations.get(address)
+    if where is None or where.line is None:
+        return None
+    region = {"startLine": where.line}
+    if where.column:
+        region["startColumn"] = where.column
+    return {
+        "physicalLocation": {"artifactLocation": {"uri": uri, "uriBaseId": "%SRCROOT%"}, "region": region},
+        "logicalLocations": [{"fullyQualifiedName": address, "kind": "element"}],
+    }
 
 
 class SarifRenderer(Renderer):
@@ -85,17 +80,18 @@ class SarifRenderer(Renderer):
     name = "sarif"
     suffix = ".sarif"
 
-    def _result(self, report: Report, f: Finding, rule_index: int) -> dict[str, Any]:
-        location = _location(report, f.target, f.location.file) or {
+    def _result(self, sources: dict[str, tuple[dict[str, Any], str]], f: Finding, rule_index: int) -> dict[str, Any]:
+        locations, uri = sources.get(f.location.file, ({}, relative_path(f.location.file)))
+        location = _location(locations, uri, f.target) or {
             "physicalLocation": {
-                "artifactLocation": {"uri": relative_path(f.location.file), "uriBaseId": "%SRCROOT%"},
+                "artifactLocation": {"uri": uri, "uriBaseId": "%SRCROOT%"},
                 "region": {"startLine": 1},
             },
             "logicalLocations": [{"fullyQualifiedName": f.target, "kind": "element"}],
         }
         related = []
         for index, element in enumerate(e for e in f.elements if e != f.target):
-            where = _location(report, element, f.location.file)
+            where = _location(locations, uri, element)
             if where is not None:
                 related.append({"id": index, "message": {"text": element}, **where})
         missing = " or ".join("{" + ", ".join(cs.missing) + "}" for cs in f.controls)
@@ -133,26 +129,35 @@ class SarifRenderer(Renderer):
         threats = report.threats.threats if report.threats is not None else {}
         ids = list(threats)
         index = {tid: i for i, tid in enumerate(ids)}
+        sources = {m.path: (m.locations, relative_path(m.path)) for m in report.sources}
         results = [
-            self._result(report, f, index[f.threat])
+            self._result(sources, f, index[f.threat])
             for f in report.findings
             if f.status is not Status.mitigated and f.threat in index
         ]
-        artifacts = [{"location": {"uri": relative_path(m.path), "uriBaseId": "%SRCROOT%"}}
-                     for m in report.sources]
-        sarif = {
-            "$schema": SARIF_SCHEMA,
-            "version": "2.1.0",
-            "runs": [{
-                "tool": {"driver": {
-                    "name": "tmcode",
-                    "version": report.tool["version"],
-                    "semanticVersion": report.tool["version"],
-                    "rules": [_rule(threats[tid]) for tid in ids],
-                }},
-                "artifacts": artifacts,
-                "results": results,
-                "columnKind": "unicodeCodePoints",
-            }],
-        }
-        return json.dumps(sarif, indent=2, ensure_ascii=False) + "\n"
+        artifacts = [{"location": {"uri": uri, "uriBaseId": "%SRCROOT%"}} for _, uri in sources.values()]
+        driver = {"name": "tmcode", "version": report.tool["version"], "semanticVersion": report.tool["version"]}
+        rules = [_rule(threats[tid]) for tid in ids]
+
+        def items(values: list[dict[str, Any]], indent: str) -> str:
+            if not values:
+                return "[]"
+            body = ",\n".join(indent + "  " + _text(v) for v in values)
+            return "[\n" + body + "\n" + indent + "]"
+
+        # One rule and one result per line: large logs stay fast to write and easy to diff.
+        driver_head = json.dumps(driver, ensure_ascii=False)[:-1]
+        return (
+            "{\n"
+            f'  "$schema": {json.dumps(SARIF_SCHEMA)},\n'
+            '  "version": "2.1.0",\n'
+            '  "runs": [\n'
+            "    {\n"
+            f'      "tool": {{"driver": {driver_head}, "rules": {items(rules, "      ")}}}}},\n'
+            f'      "artifacts": {json.dumps(artifacts, ensure_ascii=False)},\n'
+            f'      "results": {items(results, "      ")},\n'
+            '      "columnKind": "unicodeCodePoints"\n'
+            "    }\n"
+            "  ]\n"
+            "}\n"
+        )
