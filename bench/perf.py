@@ -125,9 +125,13 @@ def main() -> None:
             script = root / f"pytm{n}.py"
             script.write_text(pytm_script(loaded))
             flows = script.read_text().count("Dataflow(n[")
-            pytm = run([python, str(script), "--json", str(root / f"pytm{n}.json")], cwd=root)
-            ours = run([*tmcode_cli(), "check", str(model), "-f", "json", "-o", str(root / f"tm{n}.json"),
-                        "--fail-on", "none"], cwd=root)
+            pytm_runs, our_runs = [], []
+            for _ in range(args.repeats):  # alternately, so that machine noise hits both
+                pytm_runs.append(run([python, str(script), "--json", str(root / f"pytm{n}.json")], cwd=root))
+                our_runs.append(run([*tmcode_cli(), "check", str(model), "-f", "json", "-o",
+                                     str(root / f"tm{n}.json"), "--fail-on", "none"], cwd=root))
+            pytm = (statistics.median(r[0] for r in pytm_runs), max(r[1] for r in pytm_runs))
+            ours = (statistics.median(r[0] for r in our_runs), max(r[1] for r in our_runs))
             print(f"{n:>10} {flows:>6} {pytm[0]:>8.2f} {ours[0]:>9.2f} {pytm[0] / ours[0]:>5.1f}x "
                   f"{pytm[1]:>8.0f} {ours[1]:>9.0f}")
         small = root / "m20.yaml"

@@ -183,6 +183,7 @@ class _Reader:
         root: Any = _NO_KEY
         documents = 0
         limits = self.limits
+        max_nodes = limits.max_nodes
         events = yaml.parse(text, Loader=_Loader)
         ScalarEvent, AliasEvent = yaml.ScalarEvent, yaml.AliasEvent
         MappingStartEvent, SequenceStartEvent = yaml.MappingStartEvent, yaml.SequenceStartEvent
@@ -260,11 +261,21 @@ class _Reader:
                 continue
             parent = stack[-1]
             parent.size += size
-            if parent.size > limits.max_nodes:
+            if parent.size > max_nodes:
                 raise self.too_big(mark)
             if parent.is_map:
-                if parent.key is _NO_KEY:
-                    self.take_key(parent, value, mark)
+                key = parent.key
+                if key is _NO_KEY:
+                    if type(value) is str:  # the usual key: set it inline
+                        parent.key = value
+                        parent.key_mark = mark
+                    else:
+                        self.take_key(parent, value, mark)
+                elif key is not _MERGE and key not in parent.container.key_marks:
+                    # The usual value: store it inline; duplicates and merges take the slow path.
+                    parent.container[key] = value
+                    parent.container.key_marks[key] = parent.key_mark
+                    parent.key = _NO_KEY
                 else:
                     self.put_value(parent, value)
             else:

@@ -81,7 +81,8 @@ class SarifRenderer(Renderer):
     suffix = ".sarif"
 
     def _result(self, sources: dict[str, tuple[dict[str, Any], str]], f: Finding, rule_index: int) -> dict[str, Any]:
-        locations, uri = sources.get(f.location.file, ({}, relative_path(f.location.file)))
+        source = sources.get(f.location.file)
+        locations, uri = source if source is not None else ({}, relative_path(f.location.file))
         location = _location(locations, uri, f.target) or {
             "physicalLocation": {
                 "artifactLocation": {"uri": uri, "uriBaseId": "%SRCROOT%"},
