@@ -19,7 +19,7 @@ MARKERS = ["document.title='pwned'", "javascript:alert"]
 
 def payload_model_text() -> str:
     """Return the YAML of the payload model (it validates; only its text is hostile)."""
-    text = f"""
+    text = """
 tmcode: 1
 system:
   name: X
@@ -27,33 +27,33 @@ system:
   owner: X
   lifecycle: production
 boundaries:
-  internet: {{trust: untrusted, name: X, description: X, kind: X}}
-  corp: {{trust: internal, name: X}}
+  internet: {trust: untrusted, name: X, description: X, kind: X}
+  corp: {trust: internal, name: X}
 data:
-  pii: {{classification: confidential, tags: [pii], name: X, description: X}}
+  pii: {classification: confidential, tags: [pii], name: X, description: X}
 components:
-  web: {{kind: external_content, boundary: internet, name: X, description: X, content: web}}
-  user: {{kind: user, boundary: internet, name: X, owner: X, audience: public}}
-  chat: {{kind: ui, boundary: corp, name: X, renders: [html, images]}}
-  llm: {{kind: llm, boundary: corp, name: X, provider: X, model: X, version: X, tags: [X], code: X}}
-  kb: {{kind: vector_store, boundary: corp, name: X, stores: [pii]}}
-  mcp: {{kind: mcp_server, boundary: corp, name: X, tools: [X], source: community, transport: http}}
+  web: {kind: external_content, boundary: internet, name: X, description: X, content: web}
+  user: {kind: user, boundary: internet, name: X, owner: X, audience: public}
+  chat: {kind: ui, boundary: corp, name: X, renders: [html, images]}
+  llm: {kind: llm, boundary: corp, name: X, provider: X, model: X, version: X, tags: [X], code: X}
+  kb: {kind: vector_store, boundary: corp, name: X, stores: [pii]}
+  mcp: {kind: mcp_server, boundary: corp, name: X, tools: [X], source: community, transport: http}
   agent:
     kind: agent
     boundary: corp
     name: X
     model: llm
     tools:
-      mcp: {{scopes: [read, send], description: X, controls: [{{id: human_approval, status: planned, evidence: X}}]}}
-      kb: {{scopes: [read]}}
+      mcp: {scopes: [read, send], description: X, controls: [{id: human_approval, status: planned, evidence: X}]}
+      kb: {scopes: [read]}
 flows:
-  - {{from: user, to: chat, kind: prompt, protocol: X, description: X}}
-  - {{from: chat, to: agent, kind: prompt}}
-  - {{from: agent, to: chat, kind: output}}
-  - {{from: web, to: kb, kind: ingest, data: [pii]}}
+  - {from: user, to: chat, kind: prompt, protocol: X, description: X}
+  - {from: chat, to: agent, kind: prompt}
+  - {from: agent, to: chat, kind: output}
+  - {from: web, to: kb, kind: ingest, data: [pii]}
 decisions:
-  - {{threat: SC-007, target: system, status: accepted, reason: X, owner: X, ticket: X, expires: 2030-01-01}}
-  - {{threat: PI-001, target: llm, status: false_positive, reason: X}}
+  - {threat: SC-007, target: system, status: accepted, reason: X, owner: X, ticket: X, expires: 2030-01-01}
+  - {threat: PI-001, target: llm, status: false_positive, reason: X}
 """
     import json
 

@@ -18,7 +18,7 @@ from tmcode.catalog.load import load_catalog
 from tmcode.engine import check
 from tmcode.interchange.otm import export_otm, import_otm
 from tmcode.interchange.threagile import import_threagile
-from tmcode.model.load import load_model, load_model_text
+from tmcode.model.load import load_model
 
 TODAY = dt.date(2026, 11, 26)
 OTM_DIR = SPEC_EXAMPLES.parent.parent / "reference" / "otm"

@@ -16,10 +16,10 @@ import pytest
 import xmlschema
 
 from conftest import ROOT, SPEC_EXAMPLES
-from payload import MARKERS, PAYLOAD, payload_model_text
+from payload import PAYLOAD, payload_model_text
 from tmcode.catalog.load import load_catalog
 from tmcode.engine import check
-from tmcode.model.load import load_model, load_model_text
+from tmcode.model.load import load_model
 from tmcode.render import RENDERERS, RenderOptions, render
 from tmcode.render.diagram import build_view, graphviz_available, to_dot, to_mermaid
 from tmcode.render.site import site_files, write_site

@@ -31,6 +31,7 @@ CatalogOpt = Annotated[
     Optional[list[Path]],
     typer.Option("--catalog", help="Extra catalog directory (repeatable)."),
 ]
+TodayOpt = Annotated[Optional[str], typer.Option("--today", help="Judge expiry as of this date (YYYY-MM-DD).")]
 MaxBytes = Annotated[int, typer.Option(help="Largest model file read, in bytes.")]
 MaxDepth = Annotated[int, typer.Option(help="Deepest YAML nesting accepted.")]
 MaxNodes = Annotated[int, typer.Option(help="Most YAML values after alias expansion.")]
@@ -100,6 +101,14 @@ def _write_output(path: Path, text: str | bytes, inputs: list[Path]) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _emit(text: str, output: Path | None, inputs: list[Path], debug: bool) -> None:
+    """Print ``text``, or write it to ``output`` (never over an input)."""
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        _guard(debug, lambda: _write_output(output, text, inputs))
 
 
 @app.callback()
@@ -181,11 +190,7 @@ def export(
         known = _known_controls(catalog)
         return model_to_yaml(load_model(model, known_controls=known).model)
 
-    text = _guard(debug, run)
-    if output is None:
-        typer.echo(text, nl=False)
-    else:
-        _guard(debug, lambda: _write_output(output, text, [model]))
+    _emit(_guard(debug, run), output, [model], debug)
 
 
 @app.command()
@@ -195,11 +200,7 @@ def schema(
     """Print the JSON Schema (Draft 2020-12) of model files, for editors and CI."""
     from tmcode.model.schema import model_json_schema_text
 
-    text = model_json_schema_text()
-    if output is None:
-        typer.echo(text, nl=False)
-    else:
-        _guard(_debug(), lambda: _write_output(output, text, []))
+    _emit(model_json_schema_text(), output, [], _debug())
 
 
 @app.command()
@@ -228,9 +229,7 @@ def check(
         typer.Option("--output", "-o", help="Write the report here; one per --format, in order."),
     ] = None,
     catalog: CatalogOpt = None,
-    today: Annotated[
-        Optional[str], typer.Option("--today", help="Judge expiry as of this date (YYYY-MM-DD).")
-    ] = None,
+    today: TodayOpt = None,
     color: Annotated[Optional[bool], typer.Option("--color/--no-color", help="Colour text output.")] = None,
     baseline: Annotated[
         Optional[Path],
@@ -271,7 +270,7 @@ def check(
         typer.echo(text, nl=False, color=use_color)
     for fmt, path in zip(format, outputs):
         text = render(report, fmt, RenderOptions(color=bool(color), fail_on=gate, only_new=fail_on_new))
-        _guard(debug, lambda: _write_output(path, text, list(models)))
+        _guard(debug, lambda path=path, text=text: _write_output(path, text, list(models)))
     raise typer.Exit(exit_code(report, gate, only_new=fail_on_new))  # type: ignore[arg-type]
 
 
@@ -307,7 +306,7 @@ def bom(
         Optional[str], typer.Option("--report-url", help="Where the threat-model report is published.")
     ] = None,
     catalog: CatalogOpt = None,
-    today: Annotated[Optional[str], typer.Option("--today", help="Judge expiry as of this date.")] = None,
+    today: TodayOpt = None,
     max_bytes: MaxBytes = 20 * 1024 * 1024,
     max_depth: MaxDepth = 64,
     max_nodes: MaxNodes = 5_000_000,
@@ -318,10 +317,7 @@ def bom(
     debug = _debug()
     report = _guard(debug, lambda: _load_and_check([model], catalog, today, _limits(max_bytes, max_depth, max_nodes)))
     text = bom_json(report.sources[0], report.findings, report_url)  # type: ignore[attr-defined]
-    if output is None:
-        typer.echo(text, nl=False)
-    else:
-        _guard(debug, lambda: _write_output(output, text, [model]))
+    _emit(text, output, [model], debug)
 
 
 @app.command("import")
@@ -383,11 +379,7 @@ def diff(
     debug = _debug()
     before = _guard(debug, lambda: read_report_json(old))
     after = _guard(debug, lambda: read_report_json(new))
-    text = render_diff(diff_reports(before, after), format.value)
-    if output is None:
-        typer.echo(text, nl=False)
-    else:
-        _guard(debug, lambda: _write_output(output, text, [old, new]))
+    _emit(render_diff(diff_reports(before, after), format.value), output, [old, new], debug)
 
 
 class DiagramFormat(str, Enum):
@@ -444,7 +436,7 @@ def diagram(
         typer.Option("--finding", help="Highlight one finding's attack path: its id, or THREAT:TARGET."),
     ] = None,
     catalog: CatalogOpt = None,
-    today: Annotated[Optional[str], typer.Option("--today", help="Judge expiry as of this date.")] = None,
+    today: TodayOpt = None,
     max_bytes: MaxBytes = 20 * 1024 * 1024,
     max_depth: MaxDepth = 64,
     max_nodes: MaxNodes = 5_000_000,
@@ -487,7 +479,7 @@ def docs(
     output: Annotated[Path, typer.Option("--output", "-o", help="Directory for the mkdocs project.")],
     build: Annotated[bool, typer.Option("--build", help="Also run `mkdocs build --strict`.")] = False,
     catalog: CatalogOpt = None,
-    today: Annotated[Optional[str], typer.Option("--today", help="Judge expiry as of this date.")] = None,
+    today: TodayOpt = None,
     max_bytes: MaxBytes = 20 * 1024 * 1024,
     max_depth: MaxDepth = 64,
     max_nodes: MaxNodes = 5_000_000,

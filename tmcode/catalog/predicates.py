@@ -23,7 +23,6 @@ from tmcode.graph import FlowGraph, Hop, flow_adjacency, path_elements, path_to,
 from tmcode.model.elements import (
     KIND_CLASSES,
     Agent,
-    ComponentBase,
     Flow,
     Model,
     Permission,
@@ -845,7 +844,7 @@ def _compile_attr(arg: Any, subject: Subject, loc: tuple[Any, ...]) -> Attr:
         element = Literal[tuple(sorted(subject.kinds or KIND_CLASSES))]  # type: ignore[misc]
     adapter = _adapter(element)
     checked = []
-    for i, v in enumerate(values):
+    for v in values:
         try:
             checked.append(adapter.validate_python(v, strict=isinstance(v, bool) or element is bool))
         except ValidationError:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,6 +13,18 @@ from tmcode.model.diagnose import problems_from_validation
 from tmcode.model.elements import Model
 from tmcode.model.export import model_to_yaml
 from tmcode.model.references import check_references
+
+
+def safe_id(raw: Any, used: set[str]) -> str:
+    """Turn a foreign identifier into a unique tmcode id (letters, digits, `_` and `-`)."""
+    base = re.sub(r"[^A-Za-z0-9_-]+", "-", str(raw)).strip("-_") or "element"
+    if not base[0].isalnum():
+        base = "x" + base
+    ident, n = base, 2
+    while ident in used:
+        ident, n = f"{base}-{n}", n + 1
+    used.add(ident)
+    return ident
 
 
 class InterchangeError(TmcodeError):

@@ -14,7 +14,7 @@ import re
 from typing import Any
 
 from tmcode.errors import Problem
-from tmcode.interchange import ImportResult, InterchangeError
+from tmcode.interchange import ImportResult, InterchangeError, safe_id
 from tmcode.model.elements import Model
 from tmcode.model.elements import KIND_CLASSES
 from tmcode.model.enums import Classification, Trust
@@ -154,17 +154,6 @@ def _trust_of(rating: Any) -> str:
     return "privileged"
 
 
-def _safe_id(raw: Any, used: set[str]) -> str:
-    base = re.sub(r"[^A-Za-z0-9_-]+", "-", str(raw)).strip("-_") or "element"
-    if not base[0].isalnum():
-        base = "x" + base
-    ident, n = base, 2
-    while ident in used:
-        ident, n = f"{base}-{n}", n + 1
-    used.add(ident)
-    return ident
-
-
 def import_otm(document: Any, source: str) -> ImportResult:
     """Build model data from an OTM document; tmcode's own attributes restore it exactly."""
     if not isinstance(document, dict) or not isinstance(document.get("project"), dict):
@@ -178,7 +167,7 @@ def import_otm(document: Any, source: str) -> ImportResult:
     zone_ids: dict[str, str] = {}
     boundaries: dict[str, Any] = {}
     for zone in document.get("trustZones") or []:
-        zid = _safe_id(zone.get("id"), used)
+        zid = safe_id(zone.get("id"), used)
         zone_ids[str(zone.get("id"))] = zid
         boundaries[zid] = {"trust": _trust_of((zone.get("risk") or {}).get("trustRating")), "name": zone.get("name")}
         if zone.get("description"):
@@ -189,14 +178,14 @@ def import_otm(document: Any, source: str) -> ImportResult:
     default_zone = next(iter(boundaries))
     data: dict[str, Any] = {}
     for asset in document.get("assets") or []:
-        aid = _safe_id(asset.get("id"), used)
+        aid = safe_id(asset.get("id"), used)
         conf = (asset.get("risk") or {}).get("confidentiality", 50)
         level = "public" if conf < 20 else "internal" if conf < 55 else "confidential" if conf < 90 else "restricted"
         data[aid] = {"classification": level, "name": asset.get("name")}
     components: dict[str, Any] = {}
     comp_ids: dict[str, str] = {}
     for comp in document.get("components") or []:
-        cid = _safe_id(comp.get("id"), used)
+        cid = safe_id(comp.get("id"), used)
         comp_ids[str(comp.get("id"))] = cid
         parent = comp.get("parent") or {}
         zone = zone_ids.get(str(parent.get("trustZone")), default_zone)
@@ -221,13 +210,13 @@ def import_otm(document: Any, source: str) -> ImportResult:
         if src is None or dst is None:
             unmapped.append(f"dataflow {flow.get('id')}: an end is not a component (trust zones cannot be flow ends)")
             continue
-        entry = {"from": src, "to": dst, "kind": "api", "id": _safe_id(flow.get("id"), used)}
-        assets = [a for a in flow.get("assets") or [] if _safe_id_lookup(a, data)]
+        entry = {"from": src, "to": dst, "kind": "api", "id": safe_id(flow.get("id"), used)}
+        assets = [a for a in flow.get("assets") or [] if str(a) in data]
         if assets:
             entry["data"] = assets
         flows.append(entry)
         if flow.get("bidirectional"):
-            flows.append({"from": dst, "to": src, "kind": "api", "id": _safe_id(f"{flow.get('id')}-back", used)})
+            flows.append({"from": dst, "to": src, "kind": "api", "id": safe_id(f"{flow.get('id')}-back", used)})
     if document.get("threats"):
         unmapped.append(f"{len(document['threats'])} threat definition(s) and {len(document.get('mitigations') or [])} "
                         "mitigation(s) not imported: tmcode's catalog supplies threats and controls")
@@ -236,7 +225,7 @@ def import_otm(document: Any, source: str) -> ImportResult:
     project = document["project"]
     system = {"name": str(project.get("name") or "Imported system")}
     if project.get("id"):
-        system["id"] = _safe_id(project["id"], set())
+        system["id"] = safe_id(project["id"], set())
     if project.get("description"):
         system["description"] = project["description"]
     if project.get("owner"):
@@ -244,10 +233,6 @@ def import_otm(document: Any, source: str) -> ImportResult:
     model = {"tmcode": 1, "system": system, "boundaries": boundaries, "data": data,
              "components": components, "flows": flows}
     return ImportResult(model, unmapped)
-
-
-def _safe_id_lookup(asset: Any, data: dict[str, Any]) -> bool:
-    return str(asset) in data
 
 
 def _restore(document: dict[str, Any], own: dict[str, Any], source: str) -> ImportResult:

@@ -7,11 +7,10 @@ no counterpart is listed in the result, never silently dropped.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from tmcode.errors import Problem
-from tmcode.interchange import ImportResult, InterchangeError
+from tmcode.interchange import ImportResult, InterchangeError, safe_id
 
 _CLASSIFICATION = {
     "public": "public",
@@ -41,17 +40,6 @@ _MAPPED_LINK_KEYS = {"target", "description", "protocol", "authentication", "dat
 _MAPPED_TOP = {"threagile_version", "title", "description", "date", "author", "business_criticality",
                "data_assets", "technical_assets", "trust_boundaries", "tags_available", "management_summary_comment",
                "business_overview", "technical_overview", "questions", "abuse_cases", "security_requirements"}
-
-
-def _id(raw: Any, used: set[str]) -> str:
-    base = re.sub(r"[^A-Za-z0-9_-]+", "-", str(raw)).strip("-_") or "element"
-    if not base[0].isalnum():
-        base = "x" + base
-    ident, n = base, 2
-    while ident in used:
-        ident, n = f"{base}-{n}", n + 1
-    used.add(ident)
-    return ident
 
 
 def _kind(asset: dict[str, Any]) -> str:
@@ -85,7 +73,7 @@ def import_threagile(document: Any, source: str) -> ImportResult:
     data_ids: dict[str, str] = {}
     for title, asset in (document.get("data_assets") or {}).items():
         asset = asset or {}
-        did = _id(asset.get("id", title), used)
+        did = safe_id(asset.get("id", title), used)
         data_ids[str(asset.get("id", title))] = did
         entry: dict[str, Any] = {
             "classification": _CLASSIFICATION.get(str(asset.get("confidentiality", "internal")), "internal"),
@@ -106,7 +94,7 @@ def import_threagile(document: Any, source: str) -> ImportResult:
     trust_boundaries = document.get("trust_boundaries") or {}
     for title, tb in trust_boundaries.items():
         tb = tb or {}
-        bid = _id(tb.get("id", title), used)
+        bid = safe_id(tb.get("id", title), used)
         boundary_ids[str(tb.get("id", title))] = bid
         boundaries[bid] = {"trust": "internal", "name": str(title), "kind": str(tb.get("type", "network"))}
         if tb.get("description"):
@@ -122,7 +110,7 @@ def import_threagile(document: Any, source: str) -> ImportResult:
     assets = document.get("technical_assets") or {}
     for title, asset in assets.items():
         asset = asset or {}
-        asset_ids[str(asset.get("id", title))] = _id(asset.get("id", title), used)
+        asset_ids[str(asset.get("id", title))] = safe_id(asset.get("id", title), used)
     needs_internet = False
     needs_default = False
     for title, asset in assets.items():
@@ -179,7 +167,7 @@ def import_threagile(document: Any, source: str) -> ImportResult:
             sent = [data_ids[d] for d in link.get("data_assets_sent") or [] if d in data_ids]
             received = [data_ids[d] for d in link.get("data_assets_received") or [] if d in data_ids]
             flow: dict[str, Any] = {"from": source_id, "to": target, "kind": "api",
-                                    "id": _id(f"{source_id}-{link_title}", used)}
+                                    "id": safe_id(f"{source_id}-{link_title}", used)}
             if sent:
                 flow["data"] = sent
             if link.get("protocol"):
@@ -192,7 +180,7 @@ def import_threagile(document: Any, source: str) -> ImportResult:
             flows.append(flow)
             if received:
                 flows.append({"from": target, "to": source_id, "kind": "api",
-                              "id": _id(f"{target}-{link_title}-response", used), "data": received})
+                              "id": safe_id(f"{target}-{link_title}-response", used), "data": received})
             for key in sorted(set(link) - _MAPPED_LINK_KEYS):
                 unmapped.append(f"link {link_title} of {source_id}: `{key}`")
     if not boundaries:
