@@ -22,8 +22,8 @@ def spec_examples() -> list[Path]:
 
 
 def bundled_models(suffix: str = "*") -> list[Path]:
-    """The example models shipped in ``models/``."""
-    return sorted(p for p in MODELS.glob(f"*.{suffix}") if p.suffix in (".yaml", ".yml", ".py"))
+    """The example models shipped in ``models/`` and ``models/mitigated/``."""
+    return sorted(p for p in MODELS.rglob(f"*.{suffix}") if p.suffix in (".yaml", ".yml", ".py"))
 
 
 def all_example_models() -> list[Path]:

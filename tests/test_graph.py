@@ -106,3 +106,16 @@ def test_one_traversal_serves_many_sources() -> None:
     found = reachable(g, ["public-issues", "developer"])
     assert found["public-issues"] is None and found["developer"] is None
     assert "agent" in found and "workspace" in found
+
+
+def test_the_engine_index_and_the_networkx_graph_agree() -> None:
+    from tmcode.graph import flow_graph
+
+    for name in ("support-copilot.yaml", "model-pipeline.yaml", "research-workflow.yaml"):
+        model = load_model(MODELS / name).model
+        index, graph = flow_graph(model), build_graph(model)
+        assert set(index.nodes) == set(graph.nodes)
+        assert {(s, t, k) for s, t, k, _ in index.edges} == set(graph.edges(keys=True))
+        assert sorted(s for s, _, _, _ in trust_raising_flows(index)) == sorted(s for s, _, _, _ in trust_raising_flows(graph))
+        for source in model.components:
+            assert reachable(index, [source]) == reachable(graph, [source])
