@@ -115,10 +115,11 @@ def test_bad_model_is_one_clear_error(tmp_path: Path, cli, content, line, text) 
     assert result.exit_code == 2, result.output
     assert "Traceback" not in result.output
     assert text in result.output, result.output
-    first = result.output.splitlines()[0]
-    assert first.startswith(f"{model}:"), first
+    lines = result.output.splitlines()
+    assert all(ln.startswith(f"{model}:") for ln in lines), lines
     if line is not None:
-        assert first.startswith(f"{model}:{line}:"), first
+        matching = next(ln for ln in lines if text in ln)
+        assert matching.startswith(f"{model}:{line}:"), matching
 
 
 def test_table_covers_thirty_kinds_of_mistake() -> None:
@@ -235,3 +236,17 @@ def test_debug_shows_the_traceback(tmp_path: Path) -> None:
     plain = subprocess.run([a for a in args if a != "--debug"], capture_output=True, text=True)
     assert plain.returncode == 2
     assert "Traceback" not in plain.stderr
+
+
+def test_schema_and_reference_problems_are_reported_together(tmp_path: Path, cli) -> None:
+    text = edit("{trust: untrusted}", "{trust: trusted}")  # a schema problem
+    text = text.replace("    boundary: corp\n    model: model", "    boundary: corp\n    model: modle")  # a reference
+    text = text.replace("{from: copilot, to: model", "{from: copilto, to: model")  # another
+    model = tmp_path / "model.yaml"
+    model.write_text(text)
+    result = cli("validate", model)
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert [ln.split(":")[1] for ln in lines] == ["5", "19", "27"], lines
+    assert "`trusted` is not allowed" in lines[0]
+    assert "did you mean `model`?" in lines[1] and "did you mean `copilot`?" in lines[2]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import runpy
 import sys
 import traceback
@@ -10,14 +11,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from functools import cache
+
+from pydantic import TypeAdapter, ValidationError
 
 from tmcode._gc import gc_paused
 from tmcode.errors import ModelError, Problem
 from tmcode.model.diagnose import problems_from_validation
-from tmcode.model.elements import Agent, Model, permission_address
+from tmcode.model.elements import ID_PATTERN, Agent, Model, System, permission_address
 from tmcode.model.references import SYSTEM_ADDRESS, check_references
-from tmcode.model.yaml_reader import Mapping, ReadLimits, decode_model_bytes, read_yaml
+from tmcode.model.yaml_reader import Mapping, ReadLimits, decode_model_bytes, position, read_yaml
 
 
 @dataclass(frozen=True)
@@ -95,11 +98,68 @@ def _load_model_text(
     try:
         model = Model.model_validate(raw)
     except ValidationError as exc:
-        raise ModelError(problems_from_validation(exc, raw, path)) from None
+        problems = problems_from_validation(exc, raw, path)
+        # Report the reference problems of the parts that did validate too: all at once.
+        problems += _partial_reference_problems(raw, path, known_controls)
+        raise ModelError(sorted(set(problems), key=lambda p: (p.line or 0, p.column or 0, p.message))) from None
     problems = check_references(model, path, raw, known_controls)
     if problems:
         raise ModelError(problems)
     return LoadedModel(canonical_order(model), path, _locations(raw, path))
+
+
+_ID = re.compile(ID_PATTERN)
+
+
+@cache
+def _adapters() -> dict[str, TypeAdapter[Any]]:
+    from tmcode.model.elements import Boundary, Component, DataAsset, Flow, RiskDecision
+
+    return {"boundaries": TypeAdapter(Boundary), "data": TypeAdapter(DataAsset),
+            "components": TypeAdapter(Component), "flows": TypeAdapter(Flow),
+            "decisions": TypeAdapter(RiskDecision)}
+
+
+def _partial_reference_problems(raw: Mapping, path: str, known: frozenset[str] | None) -> list[Problem]:
+    """Check the references among the elements that validated, in a file that did not."""
+    adapters = _adapters()
+    invalid: set[str] = set()
+    parts: dict[str, Any] = {}
+    for section in ("boundaries", "data", "components"):
+        block = raw.get(section)
+        parts[section] = {}
+        if isinstance(block, dict):
+            for key, value in block.items():
+                try:
+                    if not isinstance(key, str) or not _ID.match(key):
+                        raise ValueError(key)
+                    parts[section][key] = adapters[section].validate_python(value)
+                except (ValidationError, ValueError):
+                    invalid.add(str(key))
+    index: dict[str, list[int]] = {}
+    for section in ("flows", "decisions"):
+        block = raw.get(section)
+        parts[section], index[section] = [], []
+        if isinstance(block, list):
+            for i, value in enumerate(block):
+                try:
+                    parts[section].append(adapters[section].validate_python(value))
+                    index[section].append(i)
+                except ValidationError:
+                    if isinstance(value, dict) and isinstance(value.get("id"), str):
+                        invalid.add(value["id"])
+    try:
+        system = System.model_validate(raw.get("system"))
+    except ValidationError:
+        system = System(name="?")
+    partial = Model.model_construct(tmcode=1, system=system, **parts)
+
+    def locate(loc: tuple[Any, ...]) -> tuple[int | None, int | None]:
+        if loc and loc[0] in index and len(loc) > 1 and isinstance(loc[1], int):
+            loc = (loc[0], index[loc[0]][loc[1]], *loc[2:])
+        return position(raw, loc)
+
+    return check_references(partial, path, raw, known, invalid=frozenset(invalid), locate=locate)
 
 
 def canonical_order(model: Model) -> Model:

@@ -36,10 +36,13 @@ def model_addresses(model: Model) -> list[str]:
 
 
 class _Checker:
-    def __init__(self, model: Model, path: str, locate: Locate) -> None:
+    def __init__(self, model: Model, path: str, locate: Locate, invalid: frozenset[str] = frozenset()) -> None:
         self.model = model
         self.path = path
         self.locate = locate
+        # Ids written in the file whose element failed validation: they exist, so references to
+        # them are not reported as unknown (their own problem already is).
+        self.invalid = invalid
         self.problems: list[Problem] = []
         self.by_kind: dict[str, set[str]] = {}
         for cid, component in model.components.items():
@@ -60,6 +63,8 @@ class _Checker:
     ) -> bool:
         if value in pool:
             return True
+        if value in self.invalid:
+            return False
         self.add(
             loc,
             f"unknown {what} `{value}` in {owner}",
@@ -166,6 +171,8 @@ class _Checker:
 
     def kind_ref(self, loc: tuple[Any, ...], value: str, kinds: set[str], owner: str) -> None:
         m = self.model
+        if value in self.invalid:
+            return
         pool = set().union(*(self.by_kind.get(kind, set()) for kind in kinds))
         noun = " or ".join(sorted(kinds))
         if value in m.components and value not in pool:
@@ -221,6 +228,10 @@ def check_references(
     path: str,
     raw: Any = None,
     known_controls: frozenset[str] | None = None,
+    *,
+    invalid: frozenset[str] = frozenset(),
+    locate: Locate | None = None,
 ) -> list[Problem]:
     """Return a problem for every dangling, mistyped, duplicate or cyclic reference."""
-    return _Checker(model, path, lambda loc: position(raw, loc)).check(known_controls)
+    where = locate or (lambda loc: position(raw, loc))
+    return _Checker(model, path, where, invalid).check(known_controls)
