@@ -19,7 +19,19 @@ _MODEL = {
     "load_model", "load_model_text",
 }
 
-__all__ = sorted(_ERRORS | _MODEL | {"__version__"})
+_ELSEWHERE = {
+    "check_files": "tmcode.pipeline",
+    "check": "tmcode.engine",
+    "load_catalog": "tmcode.catalog.load",
+    "render": "tmcode.render",
+    "build_graph": "tmcode.graph",
+    "Report": "tmcode.report",
+    "Finding": "tmcode.report",
+    "Severity": "tmcode.report",
+    "Status": "tmcode.report",
+}
+
+__all__ = sorted(_ERRORS | _MODEL | set(_ELSEWHERE) | {"__version__"})
 
 
 def __getattr__(name: str) -> Any:
@@ -31,4 +43,8 @@ def __getattr__(name: str) -> Any:
         from tmcode import model
 
         return getattr(model, name)
+    if name in _ELSEWHERE:
+        import importlib
+
+        return getattr(importlib.import_module(_ELSEWHERE[name]), name)
     raise AttributeError(f"module 'tmcode' has no attribute {name!r}")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
@@ -77,30 +76,10 @@ def _guard(debug: bool, action: Callable[[], T]) -> T:
         raise  # unreachable: _fail always raises
 
 
-def _write_output(path: Path, text: str | bytes, inputs: list[Path]) -> None:
-    """Write ``text`` to ``path`` atomically, never over one of the input files."""
-    resolved = path.resolve()
-    if any(resolved == p.resolve() for p in inputs):
-        raise UsageError(
-            Problem(str(path), None, None, "refusing to overwrite an input file",
-                    "choose another --output")
-        )
-    resolved.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=resolved.parent, prefix=f".{resolved.name}.")
-    try:
-        if isinstance(text, bytes):
-            with os.fdopen(fd, "wb") as binary:
-                binary.write(text)
-        else:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-                handle.write(text)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, resolved)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def _write_output(path: Path, content: str | bytes, inputs: list[Path]) -> None:
+    from tmcode.output import write_output
+
+    write_output(path, content, inputs)
 
 
 def _emit(text: str, output: Path | None, inputs: list[Path], debug: bool) -> None:
@@ -328,29 +307,14 @@ def import_model(
     force: Annotated[bool, typer.Option("--force", help="Replace --output if it exists.")] = False,
 ) -> None:
     """Turn an OTM or Threagile model into a tmcode model to refine, listing what was not mapped."""
-    import json
-
-    import yaml as pyyaml
-
-    from tmcode.interchange import InterchangeError
-    from tmcode.interchange.otm import import_otm
-    from tmcode.interchange.threagile import import_threagile
+    from tmcode.interchange import import_file
 
     debug = _debug()
 
     def run() -> tuple[str, list[str]]:
         if output.exists() and not force:
             raise UsageError(Problem(str(output), None, None, "already exists", "choose another --output, or --force"))
-        try:
-            raw = source.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InterchangeError(Problem(str(source), None, None, f"cannot read the file: {exc}")) from None
-        try:
-            document = json.loads(raw) if format is ImportFormat.otm else pyyaml.safe_load(raw)
-        except (json.JSONDecodeError, pyyaml.YAMLError) as exc:
-            line = getattr(exc, "lineno", None) or getattr(getattr(exc, "problem_mark", None), "line", -1) + 1 or None
-            raise InterchangeError(Problem(str(source), line, None, f"cannot parse the file: {exc}")) from None
-        result = (import_otm if format is ImportFormat.otm else import_threagile)(document, str(source))
+        result = import_file(format.value, source)
         return result.yaml(str(source), "OTM" if format is ImportFormat.otm else "Threagile"), result.unmapped
 
     text, unmapped = _guard(debug, run)
@@ -396,28 +360,15 @@ def _load_and_check(
 ) -> object:
     import datetime as dt
 
-    from tmcode.catalog.load import load_catalog
-    from tmcode.engine import check as run_check
-    from tmcode.model.load import load_model
+    from tmcode.pipeline import check_files
 
-    when = dt.date.today()
+    when = None
     if today is not None:
         try:
             when = dt.date.fromisoformat(today)
         except ValueError:
             raise UsageError(f"--today `{today}` is not a date; write YYYY-MM-DD") from None
-    cat = load_catalog(catalog or [])
-    known = frozenset(cat.controls)
-    problems = []
-    loaded = []
-    for path in models:
-        try:
-            loaded.append(load_model(path, known_controls=known, limits=limits))  # type: ignore[arg-type]
-        except TmcodeError as exc:
-            problems += exc.problems
-    if problems:
-        raise TmcodeError(problems)
-    return run_check(loaded, cat, today=when)
+    return check_files(models, catalogs=catalog or [], today=when, limits=limits)  # type: ignore[arg-type]
 
 
 def _limits(max_bytes: int, max_depth: int, max_nodes: int) -> object:
@@ -496,24 +447,10 @@ def docs(
     diagrams = "SVG and Mermaid diagrams" if svg else "Mermaid diagrams only (Graphviz `dot` is not installed, so no SVG)"
     typer.echo(f"wrote {len(written)} files to {output} with {diagrams}", err=True)
     if build:
-        _guard(debug, lambda: _mkdocs_build(output))
+        from tmcode.render.site import build_site
+
+        _guard(debug, lambda: build_site(output))
         typer.echo(f"built the site in {output / 'site'}", err=True)
-
-
-def _mkdocs_build(root: Path) -> None:
-    import importlib.util
-    import subprocess
-
-    if importlib.util.find_spec("mkdocs") is None or importlib.util.find_spec("material") is None:
-        raise UsageError("--build needs mkdocs-material: pip install 'tmcode[docs]'")
-    result = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-f", str(root / "mkdocs.yml"),
-         "-d", str((root / "site").resolve())],
-        capture_output=True, text=True, check=False, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
-    )
-    if result.returncode != 0:
-        raise UsageError(Problem(str(root / "mkdocs.yml"), None, None,
-                                 "mkdocs build --strict failed:\n" + (result.stderr or result.stdout).strip()))
 
 
 catalog_app = typer.Typer(help="Browse the threat catalog.", no_args_is_help=True)

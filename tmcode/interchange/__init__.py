@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
@@ -61,4 +62,29 @@ class ImportResult:
         return "\n".join(lines) + "\n" + body
 
 
-__all__ = ["ImportResult", "InterchangeError", "Problem"]
+def import_file(fmt: str, source: Path) -> ImportResult:
+    """Read an OTM (JSON) or Threagile (YAML) file and map it to tmcode model data."""
+    import json
+
+    import yaml
+
+    from tmcode.interchange.otm import import_otm
+    from tmcode.interchange.threagile import import_threagile
+
+    try:
+        raw = source.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InterchangeError(Problem(str(source), None, None, f"cannot read the file: {exc}")) from None
+    try:
+        document = json.loads(raw) if fmt == "otm" else yaml.safe_load(raw)
+    except json.JSONDecodeError as exc:
+        raise InterchangeError(Problem(str(source), exc.lineno, exc.colno, f"cannot parse the file: {exc.msg}")) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        raise InterchangeError(Problem(str(source), line, None, f"cannot parse the file: {exc}")) from None
+    importer = import_otm if fmt == "otm" else import_threagile
+    return importer(document, str(source))
+
+
+__all__ = ["ImportResult", "InterchangeError", "Problem", "import_file", "safe_id"]

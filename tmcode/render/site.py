@@ -526,3 +526,24 @@ def write_site(files: dict[str, str | bytes], root: Path) -> list[str]:
             path.write_text(content, encoding="utf-8", newline="\n")
     marker.write_text("\n".join(sorted(files)) + "\n", encoding="utf-8")
     return sorted(files)
+
+
+def build_site(root: Path) -> None:
+    """Run ``mkdocs build --strict`` on a written site; the HTML goes to ``root/site``."""
+    import importlib.util
+    import os
+    import subprocess
+    import sys
+
+    from tmcode.errors import Problem, UsageError
+
+    if importlib.util.find_spec("mkdocs") is None or importlib.util.find_spec("material") is None:
+        raise UsageError("--build needs mkdocs-material: pip install 'tmcode[docs]'")
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-f", str(root / "mkdocs.yml"),
+         "-d", str((root / "site").resolve())],
+        capture_output=True, text=True, check=False, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+    )
+    if result.returncode != 0:
+        raise UsageError(Problem(str(root / "mkdocs.yml"), None, None,
+                                 "mkdocs build --strict failed:\n" + (result.stderr or result.stdout).strip()))

@@ -1,0 +1,38 @@
+"""The whole pipeline for a set of model files: load, check, and hand back the report."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from tmcode.errors import Problem, TmcodeError
+from tmcode.model.yaml_reader import ReadLimits
+from tmcode.report import Report
+
+
+def check_files(
+    paths: Sequence[str | os.PathLike[str]],
+    *,
+    catalogs: Sequence[Path] = (),
+    today: dt.date | None = None,
+    limits: ReadLimits | None = None,
+) -> Report:
+    """Load every model (reporting all their problems at once) and check them against the catalog."""
+    from tmcode.catalog.load import load_catalog
+    from tmcode.engine import check
+    from tmcode.model.load import load_model
+
+    catalog = load_catalog(list(catalogs))
+    known = frozenset(catalog.controls)
+    problems: list[Problem] = []
+    loaded = []
+    for path in paths:
+        try:
+            loaded.append(load_model(path, known_controls=known, limits=limits))
+        except TmcodeError as exc:
+            problems += exc.problems
+    if problems:
+        raise TmcodeError(problems)
+    return check(loaded, catalog, today=today or dt.date.today())
