@@ -261,7 +261,7 @@ def test_the_library_api_runs_the_whole_pipeline() -> None:
     report = tmcode.check_files([MODELS / "support-copilot.yaml"], today=TODAY)
     assert isinstance(report, tmcode.Report)
     assert any(f.threat == "PI-003" and f.severity is tmcode.Severity.critical for f in report.findings)
-    assert tmcode.render(report, "markdown").startswith("## tmcode: Support Copilot")
+    assert tmcode.render_report(report, "markdown").startswith("## tmcode: Support Copilot")
     assert tmcode.build_graph(report.sources[0].model).number_of_nodes() == 10
     with pytest.raises(tmcode.TmcodeError, match="no such file"):
         tmcode.check_files([MODELS / "missing.yaml"])

@@ -19,16 +19,17 @@ _MODEL = {
     "load_model", "load_model_text",
 }
 
+# public name -> (module, attribute); `render` is also a subpackage, hence `render_report`.
 _ELSEWHERE = {
-    "check_files": "tmcode.pipeline",
-    "check": "tmcode.engine",
-    "load_catalog": "tmcode.catalog.load",
-    "render": "tmcode.render",
-    "build_graph": "tmcode.graph",
-    "Report": "tmcode.report",
-    "Finding": "tmcode.report",
-    "Severity": "tmcode.report",
-    "Status": "tmcode.report",
+    "check_files": ("tmcode.pipeline", "check_files"),
+    "check": ("tmcode.engine", "check"),
+    "load_catalog": ("tmcode.catalog.load", "load_catalog"),
+    "render_report": ("tmcode.render", "render"),
+    "build_graph": ("tmcode.graph", "build_graph"),
+    "Report": ("tmcode.report", "Report"),
+    "Finding": ("tmcode.report", "Finding"),
+    "Severity": ("tmcode.report", "Severity"),
+    "Status": ("tmcode.report", "Status"),
 }
 
 __all__ = sorted(_ERRORS | _MODEL | set(_ELSEWHERE) | {"__version__"})
@@ -46,5 +47,6 @@ def __getattr__(name: str) -> Any:
     if name in _ELSEWHERE:
         import importlib
 
-        return getattr(importlib.import_module(_ELSEWHERE[name]), name)
+        module, attribute = _ELSEWHERE[name]
+        return getattr(importlib.import_module(module), attribute)
     raise AttributeError(f"module 'tmcode' has no attribute {name!r}")
