@@ -60,7 +60,7 @@ def attr(description: str, *, assumed: Any = None, default: Any = None) -> Any:
 class Strict(BaseModel):
     """Base of every model element: unknown keys are errors, names may be aliases."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, use_enum_values=False)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, use_enum_values=False, defer_build=True)
 
     def assumed(self, name: str) -> Any:
         """Return the attribute's value, or its documented assumed value while it is unset."""
