@@ -29,14 +29,25 @@ sys.path.insert(0, str(HERE))
 
 from synth import synthetic_model  # noqa: E402
 
-STAGES = ["load", "check", "render:text", "render:json", "render:sarif", "render:markdown",
-          "render:html", "render:junit", "site"]
+STAGES = [
+    "load",
+    "check",
+    "render:text",
+    "render:json",
+    "render:sarif",
+    "render:markdown",
+    "render:html",
+    "render:junit",
+    "site",
+]
 
 
 def run(cmd: list[str], cwd: Path | None = None) -> tuple[float, float, str]:
     """Run a command; return (wall seconds, peak RSS in MB, stdout)."""
     start = time.perf_counter()
-    with subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True) as proc:
+    with subprocess.Popen(
+        cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+    ) as proc:
         out = proc.stdout.read() if proc.stdout else ""
         _, status, usage = os.wait4(proc.pid, 0)
         proc.returncode = os.waitstatus_to_exitcode(status)
@@ -52,8 +63,10 @@ def stage(name: str, model: Path, out: Path) -> tuple[float, float]:
 
 def exponent(sizes: list[int], times: list[float]) -> list[str]:
     """Scaling exponents between consecutive sizes: log(t2/t1) / log(n2/n1)."""
-    return [f"{math.log(t2 / t1) / math.log(n2 / n1):.2f}" if t1 > 0 and t2 > 0 else "-"
-            for (n1, t1), (n2, t2) in zip(zip(sizes, times), zip(sizes[1:], times[1:]))]
+    return [
+        f"{math.log(t2 / t1) / math.log(n2 / n1):.2f}" if t1 > 0 and t2 > 0 else "-"
+        for (n1, t1), (n2, t2) in zip(zip(sizes, times), zip(sizes[1:], times[1:]))
+    ]
 
 
 def tmcode_cli() -> list[str]:
@@ -95,28 +108,46 @@ def main() -> None:
                     samples[name].append(stage(name, model, root / f"site-{n}-{r}-{name}"))
                     if name != "floor":
                         samples["floor"].append(stage("floor", model, root / "unused"))
-            med = {k: (statistics.median(t for t, _ in v), max(m for _, m in v)) for k, v in samples.items()}
+            med = {
+                k: (statistics.median(t for t, _ in v), max(m for _, m in v))
+                for k, v in samples.items()
+            }
             rows.append((n, model.stat().st_size, med))
-        print("Seconds of work (median of fresh processes), ratio to the parse floor, peak RSS of the check process")
-        print(f"{'components':>10} {'MB':>6} {'floor':>7} {'load':>7} {'x':>5} {'check':>7} {'x':>5} {'peak MB':>8} "
-              + " ".join(f"{s.split(':')[-1]:>8}" for s in STAGES[2:]))
+        print(
+            "Seconds of work (median of fresh processes), ratio to the parse floor, peak RSS of the check process"
+        )
+        print(
+            f"{'components':>10} {'MB':>6} {'floor':>7} {'load':>7} {'x':>5} {'check':>7} {'x':>5} {'peak MB':>8} "
+            + " ".join(f"{s.split(':')[-1]:>8}" for s in STAGES[2:])
+        )
         for n, size, med in rows:
             floor = med["floor"][0]
-            print(f"{n:>10} {size / 1e6:>6.2f} {floor:>7.3f} {med['load'][0]:>7.3f} {med['load'][0] / floor:>5.2f} "
-                  f"{med['check'][0]:>7.3f} {med['check'][0] / floor:>5.2f} {med['check'][1]:>8.0f} "
-                  + " ".join(f"{med[s][0]:>8.3f}" for s in STAGES[2:]))
+            print(
+                f"{n:>10} {size / 1e6:>6.2f} {floor:>7.3f} {med['load'][0]:>7.3f} {med['load'][0] / floor:>5.2f} "
+                f"{med['check'][0]:>7.3f} {med['check'][0] / floor:>5.2f} {med['check'][1]:>8.0f} "
+                + " ".join(f"{med[s][0]:>8.3f}" for s in STAGES[2:])
+            )
         sizes = [n for n, _, _ in rows]
         if len(sizes) > 1:
             print("\nScaling exponents between consecutive sizes (1.0 is linear)")
             for name in ["floor", *STAGES]:
-                print(f"  {name:>15}: " + ", ".join(exponent(sizes, [med[name][0] for _, _, med in rows])))
+                print(
+                    f"  {name:>15}: "
+                    + ", ".join(exponent(sizes, [med[name][0] for _, _, med in rows]))
+                )
 
         python = pytm_python()
         if python is None:
-            print("\npytm is not installed: pip install 'tmcode[bench]' (or set PYTM_PYTHON) to compare")
+            print(
+                "\npytm is not installed: pip install 'tmcode[bench]' (or set PYTM_PYTHON) to compare"
+            )
             return
-        print("\nAgainst pytm 1.4.0: equivalent model, whole command (start-up, matching, JSON output)")
-        print(f"{'components':>10} {'flows':>6} {'pytm s':>8} {'tmcode s':>9} {'ratio':>6} {'pytm MB':>8} {'tmcode MB':>9}")
+        print(
+            "\nAgainst pytm 1.4.0: equivalent model, whole command (start-up, matching, JSON output)"
+        )
+        print(
+            f"{'components':>10} {'flows':>6} {'pytm s':>8} {'tmcode s':>9} {'ratio':>6} {'pytm MB':>8} {'tmcode MB':>9}"
+        )
         for n in args.pytm_sizes:
             model = root / f"m{n}.yaml"
             if not model.exists():
@@ -127,25 +158,48 @@ def main() -> None:
             flows = script.read_text().count("Dataflow(n[")
             pytm_runs, our_runs = [], []
             for _ in range(args.repeats):  # alternately, so that machine noise hits both
-                pytm_runs.append(run([python, str(script), "--json", str(root / f"pytm{n}.json")], cwd=root))
-                our_runs.append(run([*tmcode_cli(), "check", str(model), "-f", "json", "-o",
-                                     str(root / f"tm{n}.json"), "--fail-on", "none"], cwd=root))
+                pytm_runs.append(
+                    run([python, str(script), "--json", str(root / f"pytm{n}.json")], cwd=root)
+                )
+                our_runs.append(
+                    run(
+                        [
+                            *tmcode_cli(),
+                            "check",
+                            str(model),
+                            "-f",
+                            "json",
+                            "-o",
+                            str(root / f"tm{n}.json"),
+                            "--fail-on",
+                            "none",
+                        ],
+                        cwd=root,
+                    )
+                )
             pytm = (statistics.median(r[0] for r in pytm_runs), max(r[1] for r in pytm_runs))
             ours = (statistics.median(r[0] for r in our_runs), max(r[1] for r in our_runs))
-            print(f"{n:>10} {flows:>6} {pytm[0]:>8.2f} {ours[0]:>9.2f} {pytm[0] / ours[0]:>5.1f}x "
-                  f"{pytm[1]:>8.0f} {ours[1]:>9.0f}")
+            print(
+                f"{n:>10} {flows:>6} {pytm[0]:>8.2f} {ours[0]:>9.2f} {pytm[0] / ours[0]:>5.1f}x "
+                f"{pytm[1]:>8.0f} {ours[1]:>9.0f}"
+            )
         small = root / "m20.yaml"
         small.write_text(synthetic_model(20))
         example = args.pytm_example
         if example is None:
             example = root / "pytm20.py"
             example.write_text(pytm_script(load_model(small).model))
-        cold_pytm = statistics.median(run([python, str(example), "--json", str(root / "cold.json")], cwd=example.parent)[0]
-                                      for _ in range(7))
-        cold_ours = statistics.median(run([*tmcode_cli(), "check", str(small), "--fail-on", "none"])[0]
-                                      for _ in range(7))
-        print(f"\nCold start (median of 7): tmcode check on 20 components {cold_ours:.3f} s, "
-              f"pytm {example.name} --json {cold_pytm:.3f} s, ratio {cold_ours / cold_pytm:.2f}")
+        cold_pytm = statistics.median(
+            run([python, str(example), "--json", str(root / "cold.json")], cwd=example.parent)[0]
+            for _ in range(7)
+        )
+        cold_ours = statistics.median(
+            run([*tmcode_cli(), "check", str(small), "--fail-on", "none"])[0] for _ in range(7)
+        )
+        print(
+            f"\nCold start (median of 7): tmcode check on 20 components {cold_ours:.3f} s, "
+            f"pytm {example.name} --json {cold_pytm:.3f} s, ratio {cold_ours / cold_pytm:.2f}"
+        )
 
 
 if __name__ == "__main__":

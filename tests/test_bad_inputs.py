@@ -63,48 +63,202 @@ CASES: list[tuple[str, str | bytes, int | None, str]] = [
         3,
         "YAML tag `tag:yaml.org,2002:python/object/apply:os.system` is not allowed",
     ),
-    ("custom tag", edit("  name: Test", "  name: !secret x"), 3, "YAML tag `!secret` is not allowed"),
+    (
+        "custom tag",
+        edit("  name: Test", "  name: !secret x"),
+        3,
+        "YAML tag `!secret` is not allowed",
+    ),
     ("alias bomb", BILLION_LAUGHS, None, "expands to more than"),
-    ("deep nesting", "tmcode: 1\nx: " + "[" * 20000 + "]" * 20000 + "\n", 2, "nesting deeper than 64"),
+    (
+        "deep nesting",
+        "tmcode: 1\nx: " + "[" * 20000 + "]" * 20000 + "\n",
+        2,
+        "nesting deeper than 64",
+    ),
     ("two documents", BASE + "---\ntmcode: 1\n", 28, "more than one YAML document"),
     ("tab indentation", edit("  name: Test", "\tname: Test"), 3, "tabs"),
     ("syntax error", edit("  corp: {trust: internal}", "  corp: {trust: internal"), None, "flow"),
     ("unknown top-level key", edit("components:", "componets:"), 9, "did you mean `components`?"),
-    ("unknown component key", edit("    boundary: internet", "    boundry: internet"), 12, "did you mean `boundary`?"),
+    (
+        "unknown component key",
+        edit("    boundary: internet", "    boundry: internet"),
+        12,
+        "did you mean `boundary`?",
+    ),
     ("unknown kind", edit("    kind: agent", "    kind: agnet"), 17, "did you mean `agent`?"),
     ("missing kind", edit("    kind: retriever\n", ""), 22, "component `search` has no `kind`"),
-    ("missing boundary", edit("    kind: retriever\n    boundary: corp\n", "    kind: retriever\n"), 22, "missing required key `boundary`"),
-    ("dangling boundary", edit("    boundary: internet", "    boundary: internt"), 12, "did you mean `internet`?"),
-    ("dangling flow source", edit("{from: copilot, to: model", "{from: copilto, to: model"), 27, "unknown component `copilto` in flow 2 (`copilto->model`) — did you mean `copilot`?"),
+    (
+        "missing boundary",
+        edit("    kind: retriever\n    boundary: corp\n", "    kind: retriever\n"),
+        22,
+        "missing required key `boundary`",
+    ),
+    (
+        "dangling boundary",
+        edit("    boundary: internet", "    boundary: internt"),
+        12,
+        "did you mean `internet`?",
+    ),
+    (
+        "dangling flow source",
+        edit("{from: copilot, to: model", "{from: copilto, to: model"),
+        27,
+        "unknown component `copilto` in flow 2 (`copilto->model`) — did you mean `copilot`?",
+    ),
     ("dangling flow data", edit("data: [pii]}", "data: [pi]}"), 26, "unknown data asset `pi`"),
-    ("agent model not an llm", edit("    model: model", "    model: search"), 19, "`search` in component `copilot` is a retriever, not a llm"),
-    ("agent model unknown", edit("    model: model", "    model: modle"), 19, "did you mean `model`?"),
-    ("llm artifact unknown", edit("    kind: llm\n", "    kind: llm\n    artifact: weights\n"), 15, "unknown model_artifact `weights`"),
-    ("llm trained on non-dataset", edit("    kind: llm\n", "    kind: llm\n    trained_on: [search]\n"), 15, "is a retriever, not a dataset"),
-    ("permission on a user", edit("      search: {scopes: [read]}", "      customer: {scopes: [read]}"), 21, "cannot hold a permission on user `customer`"),
-    ("permission target unknown", edit("      search: {scopes: [read]}", "      serch: {scopes: [read]}"), 21, "did you mean `search`?"),
+    (
+        "agent model not an llm",
+        edit("    model: model", "    model: search"),
+        19,
+        "`search` in component `copilot` is a retriever, not a llm",
+    ),
+    (
+        "agent model unknown",
+        edit("    model: model", "    model: modle"),
+        19,
+        "did you mean `model`?",
+    ),
+    (
+        "llm artifact unknown",
+        edit("    kind: llm\n", "    kind: llm\n    artifact: weights\n"),
+        15,
+        "unknown model_artifact `weights`",
+    ),
+    (
+        "llm trained on non-dataset",
+        edit("    kind: llm\n", "    kind: llm\n    trained_on: [search]\n"),
+        15,
+        "is a retriever, not a dataset",
+    ),
+    (
+        "permission on a user",
+        edit("      search: {scopes: [read]}", "      customer: {scopes: [read]}"),
+        21,
+        "cannot hold a permission on user `customer`",
+    ),
+    (
+        "permission target unknown",
+        edit("      search: {scopes: [read]}", "      serch: {scopes: [read]}"),
+        21,
+        "did you mean `search`?",
+    ),
     ("empty scopes", edit("{scopes: [read]}", "{scopes: []}"), 21, "must not be empty"),
     ("unknown scope", edit("{scopes: [read]}", "{scopes: [raed]}"), 21, "did you mean `read`?"),
-    ("boundary cycle", edit("  internet: {trust: untrusted}\n  corp: {trust: internal}", "  internet: {trust: untrusted, parent: corp}\n  corp: {trust: internal, parent: internet}"), 5, "boundaries nest in a cycle"),
-    ("boundary parent unknown", edit("  corp: {trust: internal}", "  corp: {trust: internal, parent: cloud}"), 6, "unknown boundary `cloud`"),
-    ("duplicate YAML key", edit("  search:\n    kind: retriever", "  customer:\n    kind: retriever"), 22, "duplicate key `customer` (first written at line 10)"),
-    ("id used twice", edit("  corp: {trust: internal}", "  corp: {trust: internal}\n  search: {trust: internal}"), 23, "id `search` of this component is already used by a boundary"),
-    ("two flows share an address", BASE + "  - {from: copilot, to: model, kind: context}\n", 27, "shares its address with another flow"),
-    ("bad trust enum", edit("{trust: untrusted}", "{trust: trusted}"), 5, "`trusted` is not allowed"),
-    ("yes is not a bool", edit("    boundary: internet", "    boundary: internet\n    authenticated: yes"), 13, "expected true or false, got `yes`"),
-    ("number where text is expected", edit("    kind: retriever", "    kind: retriever\n    version: 1.0"), 24, "quote it ('1.0')"),
-    ("invalid id", edit("  search:\n    kind: retriever", "  my search:\n    kind: retriever"), 22, "`my search` is not a valid id"),
-    ("components is a list", edit("components:\n  customer:\n    kind: user\n    boundary: internet\n", "components:\n  - customer\ncomps:\n  customer:\n    kind: user\n    boundary: internet\n"), 9, "expected a mapping"),
-    ("unknown control", edit("  name: Test", "  name: Test\n  controls: [human_aproval]"), 4, "did you mean `human_approval`?"),
-    ("store names unknown data", edit("    kind: retriever\n    boundary: corp", "    kind: vector_store\n    boundary: corp\n    stores: [pii, secrets]"), 25, "unknown data asset `secrets`"),
-    ("accepted without expiry", BASE + "decisions:\n  - {threat: LLM01, target: copilot, status: accepted, reason: ok}\n", 29, "needs `expires`"),
-    ("decision target unknown", BASE + "decisions:\n  - {threat: LLM01, target: copilt, status: false_positive, reason: ok}\n", 29, "did you mean `copilot`?"),
-    ("bad date", BASE + "decisions:\n  - {threat: LLM01, target: copilot, status: accepted, reason: ok, expires: tomorrow}\n", 29, "not a date"),
-    ("empty reason", BASE + "decisions:\n  - {threat: LLM01, target: copilot, status: false_positive, reason: ''}\n", 29, "must not be empty"),
+    (
+        "boundary cycle",
+        edit(
+            "  internet: {trust: untrusted}\n  corp: {trust: internal}",
+            "  internet: {trust: untrusted, parent: corp}\n  corp: {trust: internal, parent: internet}",
+        ),
+        5,
+        "boundaries nest in a cycle",
+    ),
+    (
+        "boundary parent unknown",
+        edit("  corp: {trust: internal}", "  corp: {trust: internal, parent: cloud}"),
+        6,
+        "unknown boundary `cloud`",
+    ),
+    (
+        "duplicate YAML key",
+        edit("  search:\n    kind: retriever", "  customer:\n    kind: retriever"),
+        22,
+        "duplicate key `customer` (first written at line 10)",
+    ),
+    (
+        "id used twice",
+        edit("  corp: {trust: internal}", "  corp: {trust: internal}\n  search: {trust: internal}"),
+        23,
+        "id `search` of this component is already used by a boundary",
+    ),
+    (
+        "two flows share an address",
+        BASE + "  - {from: copilot, to: model, kind: context}\n",
+        27,
+        "shares its address with another flow",
+    ),
+    (
+        "bad trust enum",
+        edit("{trust: untrusted}", "{trust: trusted}"),
+        5,
+        "`trusted` is not allowed",
+    ),
+    (
+        "yes is not a bool",
+        edit("    boundary: internet", "    boundary: internet\n    authenticated: yes"),
+        13,
+        "expected true or false, got `yes`",
+    ),
+    (
+        "number where text is expected",
+        edit("    kind: retriever", "    kind: retriever\n    version: 1.0"),
+        24,
+        "quote it ('1.0')",
+    ),
+    (
+        "invalid id",
+        edit("  search:\n    kind: retriever", "  my search:\n    kind: retriever"),
+        22,
+        "`my search` is not a valid id",
+    ),
+    (
+        "components is a list",
+        edit(
+            "components:\n  customer:\n    kind: user\n    boundary: internet\n",
+            "components:\n  - customer\ncomps:\n  customer:\n    kind: user\n    boundary: internet\n",
+        ),
+        9,
+        "expected a mapping",
+    ),
+    (
+        "unknown control",
+        edit("  name: Test", "  name: Test\n  controls: [human_aproval]"),
+        4,
+        "did you mean `human_approval`?",
+    ),
+    (
+        "store names unknown data",
+        edit(
+            "    kind: retriever\n    boundary: corp",
+            "    kind: vector_store\n    boundary: corp\n    stores: [pii, secrets]",
+        ),
+        25,
+        "unknown data asset `secrets`",
+    ),
+    (
+        "accepted without expiry",
+        BASE + "decisions:\n  - {threat: LLM01, target: copilot, status: accepted, reason: ok}\n",
+        29,
+        "needs `expires`",
+    ),
+    (
+        "decision target unknown",
+        BASE
+        + "decisions:\n  - {threat: LLM01, target: copilt, status: false_positive, reason: ok}\n",
+        29,
+        "did you mean `copilot`?",
+    ),
+    (
+        "bad date",
+        BASE
+        + "decisions:\n  - {threat: LLM01, target: copilot, status: accepted, reason: ok, expires: tomorrow}\n",
+        29,
+        "not a date",
+    ),
+    (
+        "empty reason",
+        BASE
+        + "decisions:\n  - {threat: LLM01, target: copilot, status: false_positive, reason: ''}\n",
+        29,
+        "must not be empty",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("content", "line", "text"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("content", "line", "text"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
 def test_bad_model_is_one_clear_error(tmp_path: Path, cli, content, line, text) -> None:
     model = tmp_path / "model.yaml"
     if isinstance(content, bytes):
@@ -129,7 +283,9 @@ def test_table_covers_thirty_kinds_of_mistake() -> None:
 def test_the_python_tag_never_runs(tmp_path: Path, cli) -> None:
     marker = tmp_path / "pwned"
     model = tmp_path / "model.yaml"
-    model.write_text(edit("  name: Test", f"  name: !!python/object/apply:os.system ['touch {marker}']"))
+    model.write_text(
+        edit("  name: Test", f"  name: !!python/object/apply:os.system ['touch {marker}']")
+    )
     assert cli("validate", model).exit_code == 2
     assert not marker.exists()
 
@@ -211,7 +367,9 @@ PY_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("source", "line", "text"), [c[1:] for c in PY_CASES], ids=[c[0] for c in PY_CASES])
+@pytest.mark.parametrize(
+    ("source", "line", "text"), [c[1:] for c in PY_CASES], ids=[c[0] for c in PY_CASES]
+)
 def test_bad_python_model_is_one_clear_error(tmp_path: Path, cli, source, line, text) -> None:
     model = tmp_path / "model.py"
     model.write_text(source)
@@ -240,7 +398,9 @@ def test_debug_shows_the_traceback(tmp_path: Path) -> None:
 
 def test_schema_and_reference_problems_are_reported_together(tmp_path: Path, cli) -> None:
     text = edit("{trust: untrusted}", "{trust: trusted}")  # a schema problem
-    text = text.replace("    boundary: corp\n    model: model", "    boundary: corp\n    model: modle")  # a reference
+    text = text.replace(
+        "    boundary: corp\n    model: model", "    boundary: corp\n    model: modle"
+    )  # a reference
     text = text.replace("{from: copilot, to: model", "{from: copilto, to: model")  # another
     model = tmp_path / "model.yaml"
     model.write_text(text)

@@ -38,7 +38,9 @@ def test_every_threat_has_both_fixtures(catalog) -> None:
         if not (FIXTURES / tid / name).is_file()
     ]
     assert not missing, missing
-    orphans = sorted(p.name for p in FIXTURES.iterdir() if p.is_dir() and p.name not in catalog.threats)
+    orphans = sorted(
+        p.name for p in FIXTURES.iterdir() if p.is_dir() and p.name not in catalog.threats
+    )
     assert not orphans, orphans
 
 
@@ -47,7 +49,9 @@ def _fixture_ids() -> list[str]:
 
 
 def _findings(catalog, path: Path, threat: str, target: str):
-    report = check([load_model(path, known_controls=frozenset(catalog.controls))], catalog, today=TODAY)
+    report = check(
+        [load_model(path, known_controls=frozenset(catalog.controls))], catalog, today=TODAY
+    )
     return [f for f in report.findings if f.threat == threat and f.target == target]
 
 
@@ -94,8 +98,10 @@ def test_coverage_fails_when_an_entry_loses_coverage(catalog) -> None:
     from tmcode.catalog.coverage import load_standards
 
     standards = load_standards()
-    standards["owasp-llm"] = {**standards["owasp-llm"],
-                              "entries": {**standards["owasp-llm"]["entries"], "owasp-llm:LLM11:2025": "Imaginary"}}
+    standards["owasp-llm"] = {
+        **standards["owasp-llm"],
+        "entries": {**standards["owasp-llm"]["entries"], "owasp-llm:LLM11:2025": "Imaginary"},
+    }
     gaps = [e.reference for e in coverage(catalog, standards) if e.required and not e.threats]
     assert gaps == ["owasp-llm:LLM11:2025"]
 
@@ -112,7 +118,11 @@ def test_every_reference_is_a_known_standard_entry_or_an_id(catalog) -> None:
 def test_controls_cover_every_spec_control_id(catalog) -> None:
     spec = (SPEC_EXAMPLES.parent / "model-format.md").read_text()
     section = spec.split("## Controls", 1)[1].split("## Decisions", 1)[0]
-    listed = set(re.findall(r"`([a-z][a-z0-9_]+)`", re.split(r"ships at least\s+these ids", section, maxsplit=1)[1]))
+    listed = set(
+        re.findall(
+            r"`([a-z][a-z0-9_]+)`", re.split(r"ships at least\s+these ids", section, maxsplit=1)[1]
+        )
+    )
     assert len(listed) > 80
     assert not listed - set(catalog.controls), sorted(listed - set(catalog.controls))
     stages = {c.stage for c in catalog.controls.values()}

@@ -10,7 +10,9 @@ from conftest import MODELS
 from tmcode.catalog.controls import CatalogError
 from tmcode.catalog.load import load_catalog
 
-GOOD = (Path(__file__).resolve().parent.parent / "catalog" / "threats" / "ag" / "AG-004.yaml").read_text()
+GOOD = (
+    Path(__file__).resolve().parent.parent / "catalog" / "threats" / "ag" / "AG-004.yaml"
+).read_text()
 GOOD = GOOD.replace("id: AG-004", "id: ORG-101")
 
 
@@ -20,31 +22,71 @@ def edit(old: str, new: str) -> str:
 
 
 CASES = [
-    ("unknown attribute", edit("{name: autonomy, eq: autonomous}", "{name: autonomyy, eq: autonomous}"),
-     "condition: `autonomyy` is not an attribute of any component (agent)"),
-    ("unknown enum value", edit("{name: autonomy, eq: autonomous}", "{name: autonomy, eq: reckless}"),
-     "`reckless` is not a valid value of `autonomy`"),
+    (
+        "unknown attribute",
+        edit("{name: autonomy, eq: autonomous}", "{name: autonomyy, eq: autonomous}"),
+        "condition: `autonomyy` is not an attribute of any component (agent)",
+    ),
+    (
+        "unknown enum value",
+        edit("{name: autonomy, eq: autonomous}", "{name: autonomy, eq: reckless}"),
+        "`reckless` is not a valid value of `autonomy`",
+    ),
     ("unknown operator", edit("  any:\n", "  some:\n"), "unknown operator `some`"),
-    ("two operators in one node", edit("    - attr: {name: autonomy, eq: autonomous}",
-                                       "    - attr: {name: autonomy, eq: autonomous}\n      not: {attr: {name: autonomy, eq: suggest}}"),
-     "exactly one operator"),
-    ("empty all", edit("  any:\n    - attr: {name: autonomy, eq: autonomous}\n", "  all: []\n  # \n") .replace(
-        "    - has_permission:\n        where: {attr: {name: scopes, contains_any: [spend, spawn]}}\n", ""),
-     "needs a non-empty list"),
-    ("wrong test for a list", edit("{name: scopes, contains_any: [spend, spawn]}", "{name: scopes, eq: spend}"),
-     "`scopes` is a list; use `contains` or `contains_any`"),
+    (
+        "two operators in one node",
+        edit(
+            "    - attr: {name: autonomy, eq: autonomous}",
+            "    - attr: {name: autonomy, eq: autonomous}\n      not: {attr: {name: autonomy, eq: suggest}}",
+        ),
+        "exactly one operator",
+    ),
+    (
+        "empty all",
+        edit("  any:\n    - attr: {name: autonomy, eq: autonomous}\n", "  all: []\n  # \n").replace(
+            "    - has_permission:\n        where: {attr: {name: scopes, contains_any: [spend, spawn]}}\n",
+            "",
+        ),
+        "needs a non-empty list",
+    ),
+    (
+        "wrong test for a list",
+        edit("{name: scopes, contains_any: [spend, spawn]}", "{name: scopes, eq: spend}"),
+        "`scopes` is a list; use `contains` or `contains_any`",
+    ),
     ("unknown kind", edit("kinds: [agent]", "kinds: [agnet]"), "did you mean `agent`?"),
-    ("unknown control in mitigations", edit("[iteration_limit, budget_cap]", "[iteration_limit, budget_capp]"),
-     "unknown control `budget_capp`"),
-    ("missing doc section", edit("  limitations: >-\n    An unset `autonomy` is assumed to be autonomous.\n", ""),
-     "missing required key `limitations`"),
-    ("bad reference", edit("  - cwe:CWE-400\n", "  - owasp-llm:LLM11:2025\n"), "owasp-llm:LLM11:2025"),
-    ("unknown option", edit("has_permission:\n", "has_permission:\n        minimum: 2\n"), "unknown option `minimum`"),
-    ("attribute of another kind", edit("kinds: [agent]", "kinds: [llm]"),
-     "`autonomy` is not an attribute of any component (llm)"),
-    ("agent-only test on another kind",
-     edit("kinds: [agent]", "kinds: [llm]").replace("    - attr: {name: autonomy, eq: autonomous}\n", ""),
-     "`has_permission` applies to agent only"),
+    (
+        "unknown control in mitigations",
+        edit("[iteration_limit, budget_cap]", "[iteration_limit, budget_capp]"),
+        "unknown control `budget_capp`",
+    ),
+    (
+        "missing doc section",
+        edit("  limitations: >-\n    An unset `autonomy` is assumed to be autonomous.\n", ""),
+        "missing required key `limitations`",
+    ),
+    (
+        "bad reference",
+        edit("  - cwe:CWE-400\n", "  - owasp-llm:LLM11:2025\n"),
+        "owasp-llm:LLM11:2025",
+    ),
+    (
+        "unknown option",
+        edit("has_permission:\n", "has_permission:\n        minimum: 2\n"),
+        "unknown option `minimum`",
+    ),
+    (
+        "attribute of another kind",
+        edit("kinds: [agent]", "kinds: [llm]"),
+        "`autonomy` is not an attribute of any component (llm)",
+    ),
+    (
+        "agent-only test on another kind",
+        edit("kinds: [agent]", "kinds: [llm]").replace(
+            "    - attr: {name: autonomy, eq: autonomous}\n", ""
+        ),
+        "`has_permission` applies to agent only",
+    ),
 ]
 
 

@@ -13,7 +13,15 @@ from conftest import MODELS
 from tmcode.catalog.load import load_catalog
 from tmcode.engine import check, severity_of
 from tmcode.model.load import load_model, load_model_text
-from tmcode.report import FailOn, Finding, FindingLocation, Severity, Status, exit_code, gate_failures
+from tmcode.report import (
+    FailOn,
+    Finding,
+    FindingLocation,
+    Severity,
+    Status,
+    exit_code,
+    gate_failures,
+)
 
 TODAY = dt.date(2026, 11, 26)
 
@@ -41,8 +49,13 @@ def test_ide_agent_lethal_trifecta_through_public_issues(catalog) -> None:
     report = run(catalog, MODELS / "ide-agent.yaml")
     f = one(report, "PI-003", "agent")
     assert (f.severity, f.status) == (Severity.critical, Status.open)
-    assert f.elements[:5] == ["public-issues", "public-issues->forge-api", "forge-api",
-                              "forge-api->forge-mcp", "forge-mcp"]
+    assert f.elements[:5] == [
+        "public-issues",
+        "public-issues->forge-api",
+        "forge-api",
+        "forge-api->forge-mcp",
+        "forge-mcp",
+    ]
     assert "agent.tools.terminal" in f.elements  # the network egress leg
     assert f.location.line == 45 and f.location.file.endswith("ide-agent.yaml")
     assert "owasp-llm:LLM01:2025" in f.references
@@ -63,7 +76,11 @@ def test_support_copilot_injected_mail(catalog) -> None:
     assert any(s.satisfied and s.all == ["human_approval"] for s in refunds.controls)
     assert one(report, "AG-001", "copilot.tools.mailer").status is Status.open
     poisoning = one(report, "RAG-001", "knowledge-base")
-    assert poisoning.elements == ["inbound-email", "inbound-email->knowledge-base", "knowledge-base"]
+    assert poisoning.elements == [
+        "inbound-email",
+        "inbound-email->knowledge-base",
+        "knowledge-base",
+    ]
 
 
 def test_support_copilot_decision_accepts_by_reference(catalog) -> None:
@@ -123,8 +140,12 @@ def test_planned_controls_mitigate_nothing_but_are_shown(catalog) -> None:
     )
     f = one(run(catalog, text), "AG-001", "copilot.tools.mailer")
     assert f.status is Status.open
-    assert f.controls[0].planned == ["human_approval"] and f.controls[0].missing == ["human_approval"]
-    done = text.replace("{id: human_approval, status: planned}", "{id: human_approval, evidence: src/mail.py}")
+    assert f.controls[0].planned == ["human_approval"] and f.controls[0].missing == [
+        "human_approval"
+    ]
+    done = text.replace(
+        "{id: human_approval, status: planned}", "{id: human_approval, evidence: src/mail.py}"
+    )
     assert one(run(catalog, done), "AG-001", "copilot.tools.mailer").status is Status.mitigated
 
 
@@ -139,11 +160,13 @@ def test_fingerprints_survive_reordering_and_line_moves(catalog) -> None:
     lines = SUPPORT.split("\n")
     start = lines.index("components:")
     end = lines.index("flows:")
-    block = lines[start + 1:end]
+    block = lines[start + 1 : end]
     # Move the `customer` component to the end of the components block, add blank lines.
     first = next(i for i, line in enumerate(block[1:], 1) if not line.startswith("    "))
-    moved = lines[:start + 1] + block[first:] + block[:first] + [""] * 3 + lines[end:]
-    shuffled = {f.id: (f.threat, f.target) for f in run(catalog, "\n\n" + "\n".join(moved)).findings}
+    moved = lines[: start + 1] + block[first:] + block[:first] + [""] * 3 + lines[end:]
+    shuffled = {
+        f.id: (f.threat, f.target) for f in run(catalog, "\n\n" + "\n".join(moved)).findings
+    }
     assert shuffled == base
     assert len(base) == len(set(base))
 
@@ -153,25 +176,43 @@ def test_custom_catalog_adds_threats_and_controls(tmp_path: Path, catalog) -> No
     (tmp_path / "controls.yaml").write_text(
         "controls:\n  vendor_review: {stage: design, atlas: [], description: Vendors pass a security review.}\n"
     )
-    threat = (Path(catalog.threats["SC-003"].file).read_text()
-              .replace("id: SC-003", "id: ORG-001")
-              .replace("kinds: [tool, mcp_server]", "kinds: [llm]")
-              .replace("attr: {name: source, in: [community, open_source, public_hub]}",
-                       "attr: {name: hosting, eq: vendor_api}")
-              .replace("  - all: [version_pinning, hash_verification]\n", "  - all: [vendor_review]\n"))
+    threat = (
+        Path(catalog.threats["SC-003"].file)
+        .read_text()
+        .replace("id: SC-003", "id: ORG-001")
+        .replace("kinds: [tool, mcp_server]", "kinds: [llm]")
+        .replace(
+            "attr: {name: source, in: [community, open_source, public_hub]}",
+            "attr: {name: hosting, eq: vendor_api}",
+        )
+        .replace("  - all: [version_pinning, hash_verification]\n", "  - all: [vendor_review]\n")
+    )
     (tmp_path / "threats" / "ORG-001.yaml").write_text(threat)
     custom = load_catalog([tmp_path])
     assert "ORG-001" in custom.threats and "vendor_review" in custom.controls
     f = one(run(custom, SUPPORT), "ORG-001", "chat-model")
     assert f.status is Status.open
-    text = SUPPORT.replace("    provider: ExampleAI", "    provider: ExampleAI\n    controls: [vendor_review]")
+    text = SUPPORT.replace(
+        "    provider: ExampleAI", "    provider: ExampleAI\n    controls: [vendor_review]"
+    )
     assert one(run(custom, text), "ORG-001", "chat-model").status is Status.mitigated
 
 
 def finding(severity: Severity, status: Status) -> Finding:
-    return Finding(id="x", threat="T", title="t", severity=severity, status=status, target="a",
-                   message="m", elements=["a"], references=["cwe:CWE-1"], controls=[],
-                   assumptions=[], location=FindingLocation("m.yaml"))
+    return Finding(
+        id="x",
+        threat="T",
+        title="t",
+        severity=severity,
+        status=status,
+        target="a",
+        message="m",
+        elements=["a"],
+        references=["cwe:CWE-1"],
+        controls=[],
+        assumptions=[],
+        location=FindingLocation("m.yaml"),
+    )
 
 
 @pytest.mark.parametrize(
@@ -205,8 +246,19 @@ def test_check_cli_exit_codes_and_formats(tmp_path: Path, cli) -> None:
     data = json.loads(out.read_text())
     assert {"schema_version", "tool", "system", "summary", "findings"} <= set(data)
     first = data["findings"][0]
-    for key in ("id", "threat", "title", "severity", "status", "target", "elements",
-                "references", "controls", "assumptions", "location"):
+    for key in (
+        "id",
+        "threat",
+        "title",
+        "severity",
+        "status",
+        "target",
+        "elements",
+        "references",
+        "controls",
+        "assumptions",
+        "location",
+    ):
         assert key in first
     assert data["system"] == {"id": "support-copilot", "name": "Support Copilot"}
     assert cli("check", model, "--format", "pdf").exit_code == 2
@@ -221,7 +273,11 @@ def test_check_text_groups_by_severity_and_ends_with_a_summary(cli, monkeypatch)
     assert "\033[" not in result.output
     assert lines[-1].startswith("Support Copilot: 20 findings")
     assert "FAIL:" in lines[-1]
-    headers = [line for line in lines if line and not line.startswith(" ") and "(" in line and ":" not in line]
+    headers = [
+        line
+        for line in lines
+        if line and not line.startswith(" ") and "(" in line and ":" not in line
+    ]
     assert headers == ["CRITICAL (4)", "HIGH (8)", "MEDIUM (7)", "LOW (1)"]
 
 
@@ -260,7 +316,9 @@ def test_the_library_api_runs_the_whole_pipeline() -> None:
 
     report = tmcode.check_files([MODELS / "support-copilot.yaml"], today=TODAY)
     assert isinstance(report, tmcode.Report)
-    assert any(f.threat == "PI-003" and f.severity is tmcode.Severity.critical for f in report.findings)
+    assert any(
+        f.threat == "PI-003" and f.severity is tmcode.Severity.critical for f in report.findings
+    )
     assert tmcode.render_report(report, "markdown").startswith("## tmcode: Support Copilot")
     assert tmcode.build_graph(report.sources[0].model).number_of_nodes() == 10
     with pytest.raises(tmcode.TmcodeError, match="no such file"):

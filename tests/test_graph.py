@@ -32,8 +32,13 @@ def test_nodes_carry_effective_trust_and_boundary_chain() -> None:
 
 
 def test_component_trust_overrides_its_boundary() -> None:
-    text = (MODELS / "support-copilot.yaml").read_text().replace(
-        "    kind: tool\n    boundary: corp\n", "    kind: tool\n    boundary: corp\n    trust: partner\n"
+    text = (
+        (MODELS / "support-copilot.yaml")
+        .read_text()
+        .replace(
+            "    kind: tool\n    boundary: corp\n",
+            "    kind: tool\n    boundary: corp\n    trust: partner\n",
+        )
     )
     model = load_model_text(text, "m.yaml").model
     g = build_graph(model)
@@ -44,7 +49,11 @@ def test_component_trust_overrides_its_boundary() -> None:
 def test_permissions_are_typed_edges_with_implied_flows() -> None:
     model, g = graph_of("support-copilot.yaml")
     perms = {key: attrs for _, _, key, attrs in permission_edges(g)}
-    assert set(perms) == {"copilot.tools.kb-search", "copilot.tools.refunds", "copilot.tools.mailer"}
+    assert set(perms) == {
+        "copilot.tools.kb-search",
+        "copilot.tools.refunds",
+        "copilot.tools.mailer",
+    }
     assert perms["copilot.tools.refunds"]["scopes"] == frozenset({"spend"})
     implied = {(s, t, a["kind"]) for s, t, _, a in flow_edges(g) if a["implied"]}
     assert ("copilot", "kb-search", "tool_call") in implied
@@ -116,6 +125,8 @@ def test_the_engine_index_and_the_networkx_graph_agree() -> None:
         index, graph = flow_graph(model), build_graph(model)
         assert set(index.nodes) == set(graph.nodes)
         assert {(s, t, k) for s, t, k, _ in index.edges} == set(graph.edges(keys=True))
-        assert sorted(s for s, _, _, _ in trust_raising_flows(index)) == sorted(s for s, _, _, _ in trust_raising_flows(graph))
+        assert sorted(s for s, _, _, _ in trust_raising_flows(index)) == sorted(
+            s for s, _, _, _ in trust_raising_flows(graph)
+        )
         for source in model.components:
             assert reachable(index, [source]) == reachable(graph, [source])

@@ -32,7 +32,9 @@ FAST_FORMATS = ["text", "json", "sarif", "markdown", "junit", "html"]
 
 def tmcode(*args: str, cwd: Path, seed: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONHASHSEED": seed, "NO_COLOR": "1", "NO_MKDOCS_2_WARNING": "1"}
-    return subprocess.run([sys.executable, "-m", "tmcode", *args], cwd=cwd, env=env, capture_output=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "tmcode", *args], cwd=cwd, env=env, capture_output=True, timeout=300
+    )
 
 
 def test_every_output_is_byte_identical_across_runs_and_hash_seeds(tmp_path: Path) -> None:
@@ -42,16 +44,65 @@ def test_every_output_is_byte_identical_across_runs_and_hash_seeds(tmp_path: Pat
         out = tmp_path / seed
         out.mkdir()
         args = ["check", str(model), "--today", "2026-11-26", "--fail-on", "none"]
-        for fmt, suffix in (("text", "txt"), ("json", "json"), ("sarif", "sarif"), ("markdown", "md"),
-                            ("html", "html"), ("junit", "xml")):
+        for fmt, suffix in (
+            ("text", "txt"),
+            ("json", "json"),
+            ("sarif", "sarif"),
+            ("markdown", "md"),
+            ("html", "html"),
+            ("junit", "xml"),
+        ):
             args += ["-f", fmt, "-o", str(out / f"report.{suffix}")]
         assert tmcode(*args, cwd=tmp_path, seed=seed).returncode == 0
         for fmt in ("dot", "mermaid", "svg"):
-            assert tmcode("diagram", str(model), "-f", fmt, "-o", str(out / f"diagram.{fmt}"), cwd=tmp_path, seed=seed).returncode == 0
-        assert tmcode("bom", str(model), "-o", str(out / "bom.json"), cwd=tmp_path, seed=seed).returncode == 0
-        assert tmcode("export", str(model), "--format", "otm", "-o", str(out / "otm.json"), cwd=tmp_path, seed=seed).returncode == 0
-        assert tmcode("docs", str(model), "-o", str(out / "site"), "--today", "2026-11-26", cwd=tmp_path, seed=seed).returncode == 0
-        outputs[seed] = {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+            assert (
+                tmcode(
+                    "diagram",
+                    str(model),
+                    "-f",
+                    fmt,
+                    "-o",
+                    str(out / f"diagram.{fmt}"),
+                    cwd=tmp_path,
+                    seed=seed,
+                ).returncode
+                == 0
+            )
+        assert (
+            tmcode(
+                "bom", str(model), "-o", str(out / "bom.json"), cwd=tmp_path, seed=seed
+            ).returncode
+            == 0
+        )
+        assert (
+            tmcode(
+                "export",
+                str(model),
+                "--format",
+                "otm",
+                "-o",
+                str(out / "otm.json"),
+                cwd=tmp_path,
+                seed=seed,
+            ).returncode
+            == 0
+        )
+        assert (
+            tmcode(
+                "docs",
+                str(model),
+                "-o",
+                str(out / "site"),
+                "--today",
+                "2026-11-26",
+                cwd=tmp_path,
+                seed=seed,
+            ).returncode
+            == 0
+        )
+        outputs[seed] = {
+            str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()
+        }
     first, second = outputs.values()
     assert first.keys() == second.keys() and len(first) > 20
     differing = [name for name in first if first[name] != second[name]]
@@ -71,13 +122,19 @@ def _reorder(value: object, rng: random.Random) -> object:
 def _strip(value: object) -> object:
     """Drop what legitimately follows the text layout: line and column numbers."""
     if isinstance(value, dict):
-        return {k: _strip(v) for k, v in value.items() if k not in ("line", "column", "region", "startLine", "startColumn")}
+        return {
+            k: _strip(v)
+            for k, v in value.items()
+            if k not in ("line", "column", "region", "startLine", "startColumn")
+        }
     if isinstance(value, list):
         return [_strip(v) for v in value]
     return value
 
 
-@pytest.mark.parametrize("name", ["support-copilot.yaml", "coding-agent.yaml", "research-workflow.yaml"])
+@pytest.mark.parametrize(
+    "name", ["support-copilot.yaml", "coding-agent.yaml", "research-workflow.yaml"]
+)
 def test_key_reordering_changes_nothing_but_lines(tmp_path: Path, monkeypatch, name: str) -> None:
     original = yaml.safe_load((MODELS / name).read_text())
     results = []
@@ -85,28 +142,80 @@ def test_key_reordering_changes_nothing_but_lines(tmp_path: Path, monkeypatch, n
         folder = tmp_path / str(index)
         folder.mkdir()
         data = original if seed == 0 else _reorder(original, random.Random(seed))
-        (folder / "model.yaml").write_text(yaml.safe_dump(json.loads(json.dumps(data, default=str)), sort_keys=False))
+        (folder / "model.yaml").write_text(
+            yaml.safe_dump(json.loads(json.dumps(data, default=str)), sort_keys=False)
+        )
         monkeypatch.chdir(folder)
         report = check([load_model("model.yaml")], CATALOG, today=TODAY)
         view = build_view(report.sources[0], report.findings)
-        results.append({
-            "json": _strip(json.loads(render(report, "json"))),
-            "sarif": _strip(json.loads(render(report, "sarif"))),
-            "dot": to_dot(view),
-            "mermaid": to_mermaid(view),
-            "ids": [(f.id, f.elements) for f in report.findings],
-        })
+        results.append(
+            {
+                "json": _strip(json.loads(render(report, "json"))),
+                "sarif": _strip(json.loads(render(report, "sarif"))),
+                "dot": to_dot(view),
+                "mermaid": to_mermaid(view),
+                "ids": [(f.id, f.elements) for f in report.findings],
+            }
+        )
     assert results[0] == results[1]
 
 
 # ---------------------------------------------------------------- random valid models
 
-KINDS = ["user", "ui", "external_content", "external_service", "remote_agent", "llm", "agent", "tool",
-         "mcp_server", "guardrail", "ml_model", "vector_store", "datastore", "secret_store", "log_sink",
-         "model_registry", "memory", "retriever", "dataset", "model_artifact", "training_pipeline", "service"]
-FLOW_KINDS = ["prompt", "context", "retrieval", "ingest", "tool_call", "tool_result", "memory_read", "memory_write",
-              "agent_message", "output", "training_data", "artifact", "deploy", "log", "api", "file"]
-SCOPES = ["read", "write", "delete", "execute", "network", "send", "spend", "admin", "memory_write", "spawn"]
+KINDS = [
+    "user",
+    "ui",
+    "external_content",
+    "external_service",
+    "remote_agent",
+    "llm",
+    "agent",
+    "tool",
+    "mcp_server",
+    "guardrail",
+    "ml_model",
+    "vector_store",
+    "datastore",
+    "secret_store",
+    "log_sink",
+    "model_registry",
+    "memory",
+    "retriever",
+    "dataset",
+    "model_artifact",
+    "training_pipeline",
+    "service",
+]
+FLOW_KINDS = [
+    "prompt",
+    "context",
+    "retrieval",
+    "ingest",
+    "tool_call",
+    "tool_result",
+    "memory_read",
+    "memory_write",
+    "agent_message",
+    "output",
+    "training_data",
+    "artifact",
+    "deploy",
+    "log",
+    "api",
+    "file",
+]
+SCOPES = [
+    "read",
+    "write",
+    "delete",
+    "execute",
+    "network",
+    "send",
+    "spend",
+    "admin",
+    "memory_write",
+    "spawn",
+]
 TRUSTS = ["untrusted", "partner", "internal", "privileged"]
 
 
@@ -116,39 +225,73 @@ def models(draw) -> dict:
     boundaries = {f"b{i}": {"trust": draw(st.sampled_from(TRUSTS))} for i in range(n_boundaries)}
     if n_boundaries > 1 and draw(st.booleans()):
         boundaries["b1"]["parent"] = "b0"
-    data = {f"d{i}": {"classification": draw(st.sampled_from(["public", "internal", "confidential", "restricted"])),
-                      "tags": draw(st.lists(st.sampled_from(["pii", "secret", "credentials", "ip"]), unique=True, max_size=2))}
-            for i in range(draw(st.integers(0, 3)))}
+    data = {
+        f"d{i}": {
+            "classification": draw(
+                st.sampled_from(["public", "internal", "confidential", "restricted"])
+            ),
+            "tags": draw(
+                st.lists(
+                    st.sampled_from(["pii", "secret", "credentials", "ip"]), unique=True, max_size=2
+                )
+            ),
+        }
+        for i in range(draw(st.integers(0, 3)))
+    }
     kinds = draw(st.lists(st.sampled_from(KINDS), min_size=1, max_size=10))
     components: dict = {}
     if "agent" in kinds:
         components["llm0"] = {"kind": "llm", "boundary": "b0"}
     for i, kind in enumerate(kinds):
-        c: dict = {"kind": "vector_store" if kind in ("vector_store",) else kind,
-                   "boundary": f"b{draw(st.integers(0, n_boundaries - 1))}"}
+        c: dict = {
+            "kind": "vector_store" if kind in ("vector_store",) else kind,
+            "boundary": f"b{draw(st.integers(0, n_boundaries - 1))}",
+        }
         if kind == "agent":
             c["model"] = "llm0"
             c["autonomy"] = draw(st.sampled_from(["suggest", "supervised", "autonomous"]))
         if kind in ("vector_store", "datastore", "memory") and data:
             c["stores"] = draw(st.lists(st.sampled_from(sorted(data)), unique=True, max_size=2))
         if kind == "tool":
-            c["interprets"] = draw(st.lists(st.sampled_from(["shell", "sql", "url", "html"]), unique=True, max_size=2))
+            c["interprets"] = draw(
+                st.lists(st.sampled_from(["shell", "sql", "url", "html"]), unique=True, max_size=2)
+            )
         if kind == "mcp_server":
             c["transport"] = draw(st.sampled_from(["stdio", "http"]))
             c["source"] = draw(st.sampled_from(["first_party", "community", "vendor"]))
         if kind == "user":
             c["audience"] = draw(st.sampled_from(["public", "customers", "employees"]))
         if draw(st.booleans()):
-            c["controls"] = draw(st.lists(st.sampled_from(["human_approval", "sandbox", "audit_logging", "dual_llm"]),
-                                          unique=True, max_size=2))
+            c["controls"] = draw(
+                st.lists(
+                    st.sampled_from(["human_approval", "sandbox", "audit_logging", "dual_llm"]),
+                    unique=True,
+                    max_size=2,
+                )
+            )
         components[f"c{i}"] = c
     ids = sorted(components)
-    targets = [cid for cid in ids if components[cid]["kind"] not in ("user", "ui", "external_content")]
+    targets = [
+        cid for cid in ids if components[cid]["kind"] not in ("user", "ui", "external_content")
+    ]
     for cid in ids:
         if components[cid]["kind"] == "agent":
-            chosen = draw(st.lists(st.sampled_from([t for t in targets if t != cid] or ["llm0"]), unique=True, max_size=3))
-            components[cid]["tools"] = {t: {"scopes": draw(st.lists(st.sampled_from(SCOPES), min_size=1, max_size=3, unique=True))}
-                                        for t in chosen if t != cid}
+            chosen = draw(
+                st.lists(
+                    st.sampled_from([t for t in targets if t != cid] or ["llm0"]),
+                    unique=True,
+                    max_size=3,
+                )
+            )
+            components[cid]["tools"] = {
+                t: {
+                    "scopes": draw(
+                        st.lists(st.sampled_from(SCOPES), min_size=1, max_size=3, unique=True)
+                    )
+                }
+                for t in chosen
+                if t != cid
+            }
     flows = []
     seen = set()
     for _ in range(draw(st.integers(0, 12))):
@@ -160,8 +303,17 @@ def models(draw) -> dict:
         if data and draw(st.booleans()):
             flow["data"] = draw(st.lists(st.sampled_from(sorted(data)), unique=True, max_size=2))
         flows.append(flow)
-    return {"tmcode": 1, "system": {"name": "random", "lifecycle": draw(st.sampled_from(["development", "production", "retired"]))},
-            "boundaries": boundaries, "data": data, "components": components, "flows": flows}
+    return {
+        "tmcode": 1,
+        "system": {
+            "name": "random",
+            "lifecycle": draw(st.sampled_from(["development", "production", "retired"])),
+        },
+        "boundaries": boundaries,
+        "data": data,
+        "components": components,
+        "flows": flows,
+    }
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -177,17 +329,54 @@ def test_random_models_never_crash_and_fingerprints_survive_reordering(data: dic
     assert load_model_text(model_to_yaml(loaded.model), "again.yaml").model == loaded.model
     shuffled = yaml.safe_dump(_reorder(data, rng), sort_keys=False)
     again = check([load_model_text(shuffled, "random.yaml")], CATALOG, today=TODAY)
-    assert [(f.id, f.elements, f.status) for f in again.findings] == [(f.id, f.elements, f.status) for f in report.findings]
+    assert [(f.id, f.elements, f.status) for f in again.findings] == [
+        (f.id, f.elements, f.status) for f in report.findings
+    ]
 
 
-MUTATIONS = ["\t", ":", "[", "]", "{", "}", "&a", "*a", "!!python/object:os.system", "- ", "'", '"', "#", "\x00", "é",
-             "010", "no", "<<: *x", "? ", "|", ">", "%YAML 1.1", "---", "\n  ", "kind: agent", "from: nowhere"]
+MUTATIONS = [
+    "\t",
+    ":",
+    "[",
+    "]",
+    "{",
+    "}",
+    "&a",
+    "*a",
+    "!!python/object:os.system",
+    "- ",
+    "'",
+    '"',
+    "#",
+    "\x00",
+    "é",
+    "010",
+    "no",
+    "<<: *x",
+    "? ",
+    "|",
+    ">",
+    "%YAML 1.1",
+    "---",
+    "\n  ",
+    "kind: agent",
+    "from: nowhere",
+]
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.sampled_from(sorted(p.name for p in MODELS.glob("*.yaml"))), st.lists(
-    st.tuples(st.sampled_from(["insert", "delete", "duplicate", "swap", "truncate"]),
-              st.integers(0, 10_000), st.sampled_from(MUTATIONS)), min_size=1, max_size=4))
+@given(
+    st.sampled_from(sorted(p.name for p in MODELS.glob("*.yaml"))),
+    st.lists(
+        st.tuples(
+            st.sampled_from(["insert", "delete", "duplicate", "swap", "truncate"]),
+            st.integers(0, 10_000),
+            st.sampled_from(MUTATIONS),
+        ),
+        min_size=1,
+        max_size=4,
+    ),
+)
 def test_random_mutations_end_in_a_clean_error_or_a_valid_model(name: str, edits: list) -> None:
     lines = (MODELS / name).read_text().split("\n")
     for op, pos, token in edits:
@@ -220,7 +409,10 @@ def test_mutation_through_the_cli_never_shows_a_traceback(cli, tmp_path: Path) -
     for _ in range(25):
         chars = list(base)
         for _ in range(rng.randint(1, 5)):
-            chars.insert(rng.randrange(len(chars)), rng.choice(["\t", ":", "[", "&x", "*x", "!!binary", "\x1b[2J", "-"]))
+            chars.insert(
+                rng.randrange(len(chars)),
+                rng.choice(["\t", ":", "[", "&x", "*x", "!!binary", "\x1b[2J", "-"]),
+            )
         path = tmp_path / "m.yaml"
         path.write_text("".join(chars))
         result = cli("check", path)
@@ -234,10 +426,17 @@ def test_mutation_through_the_cli_never_shows_a_traceback(cli, tmp_path: Path) -
 def test_code_and_evidence_paths_are_never_read(tmp_path: Path) -> None:
     secret = tmp_path / "outside-secret.txt"
     secret.write_text("TOP-SECRET-MARKER")
-    text = (MODELS / "support-copilot.yaml").read_text().replace(
-        "    code: src/copilot/",
-        f"    code: [{secret}, ../../../../etc/passwd]",
-    ).replace("controls: [audit_logging]", f"controls: [{{id: audit_logging, evidence: {secret}}}]")
+    text = (
+        (MODELS / "support-copilot.yaml")
+        .read_text()
+        .replace(
+            "    code: src/copilot/",
+            f"    code: [{secret}, ../../../../etc/passwd]",
+        )
+        .replace(
+            "controls: [audit_logging]", f"controls: [{{id: audit_logging, evidence: {secret}}}]"
+        )
+    )
     model = tmp_path / "model.yaml"
     model.write_text(text)
     report = check([load_model(model)], CATALOG, today=TODAY)
@@ -246,20 +445,33 @@ def test_code_and_evidence_paths_are_never_read(tmp_path: Path) -> None:
     from tmcode.interchange.otm import otm_json
     from tmcode.render.site import site_files
 
-    outputs += [bom_json(report.sources[0], report.findings), otm_json(report.sources[0].model, report.findings, CATALOG)]
-    outputs += [v if isinstance(v, str) else v.decode() for v in site_files(report, svg=False).values()]
+    outputs += [
+        bom_json(report.sources[0], report.findings),
+        otm_json(report.sources[0].model, report.findings, CATALOG),
+    ]
+    outputs += [
+        v if isinstance(v, str) else v.decode() for v in site_files(report, svg=False).values()
+    ]
     assert not any("TOP-SECRET-MARKER" in out for out in outputs)
 
 
 def test_yaml_1_1_surprises_are_explained(cli, tmp_path: Path) -> None:
     model = tmp_path / "m.yaml"
-    model.write_text((MODELS / "support-copilot.yaml").read_text().replace(
-        "    boundary: internet\n    audience: customers\n    authenticated: true",
-        "    boundary: internet\n    audience: customers\n    authenticated: yes\n    version: 010"))
+    model.write_text(
+        (MODELS / "support-copilot.yaml")
+        .read_text()
+        .replace(
+            "    boundary: internet\n    audience: customers\n    authenticated: true",
+            "    boundary: internet\n    audience: customers\n    authenticated: yes\n    version: 010",
+        )
+    )
     result = cli("validate", model)
     assert result.exit_code == 2
     assert "expected true or false, got `yes`" in result.output
-    assert "got the number 010, which YAML reads as 10" in result.output and "quote it ('010')" in result.output
+    assert (
+        "got the number 010, which YAML reads as 10" in result.output
+        and "quote it ('010')" in result.output
+    )
 
 
 def test_deep_nesting_and_bombs_never_reach_the_recursive_parser() -> None:
@@ -269,8 +481,13 @@ def test_deep_nesting_and_bombs_never_reach_the_recursive_parser() -> None:
 
 
 def test_templates_never_evaluate_model_text(tmp_path: Path) -> None:
-    text = (MODELS / "support-copilot.yaml").read_text().replace(
-        "name: Support Copilot", "name: \"{{ 7*7 }} {% if true %}IF{% endif %} ${HOME} $(id)\"")
+    text = (
+        (MODELS / "support-copilot.yaml")
+        .read_text()
+        .replace(
+            "name: Support Copilot", 'name: "{{ 7*7 }} {% if true %}IF{% endif %} ${HOME} $(id)"'
+        )
+    )
     model = tmp_path / "model.yaml"
     model.write_text(text)
     report = check([load_model(model)], CATALOG, today=TODAY)

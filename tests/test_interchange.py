@@ -41,7 +41,9 @@ def test_bom_is_valid_cyclonedx_1_6(catalog, name: str) -> None:
     text = bom_json(loaded, report.findings, "https://example.invalid/threat-model/index.html")
     error = JsonStrictValidator(SchemaVersion.V1_6).validate_str(text)
     assert error is None, getattr(error, "data", error)
-    assert text == bom_json(loaded, report.findings, "https://example.invalid/threat-model/index.html")
+    assert text == bom_json(
+        loaded, report.findings, "https://example.invalid/threat-model/index.html"
+    )
 
 
 def test_bom_contents(catalog) -> None:
@@ -50,8 +52,13 @@ def test_bom_contents(catalog) -> None:
     by_ref = {c["bom-ref"]: c for c in bom["components"]}
     inference = by_ref["inference"]
     assert inference["type"] == "machine-learning-model"
-    assert inference["modelCard"]["modelParameters"]["datasets"] == [{"ref": "transcript-set"}, {"ref": "feedback-set"}]
-    assert any("DIS-003" in t for t in inference["modelCard"]["considerations"]["technicalLimitations"])
+    assert inference["modelCard"]["modelParameters"]["datasets"] == [
+        {"ref": "transcript-set"},
+        {"ref": "feedback-set"},
+    ]
+    assert any(
+        "DIS-003" in t for t in inference["modelCard"]["considerations"]["technicalLimitations"]
+    )
     assert by_ref["base-model"]["type"] == "machine-learning-model"
     feedback = by_ref["feedback-set"]
     assert feedback["type"] == "data" and feedback["data"][0]["classification"] == "internal"
@@ -68,16 +75,25 @@ def test_bom_services_carry_trust_zones_and_flows(catalog) -> None:
     copilot = services["copilot"]
     assert copilot["trustZone"] == "Corporate cloud account (internal)"
     assert copilot["x-trust-boundary"] is True
-    assert {"flow": "inbound", "classification": "confidential"}.items() <= copilot["data"][0].items()
+    assert {"flow": "inbound", "classification": "confidential"}.items() <= copilot["data"][
+        0
+    ].items()
     props = {p["name"]: p["value"] for p in copilot["properties"]}
     assert props["tmcode:permission:refunds"] == "spend"
-    assert "mcp_server" not in {p["value"] for s in services.values() for p in s["properties"] if p["name"] == "tmcode:kind"}
+    assert "mcp_server" not in {
+        p["value"] for s in services.values() for p in s["properties"] if p["name"] == "tmcode:kind"
+    }
     assert {"knowledge-base", "mailer", "refunds", "kb-search", "audit-log"} <= set(services)
 
 
 def test_bom_command(cli, tmp_path: Path) -> None:
     out = tmp_path / "bom.json"
-    assert cli("bom", MODELS / "ide-agent.yaml", "-o", out, "--report-url", "https://example.invalid/r").exit_code == 0
+    assert (
+        cli(
+            "bom", MODELS / "ide-agent.yaml", "-o", out, "--report-url", "https://example.invalid/r"
+        ).exit_code
+        == 0
+    )
     assert json.loads(out.read_text())["specVersion"] == "1.6"
 
 
@@ -102,7 +118,9 @@ def test_otm_threat_instances_carry_state_and_mitigations(catalog) -> None:
     copilot = next(c for c in document["components"] if c["id"] == "copilot")
     states = {(t["threat"], t["state"]) for t in copilot["threats"]}
     assert ("PI-002", "exposed") in states and ("AG-001", "mitigated") in states
-    refunds = next(t for t in copilot["threats"] if t["threat"] == "AG-001" and t["state"] == "mitigated")
+    refunds = next(
+        t for t in copilot["threats"] if t["threat"] == "AG-001" and t["state"] == "mitigated"
+    )
     assert {"mitigation": "human_approval", "state": "implemented"} in refunds["mitigations"]
     chat_model = next(c for c in document["components"] if c["id"] == "chat-model")
     assert ("DOS-001", "accepted") in {(t["threat"], t["state"]) for t in chat_model["threats"]}
@@ -118,13 +136,18 @@ def test_foreign_otm_example_imports_with_a_report(cli, tmp_path: Path) -> None:
     loaded = load_model(out)
     assert {"web-client", "web-service", "customer-database"} <= set(loaded.model.components)
     assert loaded.model.components["customer-database"].kind == "datastore"
-    assert cli("import", "otm", OTM_DIR / "EXAMPLE.json", "--output", out).exit_code == 2  # never overwrites
+    assert (
+        cli("import", "otm", OTM_DIR / "EXAMPLE.json", "--output", out).exit_code == 2
+    )  # never overwrites
     assert out.read_text() == text
 
 
 def test_otm_cli_round_trip(cli, tmp_path: Path) -> None:
     otm = tmp_path / "m.otm.json"
-    assert cli("export", MODELS / "research-workflow.yaml", "--format", "otm", "-o", otm).exit_code == 0
+    assert (
+        cli("export", MODELS / "research-workflow.yaml", "--format", "otm", "-o", otm).exit_code
+        == 0
+    )
     back = tmp_path / "back.yaml"
     assert cli("import", "otm", otm, "-o", back).exit_code == 0
     assert load_model(back).model == load_model(MODELS / "research-workflow.yaml").model
@@ -135,8 +158,13 @@ def test_threagile_import_maps_and_reports(cli, tmp_path: Path) -> None:
     result = import_threagile(yaml.safe_load(source.read_text()), str(source))
     model = result.model(str(source))
     kinds = {cid: c.kind for cid, c in model.components.items()}
-    assert kinds == {"customer-browser": "user", "chat-backend": "service", "hosted-llm": "llm",
-                     "article-db": "datastore", "key-vault": "secret_store"}
+    assert kinds == {
+        "customer-browser": "user",
+        "chat-backend": "service",
+        "hosted-llm": "llm",
+        "article-db": "datastore",
+        "key-vault": "secret_store",
+    }
     assert model.boundaries["data-subnet"].parent == "cloud-account"
     assert model.components["customer-browser"].boundary == "internet"
     assert model.boundaries["internet"].trust.value == "untrusted"
@@ -152,13 +180,18 @@ def test_threagile_import_maps_and_reports(cli, tmp_path: Path) -> None:
     assert cli("check", out, "--fail-on", "none").exit_code == 0
 
 
-@pytest.mark.parametrize(("fmt", "content", "text"), [
-    ("otm", "{", "cannot parse"),
-    ("otm", "[1, 2]", "not an OTM document"),
-    ("threagile", "title: x\n", "not a Threagile model"),
-    ("threagile", "a: [", "cannot parse"),
-])
-def test_bad_import_files_are_clean_errors(cli, tmp_path: Path, fmt: str, content: str, text: str) -> None:
+@pytest.mark.parametrize(
+    ("fmt", "content", "text"),
+    [
+        ("otm", "{", "cannot parse"),
+        ("otm", "[1, 2]", "not an OTM document"),
+        ("threagile", "title: x\n", "not a Threagile model"),
+        ("threagile", "a: [", "cannot parse"),
+    ],
+)
+def test_bad_import_files_are_clean_errors(
+    cli, tmp_path: Path, fmt: str, content: str, text: str
+) -> None:
     source = tmp_path / "in.txt"
     source.write_text(content)
     result = cli("import", fmt, source, "-o", tmp_path / "out.yaml")

@@ -30,7 +30,9 @@ def test_example_validates(path: Path, cli) -> None:
     assert f"{path}: valid" in result.output
 
 
-@pytest.mark.parametrize("path", [p for p in all_example_models() if p.suffix == ".yaml"], ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "path", [p for p in all_example_models() if p.suffix == ".yaml"], ids=lambda p: p.name
+)
 def test_example_validates_against_json_schema(path: Path, schema: dict) -> None:
     document = yaml.safe_load(path.read_text())
     # YAML 1.1 turns dates into date objects; the schema speaks JSON, so compare as JSON.
@@ -112,14 +114,22 @@ def test_unset_is_not_false() -> None:
 
 
 def test_controls_take_ids_or_objects() -> None:
-    text = (MODELS / "support-copilot.yaml").read_text().replace(
-        "controls: [audit_logging]",
-        "controls: [audit_logging, {id: kill_switch, status: planned, evidence: docs/runbook.md}]",
+    text = (
+        (MODELS / "support-copilot.yaml")
+        .read_text()
+        .replace(
+            "controls: [audit_logging]",
+            "controls: [audit_logging, {id: kill_switch, status: planned, evidence: docs/runbook.md}]",
+        )
     )
     model = load_model_text(text, "m.yaml").model
     first, second = model.system.controls
     assert (first.id, first.implemented) == ("audit_logging", True)
-    assert (second.id, second.implemented, second.evidence) == ("kill_switch", False, "docs/runbook.md")
+    assert (second.id, second.implemented, second.evidence) == (
+        "kill_switch",
+        False,
+        "docs/runbook.md",
+    )
     assert load_model_text(model_to_yaml(model), "again.yaml").model == model
 
 
@@ -148,7 +158,9 @@ def build_two_models() -> tuple[Model, Model]:
             components={
                 "user": User(boundary="corp"),
                 "llm": {"kind": "llm", "boundary": "corp"},
-                "agent": Agent(boundary="corp", model="llm", tools={tool: Permission(scopes=["read"])}),
+                "agent": Agent(
+                    boundary="corp", model="llm", tools={tool: Permission(scopes=["read"])}
+                ),
                 tool: Tool(boundary="corp"),
             },
             flows=[Flow(from_="user", to="agent", kind="prompt")],
@@ -169,7 +181,16 @@ def test_yaml_1_2_scalars() -> None:
     from tmcode.model.yaml_reader import read_yaml
 
     data = read_yaml("a: no\nb: 010\nc: 2027-06-30\nd: ~\ne: True\nf: '1'\ng: 0x1F\nh: 1.5\n", "x")
-    assert data == {"a": "no", "b": 10, "c": "2027-06-30", "d": None, "e": True, "f": "1", "g": 31, "h": 1.5}
+    assert data == {
+        "a": "no",
+        "b": 10,
+        "c": "2027-06-30",
+        "d": None,
+        "e": True,
+        "f": "1",
+        "g": 31,
+        "h": 1.5,
+    }
 
 
 def test_anchors_and_merge_keys_work() -> None:

@@ -30,9 +30,15 @@ GOLDEN = ROOT / "tests" / "golden"
 SARIF_SCHEMA = SPEC_EXAMPLES.parent.parent / "reference" / "sarif" / "sarif-schema-2.1.0.json"
 JUNIT_XSD = ROOT / "tests" / "schemas" / "junit.xsd"
 BUNDLED = ["support-copilot", "ide-agent", "model-pipeline"]
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
-needs_dot = pytest.mark.skipif(not graphviz_available(), reason="Graphviz `dot` is not installed (CI installs it)")
-needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium is not installed (CI installs it)")
+CHROMIUM = (
+    shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+)
+needs_dot = pytest.mark.skipif(
+    not graphviz_available(), reason="Graphviz `dot` is not installed (CI installs it)"
+)
+needs_chromium = pytest.mark.skipif(
+    CHROMIUM is None, reason="headless Chromium is not installed (CI installs it)"
+)
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +67,9 @@ def compare_golden(path: Path, content: str, update: bool) -> None:
         path.write_text(content, encoding="utf-8", newline="\n")
         if not update:
             pytest.fail(f"golden file {path.name} was missing; written now — rerun")
-    assert content == path.read_text(encoding="utf-8"), f"{path.name} changed; rerun with --update-golden if intended"
+    assert content == path.read_text(encoding="utf-8"), (
+        f"{path.name} changed; rerun with --update-golden if intended"
+    )
 
 
 FORMATS = ["text", "json", "sarif", "markdown", "junit", "html"]
@@ -88,7 +96,9 @@ def test_golden_diagrams(catalog, in_root, update_golden, name: str, fmt: str) -
 def test_outputs_are_deterministic(catalog, in_root) -> None:
     for fmt in FORMATS:
         first = render(report_for(catalog, "support-copilot"), fmt, RenderOptions(svg=False))
-        assert render(report_for(catalog, "support-copilot"), fmt, RenderOptions(svg=False)) == first
+        assert (
+            render(report_for(catalog, "support-copilot"), fmt, RenderOptions(svg=False)) == first
+        )
 
 
 @pytest.mark.parametrize("name", BUNDLED)
@@ -128,7 +138,9 @@ def test_junit_is_valid(catalog, in_root, name: str) -> None:
     xmlschema.XMLSchema(str(JUNIT_XSD)).validate(xml)
     root = ET.fromstring(xml)
     report = report_for(catalog, name)
-    gating = [f for f in report.findings if f.status.value in ("open", "expired") and f.severity.rank >= 3]
+    gating = [
+        f for f in report.findings if f.status.value in ("open", "expired") and f.severity.rank >= 3
+    ]
     assert int(root.get("failures")) == len(gating)
     assert int(root.get("tests")) == len(report.findings)
 
@@ -146,7 +158,11 @@ class _Scan(HTMLParser):
         for name, value in attrs:
             if name.startswith("on"):
                 self.handlers.append(name)
-            if name in ("href", "src") and value and value.strip().lower().startswith(("javascript:", "data:")):
+            if (
+                name in ("href", "src")
+                and value
+                and value.strip().lower().startswith(("javascript:", "data:"))
+            ):
                 self.links.append(value)
 
 
@@ -194,7 +210,16 @@ def test_payload_in_diagrams(catalog, tmp_path) -> None:
 @needs_dot
 def test_svg_and_png_with_graphviz(cli, tmp_path: Path) -> None:
     svg = tmp_path / "d.svg"
-    result = cli("diagram", ROOT / "models" / "ide-agent.yaml", "-f", "svg", "-o", svg, "--finding", "PI-003:agent")
+    result = cli(
+        "diagram",
+        ROOT / "models" / "ide-agent.yaml",
+        "-f",
+        "svg",
+        "-o",
+        svg,
+        "--finding",
+        "PI-003:agent",
+    )
     assert result.exit_code == 0
     assert "laid out by Graphviz" in result.output
     assert svg.read_text().lstrip().startswith(("<?xml", "<svg"))
@@ -233,17 +258,28 @@ def test_attack_path_highlights_the_evidence(catalog, in_root) -> None:
     inbound = next(i for i, n in enumerate(view.nodes) if n.id == "inbound-email")
     assert "linkStyle" in mermaid and f"class n{inbound} path" in mermaid
     dot = to_dot(view)
-    assert dot.count('penwidth=3') == len([e for e in finding.elements])  # every node and edge on the path
+    assert dot.count("penwidth=3") == len(
+        [e for e in finding.elements]
+    )  # every node and edge on the path
 
 
 def test_site_files_and_safe_rewrite(catalog, tmp_path, in_root) -> None:
     report = check([load_model(f"models/{n}.yaml") for n in BUNDLED], catalog, today=TODAY)
     files = site_files(report, svg=False)
-    for page in ("docs/index.md", "docs/support-copilot/index.md", "docs/support-copilot/inventory.md",
-                 "docs/support-copilot/permissions.md", "docs/support-copilot/findings.md",
-                 "docs/support-copilot/controls.md", "docs/support-copilot/decisions.md",
-                 "docs/support-copilot/lifecycle.md", "docs/support-copilot/components/copilot.md",
-                 "docs/threats/PI-003.md", "docs/standards.md", "mkdocs.yml"):
+    for page in (
+        "docs/index.md",
+        "docs/support-copilot/index.md",
+        "docs/support-copilot/inventory.md",
+        "docs/support-copilot/permissions.md",
+        "docs/support-copilot/findings.md",
+        "docs/support-copilot/controls.md",
+        "docs/support-copilot/decisions.md",
+        "docs/support-copilot/lifecycle.md",
+        "docs/support-copilot/components/copilot.md",
+        "docs/threats/PI-003.md",
+        "docs/standards.md",
+        "mkdocs.yml",
+    ):
         assert page in files, page
     assert "```mermaid" in files["docs/support-copilot/index.md"]
     matrix = files["docs/support-copilot/permissions.md"]
@@ -269,8 +305,23 @@ def _mkdocs(config: Path, site: Path) -> subprocess.CompletedProcess:
     import sys
 
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-    return subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-f", str(config), "-d", str(site)],
-                          capture_output=True, text=True, env=env)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mkdocs",
+            "build",
+            "--strict",
+            "-q",
+            "-f",
+            str(config),
+            "-d",
+            str(site),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
 
 
 def test_generated_site_builds_strict(cli, tmp_path: Path) -> None:
@@ -296,10 +347,21 @@ def test_payload_site_builds_and_escapes(catalog, tmp_path: Path) -> None:
 
 
 def _dump_dom(path: Path, tmp_path: Path) -> str:
-    args = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            f"--user-data-dir={tmp_path / 'chromium-profile'}", "--virtual-time-budget=3000",
-            "--dump-dom", path.as_uri()]
+    args = [
+        CHROMIUM,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'chromium-profile'}",
+        "--virtual-time-budget=3000",
+        "--dump-dom",
+        path.as_uri(),
+    ]
     return subprocess.run(args, capture_output=True, text=True, timeout=120, check=True).stdout
 
 
@@ -310,7 +372,7 @@ def test_html_report_in_headless_chromium(catalog, tmp_path: Path, in_root) -> N
     page.write_text(render(report_for(catalog, "support-copilot"), "html"))
     dom = _dump_dom(page, tmp_path)
     assert "<svg" in dom and 'id="findings"' in dom
-    assert dom.count("<tr id=\"tmc-") == len(report_for(catalog, "support-copilot").findings)
+    assert dom.count('<tr id="tmc-') == len(report_for(catalog, "support-copilot").findings)
     payload = tmp_path / "payload.html"
     payload.write_text(render(payload_report(catalog, tmp_path), "html"))
     dom = _dump_dom(payload, tmp_path)
@@ -324,7 +386,10 @@ def test_html_report_in_headless_chromium(catalog, tmp_path: Path, in_root) -> N
 @needs_dot
 def test_built_site_in_headless_chromium(cli, catalog, tmp_path: Path) -> None:
     out = tmp_path / "site"
-    assert cli("docs", ROOT / "models" / "support-copilot.yaml", "--output", out, "--build").exit_code == 0
+    assert (
+        cli("docs", ROOT / "models" / "support-copilot.yaml", "--output", out, "--build").exit_code
+        == 0
+    )
     overview = _dump_dom(out / "site" / "support-copilot" / "index.html", tmp_path)
     assert "support-copilot.svg" in overview  # the diagram
     findings = _dump_dom(out / "site" / "support-copilot" / "findings" / "index.html", tmp_path)
@@ -364,4 +429,6 @@ def test_fast_json_findings_equal_the_plain_encoding(catalog, in_root) -> None:
     for name in BUNDLED:
         report = report_for(catalog, name)
         data = json.loads(render(report, "json"))
-        assert data["findings"] == [json.loads(json.dumps(finding_to_dict(f))) for f in report.findings]
+        assert data["findings"] == [
+            json.loads(json.dumps(finding_to_dict(f))) for f in report.findings
+        ]

@@ -23,8 +23,17 @@ print("PYDANTIC=" + str("pydantic" in sys.modules))
 
 
 def modules_after(*args: str) -> dict[str, str]:
-    done = subprocess.run([sys.executable, "-c", PROBE.format(args=list(args))], capture_output=True, text=True, timeout=60)
-    lines = dict(line.split("=", 1) for line in done.stdout.splitlines() if "=" in line and line.split("=")[0].isupper())
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE.format(args=list(args))],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    lines = dict(
+        line.split("=", 1)
+        for line in done.stdout.splitlines()
+        if "=" in line and line.split("=")[0].isupper()
+    )
     return lines
 
 
@@ -39,6 +48,8 @@ def test_validate_imports_no_renderer_nor_graph_library() -> None:
 
 
 def test_check_imports_only_the_renderer_it_uses() -> None:
-    heavy = modules_after("check", str(MODELS / "support-copilot.yaml"), "--fail-on", "none")["HEAVY"].split(",")
+    heavy = modules_after("check", str(MODELS / "support-copilot.yaml"), "--fail-on", "none")[
+        "HEAVY"
+    ].split(",")
     assert "networkx" not in heavy and "jinja2" not in heavy and "graphviz" not in heavy
     assert "tmcode.render.text" in heavy and "tmcode.render.html" not in heavy

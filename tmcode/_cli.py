@@ -30,7 +30,9 @@ CatalogOpt = Annotated[
     Optional[list[Path]],
     typer.Option("--catalog", help="Extra catalog directory (repeatable)."),
 ]
-TodayOpt = Annotated[Optional[str], typer.Option("--today", help="Judge expiry as of this date (YYYY-MM-DD).")]
+TodayOpt = Annotated[
+    Optional[str], typer.Option("--today", help="Judge expiry as of this date (YYYY-MM-DD).")
+]
 MaxBytes = Annotated[int, typer.Option(help="Largest model file read, in bytes.")]
 MaxDepth = Annotated[int, typer.Option(help="Deepest YAML nesting accepted.")]
 MaxNodes = Annotated[int, typer.Option(help="Most YAML values after alias expansion.")]
@@ -194,14 +196,20 @@ def controls(catalog: CatalogOpt = None) -> None:
 
 FormatOpt = Annotated[
     list[str],
-    typer.Option("--format", "-f", help="Report format (repeatable): text, json, sarif, markdown, html, junit."),
+    typer.Option(
+        "--format",
+        "-f",
+        help="Report format (repeatable): text, json, sarif, markdown, html, junit.",
+    ),
 ]
 
 
 @app.command()
 def check(
     models: ModelsArg,
-    fail_on: Annotated[FailOnChoice, typer.Option("--fail-on", help="Lowest severity that fails.")] = FailOnChoice.high,
+    fail_on: Annotated[
+        FailOnChoice, typer.Option("--fail-on", help="Lowest severity that fails.")
+    ] = FailOnChoice.high,
     format: FormatOpt = ["text"],  # noqa: B006 - typer reads the default, never mutates it
     output: Annotated[
         Optional[list[Path]],
@@ -209,13 +217,18 @@ def check(
     ] = None,
     catalog: CatalogOpt = None,
     today: TodayOpt = None,
-    color: Annotated[Optional[bool], typer.Option("--color/--no-color", help="Colour text output.")] = None,
+    color: Annotated[
+        Optional[bool], typer.Option("--color/--no-color", help="Colour text output.")
+    ] = None,
     baseline: Annotated[
         Optional[Path],
-        typer.Option("--baseline", help="An earlier JSON report: label findings new, unchanged or fixed."),
+        typer.Option(
+            "--baseline", help="An earlier JSON report: label findings new, unchanged or fixed."
+        ),
     ] = None,
     fail_on_new: Annotated[
-        bool, typer.Option("--fail-on-new", help="Gate only on new open findings (needs --baseline).")
+        bool,
+        typer.Option("--fail-on-new", help="Gate only on new open findings (needs --baseline)."),
     ] = False,
     max_bytes: MaxBytes = 20 * 1024 * 1024,
     max_depth: MaxDepth = 64,
@@ -229,7 +242,10 @@ def check(
     outputs = list(output or [])
     for fmt in format:
         if fmt not in RENDERERS:
-            _fail(UsageError(f"unknown --format `{fmt}`; choose one of: {', '.join(RENDERERS)}"), debug)
+            _fail(
+                UsageError(f"unknown --format `{fmt}`; choose one of: {', '.join(RENDERERS)}"),
+                debug,
+            )
     if outputs and len(outputs) != len(format) or not outputs and len(format) > 1:
         _fail(UsageError("give one --output for each --format, in the same order"), debug)
 
@@ -245,10 +261,14 @@ def check(
     gate = FailOn(fail_on.value)
     if not outputs:
         use_color = color if color is not None else _tty_color()
-        text = render(report, format[0], RenderOptions(color=use_color, fail_on=gate, only_new=fail_on_new))
+        text = render(
+            report, format[0], RenderOptions(color=use_color, fail_on=gate, only_new=fail_on_new)
+        )
         typer.echo(text, nl=False, color=use_color)
     for fmt, path in zip(format, outputs):
-        text = render(report, fmt, RenderOptions(color=bool(color), fail_on=gate, only_new=fail_on_new))
+        text = render(
+            report, fmt, RenderOptions(color=bool(color), fail_on=gate, only_new=fail_on_new)
+        )
         _guard(debug, lambda path=path, text=text: _write_output(path, text, list(models)))
     raise typer.Exit(exit_code(report, gate, only_new=fail_on_new))  # type: ignore[arg-type]
 
@@ -259,7 +279,9 @@ def _tty_color() -> bool:
 
 @app.command()
 def init(
-    directory: Annotated[Path, typer.Argument(help="Where to write the starter files.")] = Path("."),
+    directory: Annotated[Path, typer.Argument(help="Where to write the starter files.")] = Path(
+        "."
+    ),
 ) -> None:
     """Write a starter model, its JSON Schema, a CI workflow and a pre-commit config."""
     from tmcode.init import init_project
@@ -282,7 +304,8 @@ def bom(
     model: Annotated[Path, typer.Argument(help="The model file.")],
     output: Annotated[Optional[Path], typer.Option("--output", "-o")] = None,
     report_url: Annotated[
-        Optional[str], typer.Option("--report-url", help="Where the threat-model report is published.")
+        Optional[str],
+        typer.Option("--report-url", help="Where the threat-model report is published."),
     ] = None,
     catalog: CatalogOpt = None,
     today: TodayOpt = None,
@@ -294,7 +317,10 @@ def bom(
     from tmcode.bom import bom_json
 
     debug = _debug()
-    report = _guard(debug, lambda: _load_and_check([model], catalog, today, _limits(max_bytes, max_depth, max_nodes)))
+    report = _guard(
+        debug,
+        lambda: _load_and_check([model], catalog, today, _limits(max_bytes, max_depth, max_nodes)),
+    )
     text = bom_json(report.sources[0], report.findings, report_url)  # type: ignore[attr-defined]
     _emit(text, output, [model], debug)
 
@@ -313,13 +339,21 @@ def import_model(
 
     def run() -> tuple[str, list[str]]:
         if output.exists() and not force:
-            raise UsageError(Problem(str(output), None, None, "already exists", "choose another --output, or --force"))
+            raise UsageError(
+                Problem(
+                    str(output), None, None, "already exists", "choose another --output, or --force"
+                )
+            )
         result = import_file(format.value, source)
-        return result.yaml(str(source), "OTM" if format is ImportFormat.otm else "Threagile"), result.unmapped
+        return result.yaml(
+            str(source), "OTM" if format is ImportFormat.otm else "Threagile"
+        ), result.unmapped
 
     text, unmapped = _guard(debug, run)
     _guard(debug, lambda: _write_output(output, text, [source]))
-    typer.echo(f"wrote {output}; {len(unmapped)} item(s) not mapped are listed at its top", err=True)
+    typer.echo(
+        f"wrote {output}; {len(unmapped)} item(s) not mapped are listed at its top", err=True
+    )
 
 
 class DiffFormat(str, Enum):
@@ -332,7 +366,9 @@ class DiffFormat(str, Enum):
 
 @app.command()
 def diff(
-    old: Annotated[Path, typer.Argument(help="The earlier JSON report (e.g. from the main branch).")],
+    old: Annotated[
+        Path, typer.Argument(help="The earlier JSON report (e.g. from the main branch).")
+    ],
     new: Annotated[Path, typer.Argument(help="The later JSON report.")],
     format: Annotated[DiffFormat, typer.Option("--format", "-f")] = DiffFormat.text,
     output: Annotated[Optional[Path], typer.Option("--output", "-o")] = None,
@@ -384,7 +420,9 @@ def diagram(
     output: Annotated[Optional[Path], typer.Option("--output", "-o")] = None,
     finding: Annotated[
         Optional[str],
-        typer.Option("--finding", help="Highlight one finding's attack path: its id, or THREAT:TARGET."),
+        typer.Option(
+            "--finding", help="Highlight one finding's attack path: its id, or THREAT:TARGET."
+        ),
     ] = None,
     catalog: CatalogOpt = None,
     today: TodayOpt = None,
@@ -396,15 +434,26 @@ def diagram(
     from tmcode.render.diagram import build_view, dot_to_image, to_dot, to_mermaid
 
     debug = _debug()
-    report = _guard(debug, lambda: _load_and_check([model], catalog, today, _limits(max_bytes, max_depth, max_nodes)))
+    report = _guard(
+        debug,
+        lambda: _load_and_check([model], catalog, today, _limits(max_bytes, max_depth, max_nodes)),
+    )
     loaded = report.sources[0]  # type: ignore[attr-defined]
     highlight: frozenset[str] = frozenset()
     if finding is not None:
-        chosen = [f for f in report.findings  # type: ignore[attr-defined]
-                  if finding in (f.id, f"{f.threat}:{f.target}")]
+        chosen = [
+            f
+            for f in report.findings  # type: ignore[attr-defined]
+            if finding in (f.id, f"{f.threat}:{f.target}")
+        ]
         if not chosen:
-            _fail(UsageError(f"no finding `{finding}` in {model}; use an id from the JSON report "
-                             "or THREAT:TARGET as listed by `tmcode check`"), debug)
+            _fail(
+                UsageError(
+                    f"no finding `{finding}` in {model}; use an id from the JSON report "
+                    "or THREAT:TARGET as listed by `tmcode check`"
+                ),
+                debug,
+            )
         highlight = frozenset(chosen[0].elements)
     view = build_view(loaded, report.findings, highlight)  # type: ignore[attr-defined]
     if format is DiagramFormat.mermaid:
@@ -420,15 +469,23 @@ def diagram(
             typer.echo(content, nl=False)
         return
     _guard(debug, lambda: _write_output(output, content, [model]))
-    how = "laid out by Graphviz" if format in (DiagramFormat.svg, DiagramFormat.png) else "source, no Graphviz needed"
+    how = (
+        "laid out by Graphviz"
+        if format in (DiagramFormat.svg, DiagramFormat.png)
+        else "source, no Graphviz needed"
+    )
     typer.echo(f"wrote {output} ({format.value.upper()}, {how})", err=True)
 
 
 @app.command()
 def docs(
     models: ModelsArg,
-    output: Annotated[Path, typer.Option("--output", "-o", help="Directory for the mkdocs project.")],
-    build: Annotated[bool, typer.Option("--build", help="Also run `mkdocs build --strict`.")] = False,
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Directory for the mkdocs project.")
+    ],
+    build: Annotated[
+        bool, typer.Option("--build", help="Also run `mkdocs build --strict`.")
+    ] = False,
     catalog: CatalogOpt = None,
     today: TodayOpt = None,
     max_bytes: MaxBytes = 20 * 1024 * 1024,
@@ -440,11 +497,20 @@ def docs(
     from tmcode.render.site import site_files, write_site
 
     debug = _debug()
-    report = _guard(debug, lambda: _load_and_check(list(models), catalog, today, _limits(max_bytes, max_depth, max_nodes)))
+    report = _guard(
+        debug,
+        lambda: _load_and_check(
+            list(models), catalog, today, _limits(max_bytes, max_depth, max_nodes)
+        ),
+    )
     svg = graphviz_available()
     files = _guard(debug, lambda: site_files(report, svg=svg))  # type: ignore[arg-type]
     written = _guard(debug, lambda: write_site(files, output))
-    diagrams = "SVG and Mermaid diagrams" if svg else "Mermaid diagrams only (Graphviz `dot` is not installed, so no SVG)"
+    diagrams = (
+        "SVG and Mermaid diagrams"
+        if svg
+        else "Mermaid diagrams only (Graphviz `dot` is not installed, so no SVG)"
+    )
     typer.echo(f"wrote {len(written)} files to {output} with {diagrams}", err=True)
     if build:
         from tmcode.render.site import build_site
@@ -465,11 +531,15 @@ def catalog_list(catalog: CatalogOpt = None) -> None:
     cat = _guard(_debug(), lambda: load_catalog(catalog or []))
     for tid, compiled in cat.threats.items():
         t = compiled.threat
-        typer.echo(f"{tid:9} {t.severity.likelihood:>6}/{t.severity.impact:<8} {t.target:10} {t.title}")
+        typer.echo(
+            f"{tid:9} {t.severity.likelihood:>6}/{t.severity.impact:<8} {t.target:10} {t.title}"
+        )
 
 
 @catalog_app.command("show")
-def catalog_show(threat_id: Annotated[str, typer.Argument(metavar="ID")], catalog: CatalogOpt = None) -> None:
+def catalog_show(
+    threat_id: Annotated[str, typer.Argument(metavar="ID")], catalog: CatalogOpt = None
+) -> None:
     """Show one threat: condition, severity, mitigations, references and documentation."""
     from tmcode.catalog.load import load_catalog
     from tmcode.model.diagnose import did_you_mean
@@ -481,8 +551,10 @@ def catalog_show(threat_id: Annotated[str, typer.Argument(metavar="ID")], catalo
     t = cat.threats[threat_id].threat
     typer.echo(f"{t.id}: {t.title}")
     typer.echo(f"applies to: {t.target}" + (f" ({', '.join(t.kinds)})" if t.kinds else ""))
-    typer.echo(f"severity: likelihood {t.severity.likelihood}, impact {t.severity.impact}"
-               + (f"; raised by {', '.join(t.severity.modifiers)}" if t.severity.modifiers else ""))
+    typer.echo(
+        f"severity: likelihood {t.severity.likelihood}, impact {t.severity.impact}"
+        + (f"; raised by {', '.join(t.severity.modifiers)}" if t.severity.modifiers else "")
+    )
     typer.echo("mitigated by: " + " or ".join("{" + ", ".join(s.all) + "}" for s in t.mitigations))
     typer.echo("references: " + ", ".join(t.references))
     for section, text in t.docs.model_dump().items():

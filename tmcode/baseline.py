@@ -28,32 +28,56 @@ def read_report_json(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise BaselineError(Problem(name, exc.lineno, exc.colno, f"not valid JSON: {exc.msg}",
-                                    "pass a report written by `tmcode check --format json`")) from None
+        raise BaselineError(
+            Problem(
+                name,
+                exc.lineno,
+                exc.colno,
+                f"not valid JSON: {exc.msg}",
+                "pass a report written by `tmcode check --format json`",
+            )
+        ) from None
     problems = []
-    if not isinstance(data, dict) or "findings" not in data or not isinstance(data["findings"], list):
+    if (
+        not isinstance(data, dict)
+        or "findings" not in data
+        or not isinstance(data["findings"], list)
+    ):
         problems.append("it has no `findings` list")
     else:
         for index, finding in enumerate(data["findings"]):
             if not isinstance(finding, dict) or not all(
-                isinstance(finding.get(key), str) for key in ("id", "threat", "target", "severity", "status")
+                isinstance(finding.get(key), str)
+                for key in ("id", "threat", "target", "severity", "status")
             ):
-                problems.append(f"finding {index + 1} lacks `id`, `threat`, `target`, `severity` or `status`")
+                problems.append(
+                    f"finding {index + 1} lacks `id`, `threat`, `target`, `severity` or `status`"
+                )
                 break
     if problems:
-        raise BaselineError(Problem(name, 1, 1, f"not a tmcode JSON report: {problems[0]}",
-                                    "pass a report written by `tmcode check --format json`"))
+        raise BaselineError(
+            Problem(
+                name,
+                1,
+                1,
+                f"not a tmcode JSON report: {problems[0]}",
+                "pass a report written by `tmcode check --format json`",
+            )
+        )
     return data
 
 
 def apply_baseline(report: Report, baseline: dict[str, Any], source: str) -> Report:
     """Label every finding new or unchanged by fingerprint and list the fixed ones."""
     before = {f["id"]: f for f in baseline["findings"]}
-    findings = [replace(f, change="unchanged" if f.id in before else "new") for f in report.findings]
+    findings = [
+        replace(f, change="unchanged" if f.id in before else "new") for f in report.findings
+    ]
     now = {f.id for f in report.findings}
     fixed = [
         {key: old.get(key) for key in ("id", "threat", "title", "target", "severity", "status")}
-        for fid, old in before.items() if fid not in now
+        for fid, old in before.items()
+        if fid not in now
     ]
     summary = {
         "file": source,
@@ -76,8 +100,14 @@ class ReportDiff:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for the JSON output."""
-        return {"added": self.added, "removed": self.removed, "new_findings": self.new,
-                "fixed_findings": self.fixed, "changed_findings": self.changed, "summary": self.sentence()}
+        return {
+            "added": self.added,
+            "removed": self.removed,
+            "new_findings": self.new,
+            "fixed_findings": self.fixed,
+            "changed_findings": self.changed,
+            "summary": self.sentence(),
+        }
 
     def sentence(self) -> str:
         """One line a pull-request comment can open with."""
@@ -85,8 +115,11 @@ class ReportDiff:
         for kind in ("components", "flows", "permissions"):
             if self.added[kind]:
                 noun = kind[:-1] if len(self.added[kind]) == 1 else kind
-                parts.append(f"adds {len(self.added[kind])} {noun} ({', '.join(self.added[kind][:3])}"
-                             + (", …" if len(self.added[kind]) > 3 else "") + ")")
+                parts.append(
+                    f"adds {len(self.added[kind])} {noun} ({', '.join(self.added[kind][:3])}"
+                    + (", …" if len(self.added[kind]) > 3 else "")
+                    + ")"
+                )
             if self.removed[kind]:
                 noun = kind[:-1] if len(self.removed[kind]) == 1 else kind
                 parts.append(f"removes {len(self.removed[kind])} {noun}")
@@ -95,7 +128,9 @@ class ReportDiff:
             by_severity: dict[str, int] = {}
             for f in gating:
                 by_severity[f["severity"]] = by_severity.get(f["severity"], 0) + 1
-            counts = ", ".join(f"{n} {s}" for s, n in sorted(by_severity.items(), key=lambda kv: -_rank(kv[0])))
+            counts = ", ".join(
+                f"{n} {s}" for s, n in sorted(by_severity.items(), key=lambda kv: -_rank(kv[0]))
+            )
             parts.append(f"brings {len(gating)} new open threat(s) ({counts})")
         if self.fixed:
             parts.append(f"fixes {len(self.fixed)}")
@@ -114,7 +149,9 @@ def _rank(severity: str) -> int:
 def _elements(report: dict[str, Any]) -> dict[str, set[str]]:
     found: dict[str, set[str]] = {"components": set(), "flows": set(), "permissions": set()}
     for model in report.get("models") or []:
-        system = (model.get("system") or {}).get("id") or (model.get("system") or {}).get("name") or ""
+        system = (
+            (model.get("system") or {}).get("id") or (model.get("system") or {}).get("name") or ""
+        )
         prefix = f"{system}:" if len(report.get("models") or []) > 1 else ""
         for kind in found:
             for address in model.get(kind) or []:
@@ -129,16 +166,22 @@ def diff_reports(old: dict[str, Any], new: dict[str, Any]) -> ReportDiff:
     new_findings = {f["id"]: f for f in new["findings"]}
     keys = ("id", "threat", "title", "target", "severity", "status")
     changed = [
-        {**{k: new_findings[i].get(k) for k in keys}, "was": {k: old_findings[i].get(k) for k in ("severity", "status")}}
+        {
+            **{k: new_findings[i].get(k) for k in keys},
+            "was": {k: old_findings[i].get(k) for k in ("severity", "status")},
+        }
         for i in new_findings
-        if i in old_findings and (old_findings[i].get("severity"), old_findings[i].get("status"))
+        if i in old_findings
+        and (old_findings[i].get("severity"), old_findings[i].get("status"))
         != (new_findings[i].get("severity"), new_findings[i].get("status"))
     ]
     return ReportDiff(
         added={k: sorted(after[k] - before[k]) for k in after},
         removed={k: sorted(before[k] - after[k]) for k in after},
         new=[{k: f.get(k) for k in keys} for i, f in new_findings.items() if i not in old_findings],
-        fixed=[{k: f.get(k) for k in keys} for i, f in old_findings.items() if i not in new_findings],
+        fixed=[
+            {k: f.get(k) for k in keys} for i, f in old_findings.items() if i not in new_findings
+        ],
         changed=changed,
     )
 
@@ -156,14 +199,26 @@ def render_diff(diff: ReportDiff, fmt: str) -> str:
             return f"- **{f.get('severity')}** {markdown_code(str(f.get('threat')))} {markdown_text(title)} on {markdown_code(target)}"
         return f"  {str(f.get('severity')).upper():8} {f.get('threat')} {title} on {target}"
 
-    for title, items in (("New findings", diff.new), ("Fixed findings", diff.fixed), ("Changed findings", diff.changed)):
+    for title, items in (
+        ("New findings", diff.new),
+        ("Fixed findings", diff.fixed),
+        ("Changed findings", diff.changed),
+    ):
         if items:
             out.append(f"**{title}**" if md else title)
-            out += [row(f) + (f" (was {f['was']['severity']}, {f['was']['status']})" if "was" in f else "") for f in items]
+            out += [
+                row(f)
+                + (f" (was {f['was']['severity']}, {f['was']['status']})" if "was" in f else "")
+                for f in items
+            ]
             out.append("")
     for kind in ("components", "flows", "permissions"):
         for verb, items in (("Added", diff.added[kind]), ("Removed", diff.removed[kind])):
             if items:
                 label = f"{verb} {kind}"
-                out.append(f"**{label}**: " + ", ".join(markdown_code(i) for i in items) if md else f"{label}: " + ", ".join(items))
+                out.append(
+                    f"**{label}**: " + ", ".join(markdown_code(i) for i in items)
+                    if md
+                    else f"{label}: " + ", ".join(items)
+                )
     return "\n".join(out).rstrip("\n") + "\n"

@@ -26,7 +26,11 @@ NOT_SERVICES = MODEL_KINDS | DATA_KINDS | {"user", "external_content", "ui"}
 
 
 def _properties(pairs: dict[str, Any]) -> list[dict[str, str]]:
-    return [{"name": f"tmcode:{k}", "value": str(v)} for k, v in pairs.items() if v not in (None, "", [])]
+    return [
+        {"name": f"tmcode:{k}", "value": str(v)}
+        for k, v in pairs.items()
+        if v not in (None, "", [])
+    ]
 
 
 def _value(v: Any) -> Any:
@@ -44,7 +48,9 @@ def _trust_zone(model: Model, component: ComponentBase) -> str:
     return f"{boundary.name or component.boundary} ({boundary.trust.value})"
 
 
-def _model_component(model: Model, cid: str, c: ComponentBase, findings: list[Finding]) -> dict[str, Any]:
+def _model_component(
+    model: Model, cid: str, c: ComponentBase, findings: list[Finding]
+) -> dict[str, Any]:
     card: dict[str, Any] = {}
     parameters: dict[str, Any] = {}
     if isinstance(c, LLM):
@@ -55,11 +61,21 @@ def _model_component(model: Model, cid: str, c: ComponentBase, findings: list[Fi
             parameters["modelArchitecture"] = c.model
     if parameters:
         card["modelParameters"] = parameters
-    limitations = sorted({f"{f.threat}: {f.title}" for f in findings if f.target == cid and f.status in GATING_STATUSES})
+    limitations = sorted(
+        {
+            f"{f.threat}: {f.title}"
+            for f in findings
+            if f.target == cid and f.status in GATING_STATUSES
+        }
+    )
     considerations: dict[str, Any] = {}
     if limitations:
         considerations["technicalLimitations"] = limitations
-    users = [a for a, agent in model.components.items() if isinstance(agent, Agent) and agent.model == cid]
+    users = [
+        a
+        for a, agent in model.components.items()
+        if isinstance(agent, Agent) and agent.model == cid
+    ]
     if users:
         considerations["useCases"] = [f"model of agent {a}" for a in users]
     if considerations:
@@ -93,17 +109,36 @@ def _model_component(model: Model, cid: str, c: ComponentBase, findings: list[Fi
     return component
 
 
-def _data_component(model: Model, ident: str, name: str, data_ids: list[str], kind: str,
-                    description: str | None, extra: dict[str, Any]) -> dict[str, Any]:
+def _data_component(
+    model: Model,
+    ident: str,
+    name: str,
+    data_ids: list[str],
+    kind: str,
+    description: str | None,
+    extra: dict[str, Any],
+) -> dict[str, Any]:
     assets = [model.data[d] for d in data_ids if d in model.data]
-    entries = [{
-        "type": "dataset",
+    entries = [
+        {
+            "type": "dataset",
+            "name": name,
+            **({"description": description} if description else {}),
+            **({"classification": max(a.classification for a in assets).value} if assets else {}),
+            **(
+                {"sensitiveData": sorted({t for a in assets for t in a.tags})}
+                if any(a.tags for a in assets)
+                else {}
+            ),
+        }
+    ]
+    return {
+        "type": "data",
+        "bom-ref": ident,
         "name": name,
-        **({"description": description} if description else {}),
-        **({"classification": max(a.classification for a in assets).value} if assets else {}),
-        **({"sensitiveData": sorted({t for a in assets for t in a.tags})} if any(a.tags for a in assets) else {}),
-    }]
-    return {"type": "data", "bom-ref": ident, "name": name, "data": entries, "properties": _properties({"kind": kind, **extra})}
+        "data": entries,
+        "properties": _properties({"kind": kind, **extra}),
+    }
 
 
 def _service(model: Model, cid: str, c: ComponentBase) -> dict[str, Any]:
@@ -113,14 +148,20 @@ def _service(model: Model, cid: str, c: ComponentBase) -> dict[str, Any]:
     for direction, items, peer in (("inbound", inbound, "from_"), ("outbound", outbound, "to")):
         for f in items:
             classes = [model.data[d].classification for d in f.data if d in model.data]
-            entry: dict[str, Any] = {"flow": direction, "classification": max(classes).value if classes else "unclassified",
-                                     "name": f"{f.kind.value}: {f.address}"}
+            entry: dict[str, Any] = {
+                "flow": direction,
+                "classification": max(classes).value if classes else "unclassified",
+                "name": f"{f.kind.value}: {f.address}",
+            }
             other = getattr(f, peer)
-            entry["source" if direction == "inbound" else "destination"] = [f"urn:tmcode:component:{other}"]
+            entry["source" if direction == "inbound" else "destination"] = [
+                f"urn:tmcode:component:{other}"
+            ]
             flows.append(entry)
     crosses = any(
         model.components[getattr(f, peer)].boundary != c.boundary
-        for items, peer in ((inbound, "from_"), (outbound, "to")) for f in items
+        for items, peer in ((inbound, "from_"), (outbound, "to"))
+        for f in items
     )
     service: dict[str, Any] = {"bom-ref": cid, "name": c.name or cid}
     if c.description:
@@ -131,7 +172,11 @@ def _service(model: Model, cid: str, c: ComponentBase) -> dict[str, Any]:
     service["x-trust-boundary"] = crosses
     if flows:
         service["data"] = flows
-    props: dict[str, Any] = {"kind": c.kind, "source": _value(c.source), "exposure": _value(c.exposure)}
+    props: dict[str, Any] = {
+        "kind": c.kind,
+        "source": _value(c.source),
+        "exposure": _value(c.exposure),
+    }
     if isinstance(c, Agent):
         props.update(autonomy=_value(c.autonomy), identity=_value(c.identity), model=c.model)
         for target, permission in c.tools.items():
@@ -139,12 +184,16 @@ def _service(model: Model, cid: str, c: ComponentBase) -> dict[str, Any]:
     for attr in ("transport", "auth", "interprets", "tenancy", "persistent", "scope", "stores"):
         value = getattr(c, attr, None)
         if value is not None:
-            props[attr] = ", ".join(_value(v) for v in value) if isinstance(value, list) else _value(value)
+            props[attr] = (
+                ", ".join(_value(v) for v in value) if isinstance(value, list) else _value(value)
+            )
     service["properties"] = _properties(props)
     return service
 
 
-def build_bom(loaded: LoadedModel, findings: list[Finding], report_url: str | None = None) -> dict[str, Any]:
+def build_bom(
+    loaded: LoadedModel, findings: list[Finding], report_url: str | None = None
+) -> dict[str, Any]:
     """Return the CycloneDX 1.6 AI-BOM of one model as plain JSON data."""
     model = loaded.model
     s = model.system
@@ -154,15 +203,29 @@ def build_bom(loaded: LoadedModel, findings: list[Finding], report_url: str | No
         if c.kind in MODEL_KINDS:
             components.append(_model_component(model, cid, c, findings))
         elif isinstance(c, Dataset):
-            components.append(_data_component(model, cid, c.name or cid, c.contains, "dataset", c.description,
-                                              {"origin": _value(c.origin), "source": _value(c.source)}))
+            components.append(
+                _data_component(
+                    model,
+                    cid,
+                    c.name or cid,
+                    c.contains,
+                    "dataset",
+                    c.description,
+                    {"origin": _value(c.origin), "source": _value(c.source)},
+                )
+            )
         elif c.kind not in NOT_SERVICES:
             services.append(_service(model, cid, c))
     for did, asset in model.data.items():
-        components.append(_data_component(model, f"data:{did}", asset.name or did, [did], "data_asset",
-                                          asset.description, {}))
+        components.append(
+            _data_component(
+                model, f"data:{did}", asset.name or did, [did], "data_asset", asset.description, {}
+            )
+        )
     refs = {item["bom-ref"] for item in components + services}
-    dependencies = [{"ref": "system", "dependsOn": sorted(cid for cid in model.components if cid in refs)}]
+    dependencies = [
+        {"ref": "system", "dependsOn": sorted(cid for cid in model.components if cid in refs)}
+    ]
     for cid, c in model.components.items():
         if cid not in refs:
             continue
@@ -171,17 +234,23 @@ def build_bom(loaded: LoadedModel, findings: list[Finding], report_url: str | No
             needs = [c.model, *c.tools]
         elif isinstance(c, LLM):
             needs = [*([c.artifact] if c.artifact else []), *c.trained_on]
-        needs += [f"data:{d}" for d in getattr(c, "stores", None) or getattr(c, "contains", None) or []]
+        needs += [
+            f"data:{d}" for d in getattr(c, "stores", None) or getattr(c, "contains", None) or []
+        ]
         dependencies.append({"ref": cid, "dependsOn": sorted({n for n in needs if n in refs})})
     metadata: dict[str, Any] = {
-        "tools": {"components": [{"type": "application", "name": "tmcode", "version": __version__}]},
+        "tools": {
+            "components": [{"type": "application", "name": "tmcode", "version": __version__}]
+        },
         "component": {
             "type": "application",
             "bom-ref": "system",
             "name": s.name,
             **({"description": s.description} if s.description else {}),
         },
-        "properties": _properties({"lifecycle": _value(s.lifecycle), "owner": s.owner, "model-file": loaded.path}),
+        "properties": _properties(
+            {"lifecycle": _value(s.lifecycle), "owner": s.owner, "model-file": loaded.path}
+        ),
     }
     bom: dict[str, Any] = {
         "$schema": "http://cyclonedx.org/schema/bom-1.6.schema.json",
@@ -195,8 +264,13 @@ def build_bom(loaded: LoadedModel, findings: list[Finding], report_url: str | No
         "dependencies": dependencies,
     }
     if report_url:
-        bom["externalReferences"] = [{"type": "threat-model", "url": report_url,
-                                      "comment": "tmcode threat-model report of this system"}]
+        bom["externalReferences"] = [
+            {
+                "type": "threat-model",
+                "url": report_url,
+                "comment": "tmcode threat-model report of this system",
+            }
+        ]
     return bom
 
 

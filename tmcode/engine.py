@@ -82,13 +82,17 @@ def _hot_data(ctx: EvalContext) -> frozenset[str]:
     hot = ctx.cache.get("hot_data")
     if hot is None:
         hot = ctx.cache["hot_data"] = frozenset(
-            did for did, d in ctx.model.data.items()
-            if d.classification is Classification.restricted or {"secret", "credentials"} & set(d.tags)
+            did
+            for did, d in ctx.model.data.items()
+            if d.classification is Classification.restricted
+            or {"secret", "credentials"} & set(d.tags)
         )
     return hot  # type: ignore[no-any-return]
 
 
-def _modifiers(ctx: EvalContext, compiled: CompiledThreat, target: str, elements: list[str]) -> tuple[int, int, list[str], list[str]]:
+def _modifiers(
+    ctx: EvalContext, compiled: CompiledThreat, target: str, elements: list[str]
+) -> tuple[int, int, list[str], list[str]]:
     """Return (likelihood delta, impact delta, factors, assumptions) from the model's facts."""
     model = ctx.model
     dl = di = 0
@@ -109,7 +113,9 @@ def _modifiers(ctx: EvalContext, compiled: CompiledThreat, target: str, elements
             addresses += ctx.by_agent.get(agent, [])
         elif target in ctx.permissions:
             addresses.append(target)
-        scopes = sorted({s.value for a in addresses for s in ctx.permissions[a][2].scopes} & CONSEQUENTIAL)
+        scopes = sorted(
+            {s.value for a in addresses for s in ctx.permissions[a][2].scopes} & CONSEQUENTIAL
+        )
         if scopes:
             di += 1
             factors.append("impact +1: consequential scopes (" + ", ".join(scopes) + ")")
@@ -125,12 +131,18 @@ def _modifiers(ctx: EvalContext, compiled: CompiledThreat, target: str, elements
         return dl, di, factors, assumptions
     components = _components_in(ctx, _dedupe([target, *elements]))
     if "internet_exposed" in wanted:
-        exposed = [c for c in components if c.exposure is not None and c.exposure.value == "internet"]
+        exposed = [
+            c for c in components if c.exposure is not None and c.exposure.value == "internet"
+        ]
         if exposed:
             dl += 1
             factors.append("likelihood +1: reachable from the internet")
     if "public_audience" in wanted:
-        public = [c for c in components if isinstance(c, User) and c.audience is not None and c.audience.value == "public"]
+        public = [
+            c
+            for c in components
+            if isinstance(c, User) and c.audience is not None and c.audience.value == "public"
+        ]
         if public:
             dl += 1
             factors.append("likelihood +1: anonymous public users in the path")
@@ -158,12 +170,15 @@ def _none_present(ctx: EvalContext, control_set: ControlSet) -> ControlSetState:
     key = ("none_present", id(control_set))
     state = ctx.cache.get(key)
     if state is None:
-        state = ctx.cache[key] = ControlSetState(all=control_set.all, present=[], planned=[],
-                                                 missing=control_set.all, satisfied=False)
+        state = ctx.cache[key] = ControlSetState(
+            all=control_set.all, present=[], planned=[], missing=control_set.all, satisfied=False
+        )
     return state  # type: ignore[no-any-return]
 
 
-def _control_states(ctx: EvalContext, sets: list[ControlSet], target: str, elements: list[str]) -> list[ControlSetState]:
+def _control_states(
+    ctx: EvalContext, sets: list[ControlSet], target: str, elements: list[str]
+) -> list[ControlSetState]:
     present_on: dict[tuple[str, ...], tuple[frozenset[str], frozenset[str]]] = {}
     states = []
     for control_set in sets:
@@ -179,8 +194,12 @@ def _control_states(ctx: EvalContext, sets: list[ControlSet], target: str, eleme
             controlled = _controlled(ctx)
             found = [ctx.control_ids(place) for place in places if place in controlled]
             present_on[on] = (
-                (frozenset().union(*(d for d, _ in found)), frozenset().union(*(p for _, p in found)))
-                if found else (_EMPTY, _EMPTY)
+                (
+                    frozenset().union(*(d for d, _ in found)),
+                    frozenset().union(*(p for _, p in found)),
+                )
+                if found
+                else (_EMPTY, _EMPTY)
             )
         implemented, planned = present_on[on]
         if not implemented and not planned:
@@ -199,7 +218,9 @@ def _control_states(ctx: EvalContext, sets: list[ControlSet], target: str, eleme
     return states
 
 
-def _finding(ctx: EvalContext, loaded: LoadedModel, compiled: CompiledThreat, target: str, result: Result) -> Finding:
+def _finding(
+    ctx: EvalContext, loaded: LoadedModel, compiled: CompiledThreat, target: str, result: Result
+) -> Finding:
     threat = compiled.threat
     if target in ctx.flows:
         frame = [ctx.flows[target].from_, target, ctx.flows[target].to]
@@ -209,7 +230,9 @@ def _finding(ctx: EvalContext, loaded: LoadedModel, compiled: CompiledThreat, ta
         frame = [] if target in result.evidence else [target]
     elements = _dedupe([*frame, *result.evidence])
     dl, di, factors, more = _modifiers(ctx, compiled, target, elements)
-    severity = severity_of(_LIKELIHOOD[threat.severity.likelihood] + dl, _IMPACT[threat.severity.impact] + di)
+    severity = severity_of(
+        _LIKELIHOOD[threat.severity.likelihood] + dl, _IMPACT[threat.severity.impact] + di
+    )
     controls = _control_states(ctx, threat.mitigations, target, elements)
     mitigated = any(s.satisfied for s in controls)
     location = loaded.location(target)
@@ -235,21 +258,28 @@ def _finding(ctx: EvalContext, loaded: LoadedModel, compiled: CompiledThreat, ta
     )
 
 
-def _apply_decisions(model: Model, loaded: LoadedModel, findings: list[Finding], today: dt.date) -> tuple[list[Finding], list[StaleDecision]]:
+def _apply_decisions(
+    model: Model, loaded: LoadedModel, findings: list[Finding], today: dt.date
+) -> tuple[list[Finding], list[StaleDecision]]:
     stale: list[StaleDecision] = []
     decided: dict[int, tuple[int, object]] = {}
     for index, decision in enumerate(model.decisions):
         matched = False
         for i, f in enumerate(findings):
-            if f.target == decision.target and (decision.threat == f.threat or decision.threat in f.references):
+            if f.target == decision.target and (
+                decision.threat == f.threat or decision.threat in f.references
+            ):
                 matched = True
                 decided.setdefault(i, (index, decision))
         if not matched:
             location = loaded.location(f"decisions[{index}]")
             stale.append(
                 StaleDecision(
-                    threat=decision.threat, target=decision.target, status=decision.status.value,
-                    file=location.file, line=location.line,
+                    threat=decision.threat,
+                    target=decision.target,
+                    status=decision.status.value,
+                    file=location.file,
+                    line=location.line,
                     reason="matches no finding: the threat no longer applies to the target, "
                     "or the decision names the wrong threat or target",
                 )
@@ -261,18 +291,23 @@ def _apply_decisions(model: Model, loaded: LoadedModel, findings: list[Finding],
             continue
         index, decision = decided[i]
         record = DecisionRecord(
-            status=decision.status.value, reason=decision.reason, owner=decision.owner,
+            status=decision.status.value,
+            reason=decision.reason,
+            owner=decision.owner,
             expires=decision.expires.isoformat() if decision.expires else None,
-            ticket=decision.ticket, index=index,
+            ticket=decision.ticket,
+            index=index,
         )
         if decision.status.value == "false_positive":
             status, why = Status.false_positive, f"marked a false positive: {decision.reason}"
         elif decision.expires is not None and decision.expires < today:
             days = (today - decision.expires).days
             status = Status.expired
-            why = (f"accepted by {decision.owner or 'an unnamed owner'} until "
-                   f"{decision.expires.isoformat()}; expired {days} day(s) ago — review the risk "
-                   "and renew or fix it")
+            why = (
+                f"accepted by {decision.owner or 'an unnamed owner'} until "
+                f"{decision.expires.isoformat()}; expired {days} day(s) ago — review the risk "
+                "and renew or fix it"
+            )
         else:
             status = Status.accepted
             why = f"accepted by {decision.owner or 'an unnamed owner'} until {decision.expires}: {decision.reason}"
@@ -280,7 +315,9 @@ def _apply_decisions(model: Model, loaded: LoadedModel, findings: list[Finding],
     return updated, stale
 
 
-def evaluate_model(loaded: LoadedModel, catalog: Catalog, *, today: dt.date, graph: FlowGraph | None = None) -> tuple[list[Finding], list[StaleDecision]]:
+def evaluate_model(
+    loaded: LoadedModel, catalog: Catalog, *, today: dt.date, graph: FlowGraph | None = None
+) -> tuple[list[Finding], list[StaleDecision]]:
     """Evaluate every threat of the catalog on one model."""
     model = loaded.model
     ctx = EvalContext.build(model, graph if graph is not None else flow_graph(model))
@@ -306,7 +343,9 @@ def check(models: list[LoadedModel], catalog: Catalog, *, today: dt.date | None 
             f, s = evaluate_model(loaded, catalog, today=today)
         findings += f
         stale += s
-        systems.append({"id": loaded.model.system.id, "name": loaded.model.system.name, "file": loaded.path})
+        systems.append(
+            {"id": loaded.model.system.id, "name": loaded.model.system.name, "file": loaded.path}
+        )
     system = systems[0] if len(systems) == 1 else {"id": None, "name": f"{len(systems)} models"}
     return Report(
         tool={"name": "tmcode", "version": __version__},
@@ -330,5 +369,7 @@ def model_inventory(loaded: LoadedModel) -> dict[str, object]:
         "system": {"id": model.system.id, "name": model.system.name},
         "components": {cid: c.kind for cid, c in model.components.items()},
         "flows": [flow.address for flow in model.flows],
-        "permissions": {f"{a}.tools.{t}": sorted(s.value for s in p.scopes) for a, t, p in model.permissions()},
+        "permissions": {
+            f"{a}.tools.{t}": sorted(s.value for s in p.scopes) for a, t, p in model.permissions()
+        },
     }

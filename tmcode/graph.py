@@ -72,33 +72,85 @@ def flow_graph(model: Model) -> FlowGraph:
         }
     edges = graph.edges
     for flow in model.flows:
-        edges.append((flow.from_, flow.to, flow.address, {
-            "kind": flow.kind.value, "address": flow.address, "data": tuple(flow.data),
-            "implied": False, "flow": flow,
-        }))
+        edges.append(
+            (
+                flow.from_,
+                flow.to,
+                flow.address,
+                {
+                    "kind": flow.kind.value,
+                    "address": flow.address,
+                    "data": tuple(flow.data),
+                    "implied": False,
+                    "flow": flow,
+                },
+            )
+        )
     for agent_id, target_id, permission in model.permissions():
         address = permission_address(agent_id, target_id)
-        edges.append((agent_id, target_id, address, {
-            "kind": PERMISSION, "address": address,
-            "scopes": frozenset(s.value for s in permission.scopes), "permission": permission,
-        }))
+        edges.append(
+            (
+                agent_id,
+                target_id,
+                address,
+                {
+                    "kind": PERMISSION,
+                    "address": address,
+                    "scopes": frozenset(s.value for s in permission.scopes),
+                    "permission": permission,
+                },
+            )
+        )
         for source, target, kind in (
             (agent_id, target_id, FlowKind.tool_call.value),
             (target_id, agent_id, FlowKind.tool_result.value),
         ):
-            edges.append((source, target, f"{address}#{kind}", {
-                "kind": kind, "address": address, "data": (), "implied": True, "permission": permission,
-            }))
+            edges.append(
+                (
+                    source,
+                    target,
+                    f"{address}#{kind}",
+                    {
+                        "kind": kind,
+                        "address": address,
+                        "data": (),
+                        "implied": True,
+                        "permission": permission,
+                    },
+                )
+            )
     for cid, component in model.components.items():
         artifact = getattr(component, "artifact", None)
         if artifact is not None:
             address = f"{cid}.artifact"
-            edges.append((artifact, cid, address, {
-                "kind": FlowKind.artifact.value, "address": address, "data": (), "implied": True}))
+            edges.append(
+                (
+                    artifact,
+                    cid,
+                    address,
+                    {
+                        "kind": FlowKind.artifact.value,
+                        "address": address,
+                        "data": (),
+                        "implied": True,
+                    },
+                )
+            )
         for dataset in getattr(component, "trained_on", []):
             address = f"{cid}.trained_on.{dataset}"
-            edges.append((dataset, cid, address, {
-                "kind": FlowKind.training_data.value, "address": address, "data": (), "implied": True}))
+            edges.append(
+                (
+                    dataset,
+                    cid,
+                    address,
+                    {
+                        "kind": FlowKind.training_data.value,
+                        "address": address,
+                        "data": (),
+                        "implied": True,
+                    },
+                )
+            )
     return graph
 
 
@@ -158,7 +210,11 @@ def flow_adjacency(graph: Any, *, reverse: bool = False) -> dict[str, list[tuple
     An implied tool call through a permission without write scopes is left out when its
     target is a store: reading a store does not put the agent's data into it.
     """
-    cache = graph._adjacency if isinstance(graph, FlowGraph) else graph.graph.setdefault("_flow_adjacency", {})
+    cache = (
+        graph._adjacency
+        if isinstance(graph, FlowGraph)
+        else graph.graph.setdefault("_flow_adjacency", {})
+    )
     if reverse not in cache:
         adjacency: dict[str, list[tuple[str, Hop]]] = {}
         for source, target, _, attrs in flow_edges(graph):

@@ -15,7 +15,9 @@ def starter_files() -> dict[str, str]:
     return {
         "threat-model.yaml": starter.joinpath("threat-model.yaml").read_text("utf-8"),
         "tmcode.schema.json": model_json_schema_text(),
-        ".github/workflows/threat-model.yml": starter.joinpath("threat-model.yml.github").read_text("utf-8"),
+        ".github/workflows/threat-model.yml": starter.joinpath("threat-model.yml.github").read_text(
+            "utf-8"
+        ),
         ".pre-commit-config.yaml": starter.joinpath("pre-commit-config.yaml").read_text("utf-8"),
     }
 
@@ -25,11 +27,18 @@ def init_project(directory: Path) -> list[Path]:
     files = starter_files()
     existing = [directory / name for name in files if (directory / name).exists()]
     if existing:
-        raise UsageError([
-            Problem(str(path), None, None, "already exists; tmcode init never overwrites a file",
-                    "move it aside or run tmcode init in another directory")
-            for path in existing
-        ])
+        raise UsageError(
+            [
+                Problem(
+                    str(path),
+                    None,
+                    None,
+                    "already exists; tmcode init never overwrites a file",
+                    "move it aside or run tmcode init in another directory",
+                )
+                for path in existing
+            ]
+        )
     written = []
     for name, content in files.items():
         path = directory / name

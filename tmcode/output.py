@@ -13,8 +13,15 @@ def write_output(path: Path, content: str | bytes, inputs: list[Path]) -> None:
     """Write ``content`` to ``path`` through a temporary file, refusing to replace an input."""
     resolved = path.resolve()
     if any(resolved == p.resolve() for p in inputs):
-        raise UsageError(Problem(str(path), None, None, "refusing to overwrite an input file",
-                                 "choose another --output"))
+        raise UsageError(
+            Problem(
+                str(path),
+                None,
+                None,
+                "refusing to overwrite an input file",
+                "choose another --output",
+            )
+        )
     resolved.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=resolved.parent, prefix=f".{resolved.name}.")
     try:

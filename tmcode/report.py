@@ -141,29 +141,66 @@ def finding_to_dict(f: Finding) -> dict[str, Any]:
     """Return one finding as plain JSON-ready data (written out field by field: it is hot)."""
     d = f.decision
     return {
-        "id": f.id, "threat": f.threat, "title": f.title, "severity": f.severity.value,
-        "status": f.status.value, "target": f.target, "message": f.message, "elements": f.elements,
+        "id": f.id,
+        "threat": f.threat,
+        "title": f.title,
+        "severity": f.severity.value,
+        "status": f.status.value,
+        "target": f.target,
+        "message": f.message,
+        "elements": f.elements,
         "references": f.references,
-        "controls": [{"all": c.all, "present": c.present, "planned": c.planned, "missing": c.missing,
-                      "satisfied": c.satisfied} for c in f.controls],
+        "controls": [
+            {
+                "all": c.all,
+                "present": c.present,
+                "planned": c.planned,
+                "missing": c.missing,
+                "satisfied": c.satisfied,
+            }
+            for c in f.controls
+        ],
         "assumptions": f.assumptions,
         "location": {"file": f.location.file, "line": f.location.line, "column": f.location.column},
-        "severity_factors": f.severity_factors, "system": f.system,
-        "decision": None if d is None else {"status": d.status, "reason": d.reason, "owner": d.owner,
-                                            "expires": d.expires, "ticket": d.ticket, "index": d.index},
-        "status_reason": f.status_reason, "change": f.change,
+        "severity_factors": f.severity_factors,
+        "system": f.system,
+        "decision": None
+        if d is None
+        else {
+            "status": d.status,
+            "reason": d.reason,
+            "owner": d.owner,
+            "expires": d.expires,
+            "ticket": d.ticket,
+            "index": d.index,
+        },
+        "status_reason": f.status_reason,
+        "change": f.change,
     }
 
 
 def report_to_dict(report: Report) -> dict[str, Any]:
     """Return the report as plain JSON-ready data, in the contract's key order."""
     # `models` is plain data already (and large): it needs no conversion.
-    data = {f.name: _plain(getattr(report, f.name)) for f in fields(report)
-            if f.compare and f.name not in ("findings", "models")}
+    data = {
+        f.name: _plain(getattr(report, f.name))
+        for f in fields(report)
+        if f.compare and f.name not in ("findings", "models")
+    }
     data["models"] = report.models
     data["findings"] = [finding_to_dict(f) for f in report.findings]
-    order = ["schema_version", "tool", "system", "systems", "summary", "findings", "stale_decisions",
-             "baseline", "models", "catalog"]
+    order = [
+        "schema_version",
+        "tool",
+        "system",
+        "systems",
+        "summary",
+        "findings",
+        "stale_decisions",
+        "baseline",
+        "models",
+        "catalog",
+    ]
     return {key: data[key] for key in order}
 
 
@@ -201,7 +238,9 @@ class FailOn(str, Enum):
     none = "none"
 
 
-def gate_failures(findings: list[Finding], fail_on: FailOn, *, only_new: bool = False) -> list[Finding]:
+def gate_failures(
+    findings: list[Finding], fail_on: FailOn, *, only_new: bool = False
+) -> list[Finding]:
     """Return the findings that fail the gate: open or expired, at or above ``fail_on``.
 
     With ``only_new``, only findings a baseline comparison labelled new can fail it.
@@ -209,8 +248,13 @@ def gate_failures(findings: list[Finding], fail_on: FailOn, *, only_new: bool = 
     if fail_on is FailOn.none:
         return []
     threshold = Severity(fail_on.value)
-    return [f for f in findings if f.status in GATING_STATUSES and f.severity >= threshold
-            and (not only_new or f.change == "new")]
+    return [
+        f
+        for f in findings
+        if f.status in GATING_STATUSES
+        and f.severity >= threshold
+        and (not only_new or f.change == "new")
+    ]
 
 
 def exit_code(report: Report, fail_on: FailOn, *, only_new: bool = False) -> int:

@@ -55,8 +55,13 @@ def load_controls(directories: list[Path] | None = None) -> dict[str, Control]:
         for cid, control in _read_control_file(path).items():
             if cid in controls:
                 raise CatalogError(
-                    Problem(str(path), None, None, f"control `{cid}` is already defined",
-                            "pick a new id for your own control")
+                    Problem(
+                        str(path),
+                        None,
+                        None,
+                        f"control `{cid}` is already defined",
+                        "pick a new id for your own control",
+                    )
                 )
             controls[cid] = control
     return controls

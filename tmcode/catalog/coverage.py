@@ -36,7 +36,9 @@ def coverage(catalog: Catalog, standards: dict[str, dict] | None = None) -> list
         for ref in compiled.threat.references:
             citing.setdefault(ref, []).append(tid)
     return [
-        StandardEntry(key, ref, name, bool(spec.get("required")), tuple(sorted(citing.get(ref, []))))
+        StandardEntry(
+            key, ref, name, bool(spec.get("required")), tuple(sorted(citing.get(ref, [])))
+        )
         for key, spec in standards.items()
         for ref, name in spec["entries"].items()
     ]

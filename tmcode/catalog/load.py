@@ -62,7 +62,9 @@ def load_catalog(extra: list[Path] | None = None) -> Catalog:
             if compiled.threat.id in threats:
                 problems.append(
                     Problem(
-                        str(path), 1, 1,
+                        str(path),
+                        1,
+                        1,
                         f"threat id `{compiled.threat.id}` is already defined in "
                         f"{threats[compiled.threat.id].file}",
                         "ids are never reused: pick a new id",
@@ -86,8 +88,13 @@ def _target_subject(threat: Threat, raw: Any, path: str) -> Subject:
         if kind not in vocabulary:
             line, col = position(raw, ("kinds", i))
             raise CatalogError(
-                Problem(path, line, col, f"`{kind}` is not a kind a {threat.target} target has",
-                        did_you_mean(kind, vocabulary) or "fix `kinds`")
+                Problem(
+                    path,
+                    line,
+                    col,
+                    f"`{kind}` is not a kind a {threat.target} target has",
+                    did_you_mean(kind, vocabulary) or "fix `kinds`",
+                )
             )
     if threat.target in ("component", "permission"):
         return Subject(threat.target, frozenset(threat.kinds))
@@ -105,22 +112,39 @@ def _load_threat(path: Path, controls: dict[str, Control]) -> CompiledThreat:
     if threat.id != path.stem:
         line, col = position(raw, ("id",))
         raise CatalogError(
-            Problem(name, line, col, f"threat `{threat.id}` is in a file named `{path.name}`",
-                    f"name the file `{threat.id}.yaml`")
+            Problem(
+                name,
+                line,
+                col,
+                f"threat `{threat.id}` is in a file named `{path.name}`",
+                f"name the file `{threat.id}.yaml`",
+            )
         )
     subject = _target_subject(threat, raw, name)
     try:
         predicate = compile_condition(raw["when"], subject)
     except ConditionError as exc:
         line, col = position(raw, ("when", *exc.loc))
-        raise CatalogError(Problem(name, line, col, f"condition: {exc.message}",
-                                   "see the condition language in docs/writing-threats.md")) from None
+        raise CatalogError(
+            Problem(
+                name,
+                line,
+                col,
+                f"condition: {exc.message}",
+                "see the condition language in docs/writing-threats.md",
+            )
+        ) from None
     for i, control_set in enumerate(threat.mitigations):
         for j, cid in enumerate(control_set.all):
             if cid not in controls:
                 line, col = position(raw, ("mitigations", i, "all", j))
                 raise CatalogError(
-                    Problem(name, line, col, f"unknown control `{cid}`",
-                            did_you_mean(cid, controls) or "define it in controls.yaml")
+                    Problem(
+                        name,
+                        line,
+                        col,
+                        f"unknown control `{cid}`",
+                        did_you_mean(cid, controls) or "define it in controls.yaml",
+                    )
                 )
     return CompiledThreat(threat, predicate, subject, name)

@@ -108,7 +108,9 @@ class EvalContext:
         for flow in model.flows:
             ctx.flows_by_kind.setdefault(flow.kind.value, []).append(flow.address)
         for address, (_, target, _) in ctx.permissions.items():
-            ctx.permissions_by_target_kind.setdefault(model.components[target].kind, []).append(address)
+            ctx.permissions_by_target_kind.setdefault(model.components[target].kind, []).append(
+                address
+            )
         return ctx
 
     def element(self, subject: Subject, key: str) -> Any:
@@ -152,20 +154,29 @@ class EvalContext:
             component = self.model.components.get(address)
             if component is not None:
                 fields = type(component).__pydantic_fields__
-                data = list(component.stores if "stores" in fields else
-                            component.contains if "contains" in fields else [])
+                data = list(
+                    component.stores
+                    if "stores" in fields
+                    else component.contains
+                    if "contains" in fields
+                    else []
+                )
             elif address in self.flows:
                 data = list(self.flows[address].data)
             self._data[address] = data
         return data
 
-    def is_sensitive(self, data_ids: list[str], at_least: Classification | None, tags: set[str]) -> bool:
+    def is_sensitive(
+        self, data_ids: list[str], at_least: Classification | None, tags: set[str]
+    ) -> bool:
         """True when any of the data assets reaches ``at_least`` or carries one of ``tags``."""
         for did in data_ids:
             asset = self.model.data.get(did)
             if asset is None:
                 continue
-            if (at_least is not None and asset.classification >= at_least) or tags.intersection(asset.tags):
+            if (at_least is not None and asset.classification >= at_least) or tags.intersection(
+                asset.tags
+            ):
                 return True
         return False
 
@@ -233,7 +244,9 @@ def _derived_classification(ctx: EvalContext, key: str) -> Any:
 
 
 def _derived_tags(ctx: EvalContext, key: str) -> Any:
-    return sorted({t for d in ctx.data_of(key) if d in ctx.model.data for t in ctx.model.data[d].tags})
+    return sorted(
+        {t for d in ctx.data_of(key) if d in ctx.model.data for t in ctx.model.data[d].tags}
+    )
 
 
 def _derived_used_by_agent(ctx: EvalContext, key: str) -> Any:
@@ -387,7 +400,9 @@ class Attr(Predicate):
 
 def _plain(value: Any) -> Any:
     if isinstance(value, list):
-        return [v.value if isinstance(v, Enum) and not isinstance(v, _Ordered) else v for v in value]
+        return [
+            v.value if isinstance(v, Enum) and not isinstance(v, _Ordered) else v for v in value
+        ]
     if isinstance(value, Enum) and not isinstance(value, _Ordered):
         return value.value
     return value
@@ -506,12 +521,22 @@ class Reach(Predicate):
         # one result per subject across every threat that asks them.
         self.key: Any = ("reach", *share) if share is not None else ("reach", id(self))
 
-    def _search(self, ctx: EvalContext) -> list[tuple[dict[str, tuple[str, ...]], dict[str, Hop | None]]]:
+    def _search(
+        self, ctx: EvalContext
+    ) -> list[tuple[dict[str, tuple[str, ...]], dict[str, Hop | None]]]:
         cached = ctx.cache.get(self.key)
         if cached is None:
             cached = ctx.cache[self.key] = [
-                (tier, reachable(ctx.graph, tier, kinds=self.flow_kinds, through=self.through,
-                                 reverse=self.reverse))
+                (
+                    tier,
+                    reachable(
+                        ctx.graph,
+                        tier,
+                        kinds=self.flow_kinds,
+                        through=self.through,
+                        reverse=self.reverse,
+                    ),
+                )
                 for tier in self.sources(ctx)
             ]
         return cached
@@ -616,7 +641,9 @@ class Egress(Predicate):
 class Neighbour(Predicate):
     """A direct flow into (or out of) the subject, of given kinds, from (to) a matching peer."""
 
-    def __init__(self, outgoing: bool, kinds: frozenset[str] | None, peer: Predicate | None) -> None:
+    def __init__(
+        self, outgoing: bool, kinds: frozenset[str] | None, peer: Predicate | None
+    ) -> None:
         self.outgoing = outgoing
         self.kinds = kinds
         self.peer = peer
@@ -681,7 +708,9 @@ def _options(raw: Any, loc: tuple[Any, ...], allowed: dict[str, Any]) -> dict[st
     return {**allowed, **raw}
 
 
-def _kinds(raw: Any, loc: tuple[Any, ...], vocabulary: set[str], what: str) -> frozenset[str] | None:
+def _kinds(
+    raw: Any, loc: tuple[Any, ...], vocabulary: set[str], what: str
+) -> frozenset[str] | None:
     if raw is None:
         return None
     if not isinstance(raw, list) or not raw:
@@ -743,7 +772,11 @@ def compile_condition(raw: Any, subject: Subject, loc: tuple[Any, ...] = ()) -> 
     if op == "has_permission":
         _require(subject, here, op, component_kinds={"agent"})
         opts = _options(arg, here, {"where": None, "min": 1})
-        where = compile_condition(opts["where"], PERMISSION_SUBJECT, (*here, "where")) if opts["where"] else None
+        where = (
+            compile_condition(opts["where"], PERMISSION_SUBJECT, (*here, "where"))
+            if opts["where"]
+            else None
+        )
         if not isinstance(opts["min"], int) or opts["min"] < 1:
             raise ConditionError((*here, "min"), "`min` is a whole number from 1")
         return HasPermission(where, opts["min"])
@@ -752,16 +785,30 @@ def compile_condition(raw: Any, subject: Subject, loc: tuple[Any, ...] = ()) -> 
         opts = _options(arg, here, {"users": True, "flow_kinds": None})
         kinds = _kinds(opts["flow_kinds"], (*here, "flow_kinds"), _FLOW_KINDS, "flow kinds")
         kinds = kinds or CONTEXT_FLOW_KINDS
-        return Reach(_taint_sources(bool(opts["users"])), kinds, None, False,
-                     share=("tainted", bool(opts["users"]), kinds))
+        return Reach(
+            _taint_sources(bool(opts["users"])),
+            kinds,
+            None,
+            False,
+            share=("tainted", bool(opts["users"]), kinds),
+        )
     if op == "sensitive":
         _require(subject, here, op)
-        opts = _options(arg, here, {"at_least": "confidential", "tags": list(SENSITIVE_TAGS), "flow_kinds": None})
+        opts = _options(
+            arg,
+            here,
+            {"at_least": "confidential", "tags": list(SENSITIVE_TAGS), "flow_kinds": None},
+        )
         level = _classification(opts["at_least"], (*here, "at_least"))
         kinds = _kinds(opts["flow_kinds"], (*here, "flow_kinds"), _FLOW_KINDS, "flow kinds")
         kinds = kinds or CONTEXT_FLOW_KINDS
-        return Reach(_sensitive_sources(level, set(opts["tags"])), kinds, None, True,
-                     share=("sensitive", level, frozenset(opts["tags"]), kinds))
+        return Reach(
+            _sensitive_sources(level, set(opts["tags"])),
+            kinds,
+            None,
+            True,
+            share=("sensitive", level, frozenset(opts["tags"]), kinds),
+        )
     if op in ("reached_by", "reaches"):
         _require(subject, here, op)
         peer_key = "from" if op == "reached_by" else "to"
@@ -781,11 +828,17 @@ def compile_condition(raw: Any, subject: Subject, loc: tuple[Any, ...] = ()) -> 
         peer_key = "from" if op == "flow_in" else "to"
         opts = _options(arg, here, {"kinds": None, peer_key: None})
         kinds = _kinds(opts["kinds"], (*here, "kinds"), _FLOW_KINDS, "flow kinds")
-        peer = compile_condition(opts[peer_key], COMPONENT_SUBJECT, (*here, peer_key)) if opts[peer_key] else None
+        peer = (
+            compile_condition(opts[peer_key], COMPONENT_SUBJECT, (*here, peer_key))
+            if opts[peer_key]
+            else None
+        )
         return Neighbour(op == "flow_out", kinds, peer)
     if op == "data":
         if subject.type not in ("component", "flow"):
-            raise ConditionError(here, f"`data` applies to components and flows, not a {subject.describe()}")
+            raise ConditionError(
+                here, f"`data` applies to components and flows, not a {subject.describe()}"
+            )
         opts = _options(arg, here, {"at_least": "confidential", "tags": list(SENSITIVE_TAGS)})
         return DataTest(_classification(opts["at_least"], (*here, "at_least")), set(opts["tags"]))
     if op == "crosses_trust":
@@ -797,7 +850,9 @@ def compile_condition(raw: Any, subject: Subject, loc: tuple[Any, ...] = ()) -> 
     raise ConditionError(here, f"unknown operator `{op}`")
 
 
-def _require(subject: Subject, loc: tuple[Any, ...], op: str, component_kinds: set[str] | None = None) -> None:
+def _require(
+    subject: Subject, loc: tuple[Any, ...], op: str, component_kinds: set[str] | None = None
+) -> None:
     if subject.type != "component":
         raise ConditionError(loc, f"`{op}` applies to components, not a {subject.describe()}")
     if component_kinds and not (subject.kinds and subject.kinds <= component_kinds):
@@ -846,7 +901,9 @@ def _compile_attr(arg: Any, subject: Subject, loc: tuple[Any, ...]) -> Attr:
     checked = []
     for v in values:
         try:
-            checked.append(adapter.validate_python(v, strict=isinstance(v, bool) or element is bool))
+            checked.append(
+                adapter.validate_python(v, strict=isinstance(v, bool) or element is bool)
+            )
         except ValidationError:
             raise ConditionError((*loc, op), f"`{v}` is not a valid value of `{name}`") from None
     if op in ("at_least", "at_most"):
@@ -854,4 +911,6 @@ def _compile_attr(arg: Any, subject: Subject, loc: tuple[Any, ...]) -> Attr:
             raise ConditionError((*loc, op), f"`{name}` has no order; use `eq` or `in`")
         return Attr(name, op, checked[0], derived)
     plain = [_plain(v) for v in checked]
-    return Attr(name, op, frozenset(plain) if op in ("in", "not_in", "contains_any") else plain[0], derived)
+    return Attr(
+        name, op, frozenset(plain) if op in ("in", "not_in", "contains_any") else plain[0], derived
+    )

@@ -53,7 +53,9 @@ class ImportResult:
     def yaml(self, source: str, fmt: str) -> str:
         """The imported model as YAML, headed by what a person should refine."""
         body = model_to_yaml(self.model(source))
-        lines = [f"# Imported from {fmt} file {source} by tmcode. Review kinds, trust and flow kinds;"]
+        lines = [
+            f"# Imported from {fmt} file {source} by tmcode. Review kinds, trust and flow kinds;"
+        ]
         if self.unmapped:
             lines.append("# Not mapped (refine by hand):")
             lines += [f"#   - {item}" for item in self.unmapped]
@@ -74,15 +76,21 @@ def import_file(fmt: str, source: Path) -> ImportResult:
     try:
         raw = source.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise InterchangeError(Problem(str(source), None, None, f"cannot read the file: {exc}")) from None
+        raise InterchangeError(
+            Problem(str(source), None, None, f"cannot read the file: {exc}")
+        ) from None
     try:
         document = json.loads(raw) if fmt == "otm" else yaml.safe_load(raw)
     except json.JSONDecodeError as exc:
-        raise InterchangeError(Problem(str(source), exc.lineno, exc.colno, f"cannot parse the file: {exc.msg}")) from None
+        raise InterchangeError(
+            Problem(str(source), exc.lineno, exc.colno, f"cannot parse the file: {exc.msg}")
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
-        raise InterchangeError(Problem(str(source), line, None, f"cannot parse the file: {exc}")) from None
+        raise InterchangeError(
+            Problem(str(source), line, None, f"cannot parse the file: {exc}")
+        ) from None
     importer = import_otm if fmt == "otm" else import_threagile
     return importer(document, str(source))
 

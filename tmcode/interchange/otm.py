@@ -22,10 +22,19 @@ from tmcode.report import Finding, Status
 
 OTM_VERSION = "0.2.0"
 _TRUST_RATING = {Trust.untrusted: 10, Trust.partner: 40, Trust.internal: 70, Trust.privileged: 95}
-_CONFIDENTIALITY = {Classification.public: 0, Classification.internal: 40,
-                    Classification.confidential: 70, Classification.restricted: 100}
-_STATE = {Status.open: "exposed", Status.expired: "exposed", Status.mitigated: "mitigated",
-          Status.accepted: "accepted", Status.false_positive: "not-applicable"}
+_CONFIDENTIALITY = {
+    Classification.public: 0,
+    Classification.internal: 40,
+    Classification.confidential: 70,
+    Classification.restricted: 100,
+}
+_STATE = {
+    Status.open: "exposed",
+    Status.expired: "exposed",
+    Status.mitigated: "mitigated",
+    Status.accepted: "accepted",
+    Status.false_positive: "not-applicable",
+}
 _LEVEL = {"low": 25, "medium": 50, "high": 75, "critical": 100}
 
 
@@ -38,8 +47,11 @@ def _instances(findings: list[Finding], address: str) -> list[dict[str, Any]]:
     for f in findings:
         if f.target != address:
             continue
-        mitigations = [{"mitigation": c, "state": "implemented" if c in cs.present else "required"}
-                       for cs in f.controls for c in cs.all]
+        mitigations = [
+            {"mitigation": c, "state": "implemented" if c in cs.present else "required"}
+            for cs in f.controls
+            for c in cs.all
+        ]
         out.append({"threat": f.threat, "state": _STATE[f.status], "mitigations": mitigations})
     return out
 
@@ -55,66 +67,134 @@ def export_otm(model: Model, findings: list[Finding], catalog: Any) -> dict[str,
         if ".tools." in owner:
             owner = owner.split(".tools.", 1)[0]
         by_owner.setdefault(owner, []).append(f)
-    project = _drop_none({
-        "name": s.name, "id": s.id or re.sub(r"[^a-z0-9]+", "-", s.name.lower()).strip("-") or "system",
-        "description": s.description, "owner": s.owner,
-        "attributes": {"tmcode": {"version": 1, "system": data["system"],
-                                  "decisions": data.get("decisions", []),
-                                  "threats": _instances(findings, "system")}},
-    })
+    project = _drop_none(
+        {
+            "name": s.name,
+            "id": s.id or re.sub(r"[^a-z0-9]+", "-", s.name.lower()).strip("-") or "system",
+            "description": s.description,
+            "owner": s.owner,
+            "attributes": {
+                "tmcode": {
+                    "version": 1,
+                    "system": data["system"],
+                    "decisions": data.get("decisions", []),
+                    "threats": _instances(findings, "system"),
+                }
+            },
+        }
+    )
     zones = []
     for bid, b in model.boundaries.items():
-        zones.append(_drop_none({
-            "id": bid, "name": b.name or bid, "type": b.kind or b.trust.value, "description": b.description,
-            "risk": {"trustRating": _TRUST_RATING[b.trust]},
-            "parent": {"trustZone": b.parent} if b.parent else None,
-            "attributes": {"tmcode": data["boundaries"][bid]},
-        }))
+        zones.append(
+            _drop_none(
+                {
+                    "id": bid,
+                    "name": b.name or bid,
+                    "type": b.kind or b.trust.value,
+                    "description": b.description,
+                    "risk": {"trustRating": _TRUST_RATING[b.trust]},
+                    "parent": {"trustZone": b.parent} if b.parent else None,
+                    "attributes": {"tmcode": data["boundaries"][bid]},
+                }
+            )
+        )
     assets = []
     for did, d in model.data.items():
-        assets.append(_drop_none({
-            "id": did, "name": d.name or did, "description": d.description,
-            "risk": {"confidentiality": _CONFIDENTIALITY[d.classification], "integrity": 50, "availability": 50},
-            "attributes": {"tmcode": data["data"][did]},
-        }))
+        assets.append(
+            _drop_none(
+                {
+                    "id": did,
+                    "name": d.name or did,
+                    "description": d.description,
+                    "risk": {
+                        "confidentiality": _CONFIDENTIALITY[d.classification],
+                        "integrity": 50,
+                        "availability": 50,
+                    },
+                    "attributes": {"tmcode": data["data"][did]},
+                }
+            )
+        )
     components = []
     for cid, c in model.components.items():
         stored = list(getattr(c, "stores", None) or getattr(c, "contains", None) or [])
         processed = sorted({d for f in model.flows if cid in (f.from_, f.to) for d in f.data})
-        components.append(_drop_none({
-            "id": cid, "name": c.name or cid, "type": c.kind, "description": c.description,
-            "parent": {"trustZone": c.boundary}, "tags": list(c.tags) or None,
-            "assets": {"processed": processed, "stored": stored} if stored or processed else None,
-            "threats": _instances(by_owner.get(cid, []), cid) + [
-                i for f in by_owner.get(cid, []) if f.target != cid for i in _instances([f], f.target)
-            ] or None,
-            "attributes": {"tmcode": data["components"][cid]},
-        }))
+        components.append(
+            _drop_none(
+                {
+                    "id": cid,
+                    "name": c.name or cid,
+                    "type": c.kind,
+                    "description": c.description,
+                    "parent": {"trustZone": c.boundary},
+                    "tags": list(c.tags) or None,
+                    "assets": {"processed": processed, "stored": stored}
+                    if stored or processed
+                    else None,
+                    "threats": _instances(by_owner.get(cid, []), cid)
+                    + [
+                        i
+                        for f in by_owner.get(cid, [])
+                        if f.target != cid
+                        for i in _instances([f], f.target)
+                    ]
+                    or None,
+                    "attributes": {"tmcode": data["components"][cid]},
+                }
+            )
+        )
     dataflows = []
     for index, flow in enumerate(model.flows):
-        dataflows.append(_drop_none({
-            "id": flow.address, "name": f"{flow.kind.value}: {flow.from_} -> {flow.to}",
-            "description": flow.description, "bidirectional": False,
-            "source": flow.from_, "destination": flow.to, "assets": list(flow.data) or None,
-            "threats": _instances(findings, flow.address) or None,
-            "attributes": {"tmcode": data["flows"][index]},
-        }))
+        dataflows.append(
+            _drop_none(
+                {
+                    "id": flow.address,
+                    "name": f"{flow.kind.value}: {flow.from_} -> {flow.to}",
+                    "description": flow.description,
+                    "bidirectional": False,
+                    "source": flow.from_,
+                    "destination": flow.to,
+                    "assets": list(flow.data) or None,
+                    "threats": _instances(findings, flow.address) or None,
+                    "attributes": {"tmcode": data["flows"][index]},
+                }
+            )
+        )
     fired = {f.threat for f in findings}
     threats = []
     for tid in sorted(fired):
         t = catalog.threats[tid].threat
-        threats.append({
-            "id": tid, "name": t.title, "description": t.docs.what_it_detects,
-            "categories": [t.area], "cwes": [r.split(":", 1)[1] for r in t.references if r.startswith("cwe:")],
-            "risk": {"likelihood": _LEVEL[t.severity.likelihood], "impact": _LEVEL[t.severity.impact]},
-            "attributes": {"references": list(t.references)},
-        })
+        threats.append(
+            {
+                "id": tid,
+                "name": t.title,
+                "description": t.docs.what_it_detects,
+                "categories": [t.area],
+                "cwes": [r.split(":", 1)[1] for r in t.references if r.startswith("cwe:")],
+                "risk": {
+                    "likelihood": _LEVEL[t.severity.likelihood],
+                    "impact": _LEVEL[t.severity.impact],
+                },
+                "attributes": {"references": list(t.references)},
+            }
+        )
     used = sorted({c for f in findings for cs in f.controls for c in cs.all})
-    mitigations = [{"id": c, "name": c, "description": catalog.controls[c].description, "riskReduction": 50}
-                   for c in used if c in catalog.controls]
-    return {"otmVersion": OTM_VERSION, "project": project, "representations": [], "assets": assets,
-            "trustZones": zones, "components": components, "dataflows": dataflows,
-            "threats": threats, "mitigations": mitigations}
+    mitigations = [
+        {"id": c, "name": c, "description": catalog.controls[c].description, "riskReduction": 50}
+        for c in used
+        if c in catalog.controls
+    ]
+    return {
+        "otmVersion": OTM_VERSION,
+        "project": project,
+        "representations": [],
+        "assets": assets,
+        "trustZones": zones,
+        "components": components,
+        "dataflows": dataflows,
+        "threats": threats,
+        "mitigations": mitigations,
+    }
 
 
 def otm_json(model: Model, findings: list[Finding], catalog: Any) -> str:
@@ -157,9 +237,20 @@ def _trust_of(rating: Any) -> str:
 def import_otm(document: Any, source: str) -> ImportResult:
     """Build model data from an OTM document; tmcode's own attributes restore it exactly."""
     if not isinstance(document, dict) or not isinstance(document.get("project"), dict):
-        raise InterchangeError(Problem(source, None, None, "not an OTM document: no `project`",
-                                       "pass a file with otmVersion, project, trustZones, components"))
-    own = (document["project"].get("attributes") or {}).get("tmcode") if isinstance(document["project"].get("attributes"), dict) else None
+        raise InterchangeError(
+            Problem(
+                source,
+                None,
+                None,
+                "not an OTM document: no `project`",
+                "pass a file with otmVersion, project, trustZones, components",
+            )
+        )
+    own = (
+        (document["project"].get("attributes") or {}).get("tmcode")
+        if isinstance(document["project"].get("attributes"), dict)
+        else None
+    )
     unmapped: list[str] = []
     if isinstance(own, dict):
         return _restore(document, own, source)
@@ -169,7 +260,10 @@ def import_otm(document: Any, source: str) -> ImportResult:
     for zone in document.get("trustZones") or []:
         zid = safe_id(zone.get("id"), used)
         zone_ids[str(zone.get("id"))] = zid
-        boundaries[zid] = {"trust": _trust_of((zone.get("risk") or {}).get("trustRating")), "name": zone.get("name")}
+        boundaries[zid] = {
+            "trust": _trust_of((zone.get("risk") or {}).get("trustRating")),
+            "name": zone.get("name"),
+        }
         if zone.get("description"):
             boundaries[zid]["description"] = zone["description"]
     if not boundaries:
@@ -180,7 +274,15 @@ def import_otm(document: Any, source: str) -> ImportResult:
     for asset in document.get("assets") or []:
         aid = safe_id(asset.get("id"), used)
         conf = (asset.get("risk") or {}).get("confidentiality", 50)
-        level = "public" if conf < 20 else "internal" if conf < 55 else "confidential" if conf < 90 else "restricted"
+        level = (
+            "public"
+            if conf < 20
+            else "internal"
+            if conf < 55
+            else "confidential"
+            if conf < 90
+            else "restricted"
+        )
         data[aid] = {"classification": level, "name": asset.get("name")}
     components: dict[str, Any] = {}
     comp_ids: dict[str, str] = {}
@@ -190,25 +292,37 @@ def import_otm(document: Any, source: str) -> ImportResult:
         parent = comp.get("parent") or {}
         zone = zone_ids.get(str(parent.get("trustZone")), default_zone)
         if parent.get("component"):
-            unmapped.append(f"component {comp.get('id')}: nested in component {parent['component']}; placed in its trust zone")
+            unmapped.append(
+                f"component {comp.get('id')}: nested in component {parent['component']}; placed in its trust zone"
+            )
         raw_kind = str(comp.get("type", ""))
-        kind = raw_kind if raw_kind in KIND_CLASSES and raw_kind != "agent" else _guess_kind(raw_kind)
+        kind = (
+            raw_kind if raw_kind in KIND_CLASSES and raw_kind != "agent" else _guess_kind(raw_kind)
+        )
         if kind == "agent":
             kind = "service"
-            unmapped.append(f"component {comp.get('id')}: type `{comp.get('type')}` needs a model to be an agent; imported as a service")
+            unmapped.append(
+                f"component {comp.get('id')}: type `{comp.get('type')}` needs a model to be an agent; imported as a service"
+            )
         entry: dict[str, Any] = {"kind": kind, "boundary": zone, "name": comp.get("name")}
         if comp.get("description"):
             entry["description"] = comp["description"]
         if comp.get("type") != kind:
-            unmapped.append(f"component {comp.get('id')}: type `{comp.get('type')}` imported as `{kind}`; check it")
+            unmapped.append(
+                f"component {comp.get('id')}: type `{comp.get('type')}` imported as `{kind}`; check it"
+            )
         if comp.get("threats"):
-            unmapped.append(f"component {comp.get('id')}: {len(comp['threats'])} threat instance(s) not imported (tmcode computes findings)")
+            unmapped.append(
+                f"component {comp.get('id')}: {len(comp['threats'])} threat instance(s) not imported (tmcode computes findings)"
+            )
         components[cid] = entry
     flows = []
     for flow in document.get("dataflows") or []:
         src, dst = comp_ids.get(str(flow.get("source"))), comp_ids.get(str(flow.get("destination")))
         if src is None or dst is None:
-            unmapped.append(f"dataflow {flow.get('id')}: an end is not a component (trust zones cannot be flow ends)")
+            unmapped.append(
+                f"dataflow {flow.get('id')}: an end is not a component (trust zones cannot be flow ends)"
+            )
             continue
         entry = {"from": src, "to": dst, "kind": "api", "id": safe_id(flow.get("id"), used)}
         assets = [a for a in flow.get("assets") or [] if str(a) in data]
@@ -216,10 +330,19 @@ def import_otm(document: Any, source: str) -> ImportResult:
             entry["data"] = assets
         flows.append(entry)
         if flow.get("bidirectional"):
-            flows.append({"from": dst, "to": src, "kind": "api", "id": safe_id(f"{flow.get('id')}-back", used)})
+            flows.append(
+                {
+                    "from": dst,
+                    "to": src,
+                    "kind": "api",
+                    "id": safe_id(f"{flow.get('id')}-back", used),
+                }
+            )
     if document.get("threats"):
-        unmapped.append(f"{len(document['threats'])} threat definition(s) and {len(document.get('mitigations') or [])} "
-                        "mitigation(s) not imported: tmcode's catalog supplies threats and controls")
+        unmapped.append(
+            f"{len(document['threats'])} threat definition(s) and {len(document.get('mitigations') or [])} "
+            "mitigation(s) not imported: tmcode's catalog supplies threats and controls"
+        )
     if document.get("representations"):
         unmapped.append("representations (diagram positions, code links) not imported")
     project = document["project"]
@@ -230,8 +353,14 @@ def import_otm(document: Any, source: str) -> ImportResult:
         system["description"] = project["description"]
     if project.get("owner"):
         system["owner"] = project["owner"]
-    model = {"tmcode": 1, "system": system, "boundaries": boundaries, "data": data,
-             "components": components, "flows": flows}
+    model = {
+        "tmcode": 1,
+        "system": system,
+        "boundaries": boundaries,
+        "data": data,
+        "components": components,
+        "flows": flows,
+    }
     return ImportResult(model, unmapped)
 
 
@@ -239,9 +368,16 @@ def _restore(document: dict[str, Any], own: dict[str, Any], source: str) -> Impo
     def attrs(item: dict[str, Any], what: str) -> Any:
         value = (item.get("attributes") or {}).get("tmcode")
         if value is None:
-            raise InterchangeError(Problem(source, None, None, f"{what} `{item.get('id')}` lacks attributes.tmcode",
-                                           "the file mixes tmcode and foreign elements; remove attributes.tmcode from "
-                                           "the project to import it as a foreign OTM file"))
+            raise InterchangeError(
+                Problem(
+                    source,
+                    None,
+                    None,
+                    f"{what} `{item.get('id')}` lacks attributes.tmcode",
+                    "the file mixes tmcode and foreign elements; remove attributes.tmcode from "
+                    "the project to import it as a foreign OTM file",
+                )
+            )
         return value
 
     model: dict[str, Any] = {
@@ -255,4 +391,3 @@ def _restore(document: dict[str, Any], own: dict[str, Any], source: str) -> Impo
     if own.get("decisions"):
         model["decisions"] = own["decisions"]
     return ImportResult(model, [])
-

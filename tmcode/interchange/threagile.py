@@ -19,32 +19,84 @@ _CLASSIFICATION = {
     "confidential": "confidential",
     "strictly-confidential": "restricted",
 }
-_TAGS = {"pii": "pii", "personal": "pii", "gdpr": "pii", "phi": "phi", "health": "phi", "pci": "pci",
-         "card": "pci", "secret": "secret", "password": "credentials", "credential": "credentials",
-         "credentials": "credentials", "ip": "ip", "financial": "financial"}
+_TAGS = {
+    "pii": "pii",
+    "personal": "pii",
+    "gdpr": "pii",
+    "phi": "phi",
+    "health": "phi",
+    "pci": "pci",
+    "card": "pci",
+    "secret": "secret",
+    "password": "credentials",
+    "credential": "credentials",
+    "credentials": "credentials",
+    "ip": "ip",
+    "financial": "financial",
+}
 _TECH_KINDS = [
     (("llm", "language-model", "genai", "ai-model"), "llm"),
     (("vector",), "vector_store"),
     (("vault", "secret", "hsm", "kms"), "secret_store"),
     (("log", "siem", "monitoring"), "log_sink"),
-    (("database", "file-server", "local-file-system", "block-storage", "data-lake", "storage"), "datastore"),
+    (
+        ("database", "file-server", "local-file-system", "block-storage", "data-lake", "storage"),
+        "datastore",
+    ),
     (("browser", "desktop", "mobile-app", "client-system", "web-ui"), "ui"),
 ]
 _MAPPED_ASSET_KEYS = {
-    "id", "description", "type", "technology", "technologies", "tags", "internet", "owner",
-    "data_assets_processed", "data_assets_stored", "communication_links", "used_as_client_by_human",
-    "out_of_scope", "justification_out_of_scope", "multi_tenant",
+    "id",
+    "description",
+    "type",
+    "technology",
+    "technologies",
+    "tags",
+    "internet",
+    "owner",
+    "data_assets_processed",
+    "data_assets_stored",
+    "communication_links",
+    "used_as_client_by_human",
+    "out_of_scope",
+    "justification_out_of_scope",
+    "multi_tenant",
 }
-_MAPPED_LINK_KEYS = {"target", "description", "protocol", "authentication", "data_assets_sent",
-                     "data_assets_received", "tags", "usage"}
-_MAPPED_TOP = {"threagile_version", "title", "description", "date", "author", "business_criticality",
-               "data_assets", "technical_assets", "trust_boundaries", "tags_available", "management_summary_comment",
-               "business_overview", "technical_overview", "questions", "abuse_cases", "security_requirements"}
+_MAPPED_LINK_KEYS = {
+    "target",
+    "description",
+    "protocol",
+    "authentication",
+    "data_assets_sent",
+    "data_assets_received",
+    "tags",
+    "usage",
+}
+_MAPPED_TOP = {
+    "threagile_version",
+    "title",
+    "description",
+    "date",
+    "author",
+    "business_criticality",
+    "data_assets",
+    "technical_assets",
+    "trust_boundaries",
+    "tags_available",
+    "management_summary_comment",
+    "business_overview",
+    "technical_overview",
+    "questions",
+    "abuse_cases",
+    "security_requirements",
+}
 
 
 def _kind(asset: dict[str, Any]) -> str:
     kind = str(asset.get("type", "process"))
-    technology = " ".join(str(t) for t in [asset.get("technology", ""), *(asset.get("technologies") or [])]).lower()
+    technology = " ".join(
+        str(t) for t in [asset.get("technology", ""), *(asset.get("technologies") or [])]
+    ).lower()
     if any(h in technology for h in _TECH_KINDS[0][0]):
         return "llm"
     if kind == "external-entity":
@@ -62,8 +114,15 @@ def _kind(asset: dict[str, Any]) -> str:
 def import_threagile(document: Any, source: str) -> ImportResult:
     """Map a parsed Threagile YAML document to tmcode model data."""
     if not isinstance(document, dict) or "technical_assets" not in document:
-        raise InterchangeError(Problem(source, None, None, "not a Threagile model: no `technical_assets`",
-                                       "pass a Threagile YAML model"))
+        raise InterchangeError(
+            Problem(
+                source,
+                None,
+                None,
+                "not a Threagile model: no `technical_assets`",
+                "pass a Threagile YAML model",
+            )
+        )
     unmapped: list[str] = []
     used: set[str] = set()
     for key in document:
@@ -76,7 +135,9 @@ def import_threagile(document: Any, source: str) -> ImportResult:
         did = safe_id(asset.get("id", title), used)
         data_ids[str(asset.get("id", title))] = did
         entry: dict[str, Any] = {
-            "classification": _CLASSIFICATION.get(str(asset.get("confidentiality", "internal")), "internal"),
+            "classification": _CLASSIFICATION.get(
+                str(asset.get("confidentiality", "internal")), "internal"
+            ),
             "name": str(title),
         }
         tags = sorted({_TAGS[t] for t in (asset.get("tags") or []) if t in _TAGS})
@@ -96,7 +157,11 @@ def import_threagile(document: Any, source: str) -> ImportResult:
         tb = tb or {}
         bid = safe_id(tb.get("id", title), used)
         boundary_ids[str(tb.get("id", title))] = bid
-        boundaries[bid] = {"trust": "internal", "name": str(title), "kind": str(tb.get("type", "network"))}
+        boundaries[bid] = {
+            "trust": "internal",
+            "name": str(title),
+            "kind": str(tb.get("type", "network")),
+        }
         if tb.get("description"):
             boundaries[bid]["description"] = str(tb["description"])
         for asset_id in tb.get("technical_assets_inside") or []:
@@ -104,7 +169,9 @@ def import_threagile(document: Any, source: str) -> ImportResult:
     for title, tb in trust_boundaries.items():
         for nested in (tb or {}).get("trust_boundaries_nested") or []:
             if str(nested) in boundary_ids:
-                boundaries[boundary_ids[str(nested)]]["parent"] = boundary_ids[str((tb or {}).get("id", title))]
+                boundaries[boundary_ids[str(nested)]]["parent"] = boundary_ids[
+                    str((tb or {}).get("id", title))
+                ]
     components: dict[str, Any] = {}
     asset_ids: dict[str, str] = {}
     assets = document.get("technical_assets") or {}
@@ -139,21 +206,29 @@ def import_threagile(document: Any, source: str) -> ImportResult:
         stored = [data_ids[d] for d in asset.get("data_assets_stored") or [] if d in data_ids]
         if stored and kind in ("datastore", "vector_store", "secret_store", "log_sink"):
             entry["stores"] = stored
-        if kind in ("datastore", "vector_store", "secret_store", "log_sink") and asset.get("multi_tenant"):
+        if kind in ("datastore", "vector_store", "secret_store", "log_sink") and asset.get(
+            "multi_tenant"
+        ):
             entry["tenancy"] = "multi"
         if kind == "user":
             entry["audience"] = "public" if asset.get("internet") else "employees"
         components[cid] = entry
         technology = asset.get("technology") or ", ".join(asset.get("technologies") or [])
-        unmapped.append(f"technical asset {cid}: {asset.get('type', 'process')} `{technology or 'no technology'}` "
-                        f"imported as `{kind}`; mark LLMs, agents and AI stores by hand")
+        unmapped.append(
+            f"technical asset {cid}: {asset.get('type', 'process')} `{technology or 'no technology'}` "
+            f"imported as `{kind}`; mark LLMs, agents and AI stores by hand"
+        )
         for key in sorted(set(asset) - _MAPPED_ASSET_KEYS):
             unmapped.append(f"technical asset {cid}: `{key}`")
     if needs_internet:
         boundaries.setdefault("internet", {"trust": "untrusted", "name": "Internet"})
     if needs_default:
-        boundaries.setdefault("unbounded", {"trust": "internal", "name": "Outside any Threagile trust boundary"})
-        unmapped.append("assets outside every trust boundary were placed in an internal `unbounded` boundary")
+        boundaries.setdefault(
+            "unbounded", {"trust": "internal", "name": "Outside any Threagile trust boundary"}
+        )
+        unmapped.append(
+            "assets outside every trust boundary were placed in an internal `unbounded` boundary"
+        )
     flows: list[dict[str, Any]] = []
     for title, asset in assets.items():
         asset = asset or {}
@@ -162,25 +237,42 @@ def import_threagile(document: Any, source: str) -> ImportResult:
             link = link or {}
             target = asset_ids.get(str(link.get("target")))
             if target is None:
-                unmapped.append(f"link {link_title} of {source_id}: unknown target `{link.get('target')}`")
+                unmapped.append(
+                    f"link {link_title} of {source_id}: unknown target `{link.get('target')}`"
+                )
                 continue
             sent = [data_ids[d] for d in link.get("data_assets_sent") or [] if d in data_ids]
-            received = [data_ids[d] for d in link.get("data_assets_received") or [] if d in data_ids]
-            flow: dict[str, Any] = {"from": source_id, "to": target, "kind": "api",
-                                    "id": safe_id(f"{source_id}-{link_title}", used)}
+            received = [
+                data_ids[d] for d in link.get("data_assets_received") or [] if d in data_ids
+            ]
+            flow: dict[str, Any] = {
+                "from": source_id,
+                "to": target,
+                "kind": "api",
+                "id": safe_id(f"{source_id}-{link_title}", used),
+            }
             if sent:
                 flow["data"] = sent
             if link.get("protocol"):
                 flow["protocol"] = str(link["protocol"])
-                flow["encrypted"] = str(link["protocol"]).endswith("s") or "encrypted" in str(link["protocol"])
+                flow["encrypted"] = str(link["protocol"]).endswith("s") or "encrypted" in str(
+                    link["protocol"]
+                )
             if link.get("authentication") is not None:
                 flow["authenticated"] = str(link["authentication"]) != "none"
             if link.get("description"):
                 flow["description"] = str(link["description"])
             flows.append(flow)
             if received:
-                flows.append({"from": target, "to": source_id, "kind": "api",
-                              "id": safe_id(f"{target}-{link_title}-response", used), "data": received})
+                flows.append(
+                    {
+                        "from": target,
+                        "to": source_id,
+                        "kind": "api",
+                        "id": safe_id(f"{target}-{link_title}-response", used),
+                        "data": received,
+                    }
+                )
             for key in sorted(set(link) - _MAPPED_LINK_KEYS):
                 unmapped.append(f"link {link_title} of {source_id}: `{key}`")
     if not boundaries:
@@ -188,8 +280,18 @@ def import_threagile(document: Any, source: str) -> ImportResult:
     system = {"name": str(document.get("title") or "Imported Threagile model")}
     if document.get("description"):
         system["description"] = str(document["description"])
-    if document.get("author") and isinstance(document["author"], dict) and document["author"].get("name"):
+    if (
+        document.get("author")
+        and isinstance(document["author"], dict)
+        and document["author"].get("name")
+    ):
         system["owner"] = str(document["author"]["name"])
-    model = {"tmcode": 1, "system": system, "boundaries": boundaries, "data": data,
-             "components": components, "flows": flows}
+    model = {
+        "tmcode": 1,
+        "system": system,
+        "boundaries": boundaries,
+        "data": data,
+        "components": components,
+        "flows": flows,
+    }
     return ImportResult(model, unmapped)

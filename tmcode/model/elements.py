@@ -60,7 +60,9 @@ def attr(description: str, *, assumed: Any = None, default: Any = None) -> Any:
 class Strict(BaseModel):
     """Base of every model element: unknown keys are errors, names may be aliases."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, use_enum_values=False, defer_build=True)
+    model_config = ConfigDict(
+        extra="forbid", populate_by_name=True, use_enum_values=False, defer_build=True
+    )
 
     def assumed(self, name: str) -> Any:
         """Return the attribute's value, or its documented assumed value while it is unset."""
@@ -263,9 +265,7 @@ class Tool(ComponentBase):
     interprets: list[Interprets] = Field(
         default_factory=list, description="What it interprets from its arguments."
     )
-    open_ended: StrictBool | None = attr(
-        "Raw shell, raw SQL, arbitrary HTTP.", assumed=False
-    )
+    open_ended: StrictBool | None = attr("Raw shell, raw SQL, arbitrary HTTP.", assumed=False)
 
 
 class McpServer(ComponentBase):

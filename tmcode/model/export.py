@@ -25,7 +25,9 @@ def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
 
 
 def _represent_list(dumper: yaml.SafeDumper, value: list[Any]) -> yaml.SequenceNode:
-    flat = all(isinstance(item, (str, int, float, bool)) and "\n" not in str(item) for item in value)
+    flat = all(
+        isinstance(item, (str, int, float, bool)) and "\n" not in str(item) for item in value
+    )
     return dumper.represent_sequence("tag:yaml.org,2002:seq", value, flow_style=flat or None)
 
 

@@ -64,7 +64,9 @@ def load_model(
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise ModelError(Problem(name, None, None, f"cannot read the file: {exc.strerror}")) from None
+        raise ModelError(
+            Problem(name, None, None, f"cannot read the file: {exc.strerror}")
+        ) from None
     text = decode_model_bytes(data, name, limits)
     return load_model_text(text, name, limits=limits, known_controls=known_controls)
 
@@ -101,7 +103,9 @@ def _load_model_text(
         problems = problems_from_validation(exc, raw, path)
         # Report the reference problems of the parts that did validate too: all at once.
         problems += _partial_reference_problems(raw, path, known_controls)
-        raise ModelError(sorted(set(problems), key=lambda p: (p.line or 0, p.column or 0, p.message))) from None
+        raise ModelError(
+            sorted(set(problems), key=lambda p: (p.line or 0, p.column or 0, p.message))
+        ) from None
     problems = check_references(model, path, raw, known_controls)
     if problems:
         raise ModelError(problems)
@@ -115,12 +119,18 @@ _ID = re.compile(ID_PATTERN)
 def _adapters() -> dict[str, TypeAdapter[Any]]:
     from tmcode.model.elements import Boundary, Component, DataAsset, Flow, RiskDecision
 
-    return {"boundaries": TypeAdapter(Boundary), "data": TypeAdapter(DataAsset),
-            "components": TypeAdapter(Component), "flows": TypeAdapter(Flow),
-            "decisions": TypeAdapter(RiskDecision)}
+    return {
+        "boundaries": TypeAdapter(Boundary),
+        "data": TypeAdapter(DataAsset),
+        "components": TypeAdapter(Component),
+        "flows": TypeAdapter(Flow),
+        "decisions": TypeAdapter(RiskDecision),
+    }
 
 
-def _partial_reference_problems(raw: Mapping, path: str, known: frozenset[str] | None) -> list[Problem]:
+def _partial_reference_problems(
+    raw: Mapping, path: str, known: frozenset[str] | None
+) -> list[Problem]:
     """Check the references among the elements that validated, in a file that did not."""
     adapters = _adapters()
     invalid: set[str] = set()
@@ -220,9 +230,7 @@ def _locations(raw: Mapping, path: str) -> dict[str, Location]:
     return here
 
 
-def load_python_model(
-    path: Path, *, known_controls: frozenset[str] | None = None
-) -> LoadedModel:
+def load_python_model(path: Path, *, known_controls: frozenset[str] | None = None) -> LoadedModel:
     """Run a Python model file and take its module-level ``model``; it is trusted code."""
     name = str(path)
     sys_path = list(sys.path)
@@ -236,15 +244,24 @@ def load_python_model(
     except ValidationError as exc:
         line = _line_in(exc, path)
         problems = [
-            Problem(name, line, None, f"invalid model element: {e['msg']} at "
-                    f"`{'.'.join(str(p) for p in e['loc'])}`")
+            Problem(
+                name,
+                line,
+                None,
+                f"invalid model element: {e['msg']} at `{'.'.join(str(p) for p in e['loc'])}`",
+            )
             for e in exc.errors(include_url=False)
         ]
         raise ModelError(problems) from None
     except SystemExit as exc:
         raise ModelError(
-            Problem(name, _line_in(exc, path), None, f"the model called exit({exc.code})",
-                    "a model file must not exit; define `model` instead")
+            Problem(
+                name,
+                _line_in(exc, path),
+                None,
+                f"the model called exit({exc.code})",
+                "a model file must not exit; define `model` instead",
+            )
         ) from None
     except Exception as exc:  # noqa: BLE001 - any failure of the user's code is reported
         raise ModelError(

@@ -36,7 +36,9 @@ def model_addresses(model: Model) -> list[str]:
 
 
 class _Checker:
-    def __init__(self, model: Model, path: str, locate: Locate, invalid: frozenset[str] = frozenset()) -> None:
+    def __init__(
+        self, model: Model, path: str, locate: Locate, invalid: frozenset[str] = frozenset()
+    ) -> None:
         self.model = model
         self.path = path
         self.locate = locate
@@ -78,8 +80,11 @@ class _Checker:
         for bid, boundary in m.boundaries.items():
             if boundary.parent is not None:
                 self.ref(
-                    ("boundaries", bid, "parent"), "boundary", boundary.parent,
-                    m.boundaries, f"boundary `{bid}`",
+                    ("boundaries", bid, "parent"),
+                    "boundary",
+                    boundary.parent,
+                    m.boundaries,
+                    f"boundary `{bid}`",
                 )
         self.boundary_cycles()
         for cid, component in m.components.items():
@@ -88,7 +93,10 @@ class _Checker:
         addresses = set(model_addresses(m)) if m.decisions else set()
         for index, decision in enumerate(m.decisions):
             self.ref(
-                ("decisions", index, "target"), "target", decision.target, addresses,
+                ("decisions", index, "target"),
+                "target",
+                decision.target,
+                addresses,
                 f"decision {index + 1}",
                 "a target is a component, boundary, data, flow or permission address",
             )
@@ -124,7 +132,7 @@ class _Checker:
             current: str | None = start
             while current is not None and current in m.boundaries:
                 if current in chain:
-                    cycle = chain[chain.index(current):]
+                    cycle = chain[chain.index(current) :]
                     if not reported.intersection(cycle):
                         reported.update(cycle)
                         self.add(
@@ -150,7 +158,9 @@ class _Checker:
             for i, d in enumerate(c.trained_on):
                 self.kind_ref(("components", cid, "trained_on", i), d, {"dataset"}, owner)
             if c.artifact is not None:
-                self.kind_ref(("components", cid, "artifact"), c.artifact, {"model_artifact"}, owner)
+                self.kind_ref(
+                    ("components", cid, "artifact"), c.artifact, {"model_artifact"}, owner
+                )
         if isinstance(c, Agent):
             self.kind_ref(("components", cid, "model"), c.model, {"llm"}, owner)
             for target in c.tools:
@@ -208,9 +218,7 @@ class _Checker:
         places: list[tuple[tuple[Any, ...], Controls]] = [(("system",), m.system.controls)]
         places += [(("components", cid), c.controls) for cid, c in m.components.items()]
         places += [(("flows", i), f.controls) for i, f in enumerate(m.flows)]
-        places += [
-            (("components", a, "tools", t), p.controls) for a, t, p in m.permissions()
-        ]
+        places += [(("components", a, "tools", t), p.controls) for a, t, p in m.permissions()]
         for loc, controls in places:
             for j, control in enumerate(controls):
                 if control.id not in known:
@@ -218,8 +226,7 @@ class _Checker:
                         (*loc, "controls", j),
                         f"unknown control `{control.id}`",
                         did_you_mean(control.id, known)
-                        or "run `tmcode controls` for the known ids, or add it in a "
-                        "custom catalog",
+                        or "run `tmcode controls` for the known ids, or add it in a custom catalog",
                     )
 
 

@@ -380,7 +380,9 @@ def read_yaml(text: str, path: str, limits: ReadLimits | None = None) -> Any:
         hint = "fix the YAML syntax here"
         if "maximum nesting depth" in message:
             # libyaml's scanner has its own depth limit and may reach it before ours.
-            message = f"nesting deeper than {min(reader.limits.max_depth, _LIBYAML_MAX_DEPTH)} levels"
+            message = (
+                f"nesting deeper than {min(reader.limits.max_depth, _LIBYAML_MAX_DEPTH)} levels"
+            )
             hint = _DEPTH_HINT
         if _char_at(text, mark) == "\t":
             message = "a tab character where YAML expects spaces"

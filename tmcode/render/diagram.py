@@ -181,9 +181,19 @@ def to_dot(view: SystemView) -> str:
     """Return deterministic DOT source for the view."""
     g = graphviz.Digraph(
         "tmcode",
-        graph_attr={"rankdir": "LR", "fontname": "Helvetica", "label": graphviz.escape(view.name),
-                    "labelloc": "t", "compound": "true"},
-        node_attr={"fontname": "Helvetica", "fontsize": "10", "style": "filled", "fillcolor": "#ffffff"},
+        graph_attr={
+            "rankdir": "LR",
+            "fontname": "Helvetica",
+            "label": graphviz.escape(view.name),
+            "labelloc": "t",
+            "compound": "true",
+        },
+        node_attr={
+            "fontname": "Helvetica",
+            "fontsize": "10",
+            "style": "filled",
+            "fillcolor": "#ffffff",
+        },
         edge_attr={"fontname": "Helvetica", "fontsize": "8"},
     )
     by_boundary: dict[str, list[ViewNode]] = {}
@@ -227,8 +237,13 @@ def dot_to_image(dot: str, fmt: str) -> bytes:
         return graphviz.Source(dot).pipe(format=fmt)
     except graphviz.ExecutableNotFound:
         raise RenderError(
-            Problem("tmcode", None, None, f"cannot render {fmt.upper()}: the Graphviz `dot` program is not installed",
-                    "install Graphviz (e.g. `apt-get install graphviz`), or use --format dot or mermaid")
+            Problem(
+                "tmcode",
+                None,
+                None,
+                f"cannot render {fmt.upper()}: the Graphviz `dot` program is not installed",
+                "install Graphviz (e.g. `apt-get install graphviz`), or use --format dot or mermaid",
+            )
         ) from None
 
 
@@ -249,7 +264,8 @@ _MERMAID_SAFE = re.compile(r"[A-Za-z0-9 .,_()/:+-]")
 def mermaid_text(text: str) -> str:
     """Entity-encode everything but plain characters, so a label can never end early."""
     return "".join(
-        ch if _MERMAID_SAFE.match(ch) else ("<br/>" if ch == "\n" else f"#{ord(ch)};") for ch in text
+        ch if _MERMAID_SAFE.match(ch) else ("<br/>" if ch == "\n" else f"#{ord(ch)};")
+        for ch in text
     )
 
 
@@ -278,7 +294,9 @@ def to_mermaid(view: SystemView) -> str:
     highlighted: list[int] = []
     for index, edge in enumerate(view.edges):
         arrow = "-.->" if edge.permission else "-->"
-        lines.append(f'  {ids[edge.source]} {arrow}|"{mermaid_text(edge.label)}"| {ids[edge.target]}')
+        lines.append(
+            f'  {ids[edge.source]} {arrow}|"{mermaid_text(edge.label)}"| {ids[edge.target]}'
+        )
         if edge.address in view.highlight:
             highlighted.append(index)
     for severity, color in SEVERITY_FILL.items():
@@ -290,5 +308,7 @@ def to_mermaid(view: SystemView) -> str:
         if node.id in view.highlight:
             lines.append(f"  class {ids[node.id]} path")
     if highlighted:
-        lines.append(f"  linkStyle {','.join(map(str, highlighted))} stroke:{PATH_COLOR},stroke-width:3px")
+        lines.append(
+            f"  linkStyle {','.join(map(str, highlighted))} stroke:{PATH_COLOR},stroke-width:3px"
+        )
     return "\n".join(lines) + "\n"

@@ -30,14 +30,22 @@ class HtmlRenderer(Renderer):
     suffix = ".html"
 
     def render(self, report: Report) -> str:
-        template_text = resources.files("tmcode.render").joinpath("templates/report.html.j2").read_text("utf-8")
-        env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+        template_text = (
+            resources.files("tmcode.render").joinpath("templates/report.html.j2").read_text("utf-8")
+        )
+        env = jinja2.Environment(
+            autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True
+        )
         template = env.from_string(template_text)
         statuses = [s.value for s in Status]
         counts = [
-            {"severity": sev.value,
-             "counts": [sum(1 for f in report.findings if f.severity is sev and f.status.value == st)
-                        for st in statuses]}
+            {
+                "severity": sev.value,
+                "counts": [
+                    sum(1 for f in report.findings if f.severity is sev and f.status.value == st)
+                    for st in statuses
+                ],
+            }
             for sev in sorted(Severity, reverse=True)
         ]
         has_dot = graphviz_available() if self.options.svg is None else self.options.svg
@@ -49,28 +57,56 @@ class HtmlRenderer(Renderer):
             if has_dot and not too_big:
                 raw = dot_to_image(to_dot(view), "svg").decode("utf-8")
                 # Graphviz escapes every label it writes; drop its XML prologue and comments.
-                svg = Markup(_COMMENT.sub("", raw[raw.index("<svg"):]))
-            note = (f"The system has {len(view.nodes)} components, more than the {SVG_COMPONENT_LIMIT} "
-                    "laid out automatically; the diagram is given as Mermaid source."
-                    if too_big else "Graphviz is not installed, so the diagram is given as Mermaid "
-                    "source; paste it into any Mermaid viewer.")
-            systems.append({"name": xml_text(loaded.model.system.name), "svg": svg,
-                            "mermaid": to_mermaid(view), "note": note})
+                svg = Markup(_COMMENT.sub("", raw[raw.index("<svg") :]))
+            note = (
+                f"The system has {len(view.nodes)} components, more than the {SVG_COMPONENT_LIMIT} "
+                "laid out automatically; the diagram is given as Mermaid source."
+                if too_big
+                else "Graphviz is not installed, so the diagram is given as Mermaid "
+                "source; paste it into any Mermaid viewer."
+            )
+            systems.append(
+                {
+                    "name": xml_text(loaded.model.system.name),
+                    "svg": svg,
+                    "mermaid": to_mermaid(view),
+                    "note": note,
+                }
+            )
         findings = [
-            {"id": f.id, "severity": f.severity.value, "status": f.status.value, "threat": f.threat,
-             "title": f.title, "message": xml_text(f.message), "target": xml_text(f.target),
-             "where": f"{relative_path(f.location.file)}:{f.location.line or ''}",
-             "elements": [xml_text(e) for e in f.elements], "references": f.references,
-             "controls": [{"all": cs.all} for cs in f.controls],
-             "status_reason": xml_text(f.status_reason)}
+            {
+                "id": f.id,
+                "severity": f.severity.value,
+                "status": f.status.value,
+                "threat": f.threat,
+                "title": f.title,
+                "message": xml_text(f.message),
+                "target": xml_text(f.target),
+                "where": f"{relative_path(f.location.file)}:{f.location.line or ''}",
+                "elements": [xml_text(e) for e in f.elements],
+                "references": f.references,
+                "controls": [{"all": cs.all} for cs in f.controls],
+                "status_reason": xml_text(f.status_reason),
+            }
             for f in report.findings
         ]
         return template.render(
             title=xml_text(str(report.system.get("name"))),
             failing=len(gate_failures(report.findings, self.options.fail_on)),
             fail_on=self.options.fail_on.value,
-            statuses=statuses, counts=counts, systems=systems, findings=findings,
-            stale=[{"threat": st.threat, "target": st.target, "file": relative_path(st.file), "line": st.line}
-                   for st in report.stale_decisions],
-            version=report.tool["version"], total=len(report.findings),
+            statuses=statuses,
+            counts=counts,
+            systems=systems,
+            findings=findings,
+            stale=[
+                {
+                    "threat": st.threat,
+                    "target": st.target,
+                    "file": relative_path(st.file),
+                    "line": st.line,
+                }
+                for st in report.stale_decisions
+            ],
+            version=report.tool["version"],
+            total=len(report.findings),
         )

@@ -26,11 +26,7 @@ def dumps_lines(data: dict[str, Any], long_lists: tuple[str, ...]) -> str:
         if key in long_lists and isinstance(value, list) and value:
             lines.append(f"  {json.dumps(key)}: [")
             last = len(value) - 1
-            lines += [
-                f"    {_text(item)}"
-                f"{',' if j < last else ''}"
-                for j, item in enumerate(value)
-            ]
+            lines += [f"    {_text(item)}{',' if j < last else ''}" for j, item in enumerate(value)]
             lines.append(f"  ]{comma}")
         else:
             lines.append(f"  {json.dumps(key)}: {_text(value)}{comma}")

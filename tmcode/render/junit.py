@@ -16,28 +16,45 @@ class JunitRenderer(Renderer):
     suffix = ".xml"
 
     def render(self, report: Report) -> str:
-        gate = None if self.options.fail_on.value == "none" else Severity(self.options.fail_on.value)
+        gate = (
+            None if self.options.fail_on.value == "none" else Severity(self.options.fail_on.value)
+        )
         root = ET.Element("testsuites", name="tmcode")
         totals = {"tests": 0, "failures": 0, "skipped": 0}
         for loaded in report.sources:
             findings = report.findings_of(loaded.path)
-            suite = ET.SubElement(root, "testsuite", name=xml_text(loaded.model.system.name),
-                                  file=relative_path(loaded.path))
+            suite = ET.SubElement(
+                root,
+                "testsuite",
+                name=xml_text(loaded.model.system.name),
+                file=relative_path(loaded.path),
+            )
             counts = {"tests": 0, "failures": 0, "skipped": 0}
             for f in findings:
                 counts["tests"] += 1
                 case = ET.SubElement(
-                    suite, "testcase",
-                    classname=f"tmcode.{f.threat}", name=xml_text(f"{f.threat} {f.target}"),
-                    file=relative_path(f.location.file), line=str(f.location.line or 0),
+                    suite,
+                    "testcase",
+                    classname=f"tmcode.{f.threat}",
+                    name=xml_text(f"{f.threat} {f.target}"),
+                    file=relative_path(f.location.file),
+                    line=str(f.location.line or 0),
                 )
                 if f.status in GATING_STATUSES and gate is not None and f.severity >= gate:
                     counts["failures"] += 1
-                    failure = ET.SubElement(case, "failure", type=f.severity.value,
-                                            message=xml_text(f"{f.severity.value}: {f.title}"))
-                    detail = [xml_text(f.message), "path: " + xml_text(" -> ".join(f.elements)),
-                              "mitigate with: " + " or ".join("{" + ", ".join(cs.all) + "}" for cs in f.controls),
-                              "references: " + ", ".join(f.references)]
+                    failure = ET.SubElement(
+                        case,
+                        "failure",
+                        type=f.severity.value,
+                        message=xml_text(f"{f.severity.value}: {f.title}"),
+                    )
+                    detail = [
+                        xml_text(f.message),
+                        "path: " + xml_text(" -> ".join(f.elements)),
+                        "mitigate with: "
+                        + " or ".join("{" + ", ".join(cs.all) + "}" for cs in f.controls),
+                        "references: " + ", ".join(f.references),
+                    ]
                     if f.status_reason:
                         detail.append(xml_text(f.status_reason))
                     failure.text = "\n".join(detail)
@@ -52,4 +69,8 @@ class JunitRenderer(Renderer):
             root.set(key, str(value))
         root.set("errors", "0")
         ET.indent(root)
-        return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+        return (
+            '<?xml version="1.0" encoding="UTF-8"?>\n'
+            + ET.tostring(root, encoding="unicode")
+            + "\n"
+        )

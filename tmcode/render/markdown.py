@@ -18,7 +18,9 @@ class MarkdownRenderer(Renderer):
 
     def render(self, report: Report) -> str:
         s = report.summary
-        failing = gate_failures(report.findings, self.options.fail_on, only_new=self.options.only_new)
+        failing = gate_failures(
+            report.findings, self.options.fail_on, only_new=self.options.only_new
+        )
         out = [f"## tmcode: {markdown_text(str(report.system.get('name')))}", ""]
         if self.options.fail_on.value == "none":
             verdict = "The gate is off (`--fail-on none`)."
@@ -29,22 +31,34 @@ class MarkdownRenderer(Renderer):
         out += [verdict, ""]
         if report.baseline is not None:
             b = report.baseline
-            out += [f"Compared with the baseline: **{b['new']} new**, {b['unchanged']} unchanged, "
-                    f"**{len(b['fixed'])} fixed**.", ""]
+            out += [
+                f"Compared with the baseline: **{b['new']} new**, {b['unchanged']} unchanged, "
+                f"**{len(b['fixed'])} fixed**.",
+                "",
+            ]
         statuses = [st.value for st in Status]
         out.append("| severity | " + " | ".join(statuses) + " |")
         out.append("|---|" + "---:|" * len(statuses))
         for severity in sorted(Severity, reverse=True):
-            row = [sum(1 for f in report.findings if f.severity is severity and f.status.value == st)
-                   for st in statuses]
+            row = [
+                sum(1 for f in report.findings if f.severity is severity and f.status.value == st)
+                for st in statuses
+            ]
             if any(row):
-                out.append(f"| {_ICON[severity.value]} {severity.value} | " + " | ".join(map(str, row)) + " |")
+                out.append(
+                    f"| {_ICON[severity.value]} {severity.value} | "
+                    + " | ".join(map(str, row))
+                    + " |"
+                )
         out.append("")
         open_findings = [f for f in report.findings if f.status in GATING_STATUSES]
         if open_findings:
-            out += ["### Open findings", "",
-                    "| severity | threat | target | evidence path | missing controls |",
-                    "|---|---|---|---|---|"]
+            out += [
+                "### Open findings",
+                "",
+                "| severity | threat | target | evidence path | missing controls |",
+                "|---|---|---|---|---|",
+            ]
             for f in open_findings:
                 path = " → ".join(markdown_code(e) for e in f.elements)
                 missing = " or ".join(
@@ -61,8 +75,12 @@ class MarkdownRenderer(Renderer):
             out.append("")
         decided = [f for f in report.findings if f.decision is not None]
         if decided:
-            out += ["### Decisions", "", "| threat | target | status | owner | expires | reason |",
-                    "|---|---|---|---|---|---|"]
+            out += [
+                "### Decisions",
+                "",
+                "| threat | target | status | owner | expires | reason |",
+                "|---|---|---|---|---|---|",
+            ]
             for f in decided:
                 d = f.decision
                 assert d is not None
@@ -74,14 +92,24 @@ class MarkdownRenderer(Renderer):
         if report.stale_decisions:
             out += ["### Stale decisions", ""]
             for st in report.stale_decisions:
-                out.append(f"- {markdown_code(st.threat)} on {markdown_code(st.target)} "
-                           f"({markdown_text(relative_path(st.file))}:{st.line or ''}): matches no finding")
+                out.append(
+                    f"- {markdown_code(st.threat)} on {markdown_code(st.target)} "
+                    f"({markdown_text(relative_path(st.file))}:{st.line or ''}): matches no finding"
+                )
             out.append("")
         for loaded in report.sources:
             view = build_view(loaded, report.findings_of(loaded.path))
-            out += ["<details><summary>Data-flow diagram: "
-                    f"{markdown_text(loaded.model.system.name)}</summary>", "",
-                    "```mermaid", to_mermaid(view).rstrip("\n"), "```", "", "</details>", ""]
+            out += [
+                "<details><summary>Data-flow diagram: "
+                f"{markdown_text(loaded.model.system.name)}</summary>",
+                "",
+                "```mermaid",
+                to_mermaid(view).rstrip("\n"),
+                "```",
+                "",
+                "</details>",
+                "",
+            ]
         out.append(
             f"{s['total']} findings: {s['by_status']['open'] + s['by_status']['expired']} open, "
             f"{s['by_status']['mitigated']} mitigated, {s['by_status']['accepted']} accepted, "

@@ -44,9 +44,14 @@ def model_format_page() -> str:
     """The model-format reference, one table per element, from the JSON Schema."""
     schema = model_json_schema()
     defs = schema["$defs"]
-    lines = [GENERATED, "# Model format reference", "",
-             "Generated from the pydantic models that validate model files (`tmcode schema` prints the "
-             "same JSON Schema). *Assumed* is the value rules use while an optional attribute is unset.", ""]
+    lines = [
+        GENERATED,
+        "# Model format reference",
+        "",
+        "Generated from the pydantic models that validate model files (`tmcode schema` prints the "
+        "same JSON Schema). *Assumed* is the value rules use while an optional attribute is unset.",
+        "",
+    ]
 
     def table(title: str, spec: dict[str, Any]) -> None:
         required = set(spec.get("required", []))
@@ -56,9 +61,15 @@ def model_format_page() -> str:
         lines.extend(["| key | type | required | assumed | description |", "|---|---|---|---|---|"])
         for key, prop in spec.get("properties", {}).items():
             assumed = prop.get("x-tmcode-assumed")
-            shown = "" if assumed is None else f"`{str(assumed).lower() if isinstance(assumed, bool) else assumed}`"
+            shown = (
+                ""
+                if assumed is None
+                else f"`{str(assumed).lower() if isinstance(assumed, bool) else assumed}`"
+            )
             description = " ".join(str(prop.get("description", "")).split())
-            lines.append(f"| `{key}` | {_type_of(prop)} | {'yes' if key in required else ''} | {shown} | {description} |")
+            lines.append(
+                f"| `{key}` | {_type_of(prop)} | {'yes' if key in required else ''} | {shown} | {description} |"
+            )
         lines.append("")
 
     table("Model", schema)
@@ -76,23 +87,34 @@ def model_format_page() -> str:
 
 def reference_files(catalog: Catalog, fixtures: Path | None) -> dict[str, str]:
     """Every generated reference page, keyed by path relative to the reference directory."""
-    files = {"model-format.md": model_format_page(),
-             "catalog/index.md": GENERATED + catalog_index(catalog),
-             "catalog/standards.md": GENERATED + standards_page(catalog).replace("](threats/", "](")}
+    files = {
+        "model-format.md": model_format_page(),
+        "catalog/index.md": GENERATED + catalog_index(catalog),
+        "catalog/standards.md": GENERATED + standards_page(catalog).replace("](threats/", "]("),
+    }
     for tid, compiled in catalog.threats.items():
         examples = None
         if fixtures is not None and (fixtures / tid / "vulnerable.yaml").is_file():
-            examples = ((fixtures / tid / "vulnerable.yaml").read_text(encoding="utf-8"),
-                        (fixtures / tid / "mitigated.yaml").read_text(encoding="utf-8"))
+            examples = (
+                (fixtures / tid / "vulnerable.yaml").read_text(encoding="utf-8"),
+                (fixtures / tid / "mitigated.yaml").read_text(encoding="utf-8"),
+            )
         files[f"catalog/{tid}.md"] = GENERATED + threat_page(compiled, examples)
     return files
 
 
 def stale_files(root: Path, files: dict[str, str]) -> list[str]:
     """Return the generated pages that differ from (or are missing under) ``root``, and extras."""
-    stale = [name for name, content in files.items()
-             if not (root / name).is_file() or (root / name).read_text(encoding="utf-8") != content]
-    extra = [str(p.relative_to(root)) for p in root.rglob("*.md") if str(p.relative_to(root)) not in files]
+    stale = [
+        name
+        for name, content in files.items()
+        if not (root / name).is_file() or (root / name).read_text(encoding="utf-8") != content
+    ]
+    extra = [
+        str(p.relative_to(root))
+        for p in root.rglob("*.md")
+        if str(p.relative_to(root)) not in files
+    ]
     return sorted(stale + extra)
 
 

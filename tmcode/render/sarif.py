@@ -69,7 +69,10 @@ def _location(locations: dict[str, Any], uri: str, address: str) -> dict[str, An
     if where.column:
         region["startColumn"] = where.column
     return {
-        "physicalLocation": {"artifactLocation": {"uri": uri, "uriBaseId": "%SRCROOT%"}, "region": region},
+        "physicalLocation": {
+            "artifactLocation": {"uri": uri, "uriBaseId": "%SRCROOT%"},
+            "region": region,
+        },
         "logicalLocations": [{"fullyQualifiedName": address, "kind": "element"}],
     }
 
@@ -80,7 +83,9 @@ class SarifRenderer(Renderer):
     name = "sarif"
     suffix = ".sarif"
 
-    def _result(self, sources: dict[str, tuple[dict[str, Any], str]], f: Finding, rule_index: int) -> dict[str, Any]:
+    def _result(
+        self, sources: dict[str, tuple[dict[str, Any], str]], f: Finding, rule_index: int
+    ) -> dict[str, Any]:
         source = sources.get(f.location.file)
         locations, uri = source if source is not None else ({}, relative_path(f.location.file))
         location = _location(locations, uri, f.target) or {
@@ -118,12 +123,18 @@ class SarifRenderer(Renderer):
         if related:
             result["relatedLocations"] = related
         if f.status in (Status.accepted, Status.false_positive) and f.decision is not None:
-            result["suppressions"] = [{
-                "kind": "external",
-                "status": "accepted",
-                "justification": f"{f.status.value}: {f.decision.reason}"
-                + (f" (owner {f.decision.owner}, until {f.decision.expires})" if f.decision.expires else ""),
-            }]
+            result["suppressions"] = [
+                {
+                    "kind": "external",
+                    "status": "accepted",
+                    "justification": f"{f.status.value}: {f.decision.reason}"
+                    + (
+                        f" (owner {f.decision.owner}, until {f.decision.expires})"
+                        if f.decision.expires
+                        else ""
+                    ),
+                }
+            ]
         return result
 
     def render(self, report: Report) -> str:
@@ -136,8 +147,14 @@ class SarifRenderer(Renderer):
             for f in report.findings
             if f.status is not Status.mitigated and f.threat in index
         ]
-        artifacts = [{"location": {"uri": uri, "uriBaseId": "%SRCROOT%"}} for _, uri in sources.values()]
-        driver = {"name": "tmcode", "version": report.tool["version"], "semanticVersion": report.tool["version"]}
+        artifacts = [
+            {"location": {"uri": uri, "uriBaseId": "%SRCROOT%"}} for _, uri in sources.values()
+        ]
+        driver = {
+            "name": "tmcode",
+            "version": report.tool["version"],
+            "semanticVersion": report.tool["version"],
+        }
         rules = [_rule(threats[tid]) for tid in ids]
 
         def items(values: list[dict[str, Any]], indent: str) -> str:

@@ -32,6 +32,7 @@ from tmcode.render.diagram import (
 from tmcode.render.escape import markdown_code, markdown_text, relative_path
 from tmcode.report import GATING_STATUSES, Finding, Report, Severity, Status
 
+
 def text(value: str) -> str:
     """Escape model text for a Python-Markdown page."""
     return markdown_text(value, "python")
@@ -52,7 +53,13 @@ def code(value: str) -> str:
 
 
 STAGES = ("design", "development", "deployment", "operation", "decommissioning")
-_ADMONITION = {"critical": "danger", "high": "danger", "medium": "warning", "low": "info", "info": "note"}
+_ADMONITION = {
+    "critical": "danger",
+    "high": "danger",
+    "medium": "warning",
+    "low": "info",
+    "info": "note",
+}
 _FULL_DIAGRAM_LIMIT = 60
 MARKER = ".tmcode-site"
 
@@ -82,7 +89,9 @@ def _anchor(f: Finding) -> str:
 
 def _findings_line(findings: list[Finding]) -> str:
     counts = Counter(f.severity.value for f in findings if f.status in GATING_STATUSES)
-    parts = [f"{counts[s.value]} {s.value}" for s in sorted(Severity, reverse=True) if counts[s.value]]
+    parts = [
+        f"{counts[s.value]} {s.value}" for s in sorted(Severity, reverse=True) if counts[s.value]
+    ]
     return ", ".join(parts) or "none"
 
 
@@ -90,15 +99,36 @@ def threat_page(compiled: CompiledThreat, examples: tuple[str, str] | None = Non
     """The page of one threat, with the catalog's fixed sections."""
     t = compiled.threat
     lines = [
-        "---", f"title: {t.id}", "tags:", f"  - {t.area}", f"  - {t.target}", "---", "",
-        f"# {text(t.title)} ({t.id})", "",
+        "---",
+        f"title: {t.id}",
+        "tags:",
+        f"  - {t.area}",
+        f"  - {t.target}",
+        "---",
+        "",
+        f"# {text(t.title)} ({t.id})",
+        "",
         f"**Status:** {t.status} since {t.since} · **Applies to:** {t.target}"
         + (" (" + ", ".join(code(k) for k in t.kinds) + ")" if t.kinds else "")
         + f" · **Severity:** likelihood {t.severity.likelihood}, impact {t.severity.impact}"
-        + (" (raised by " + ", ".join(code(m) for m in t.severity.modifiers) + ")" if t.severity.modifiers else ""),
-        "", "## What it detects", "", text(t.docs.what_it_detects), "",
-        "## Why it matters", "", text(t.docs.why_it_matters), "",
-        "## Example", "", text(t.docs.example), "",
+        + (
+            " (raised by " + ", ".join(code(m) for m in t.severity.modifiers) + ")"
+            if t.severity.modifiers
+            else ""
+        ),
+        "",
+        "## What it detects",
+        "",
+        text(t.docs.what_it_detects),
+        "",
+        "## Why it matters",
+        "",
+        text(t.docs.why_it_matters),
+        "",
+        "## Example",
+        "",
+        text(t.docs.example),
+        "",
     ]
     if examples is not None:
         vulnerable, mitigated = examples
@@ -107,28 +137,55 @@ def threat_page(compiled: CompiledThreat, examples: tuple[str, str] | None = Non
         lines += ["    ```", "", '=== "Mitigated model"', "", "    ```yaml"]
         lines += ["    " + line for line in mitigated.rstrip("\n").split("\n")]
         lines += ["    ```", ""]
-    lines += ["## Mitigations", "", text(t.docs.mitigations), "", "Any one of these control sets mitigates it:", ""]
+    lines += [
+        "## Mitigations",
+        "",
+        text(t.docs.mitigations),
+        "",
+        "Any one of these control sets mitigates it:",
+        "",
+    ]
     for s in t.mitigations:
         lines.append("- " + " + ".join(code(c) for c in s.all) + f" (on {', '.join(s.on)})")
     lines += ["", "## Known limitations", "", text(t.docs.limitations), "", "## References", ""]
     lines += [f"- {code(r)}" for r in t.references]
-    lines += ["", "## Condition", "", "```yaml", yaml.safe_dump(_plain(t.when), sort_keys=False).rstrip("\n"), "```", ""]
+    lines += [
+        "",
+        "## Condition",
+        "",
+        "```yaml",
+        yaml.safe_dump(_plain(t.when), sort_keys=False).rstrip("\n"),
+        "```",
+        "",
+    ]
     return "\n".join(lines)
 
 
 def catalog_index(catalog: Catalog) -> str:
     """A table of every threat, one section per area prefix."""
-    lines = ["# Threat catalog", "", f"{len(catalog.threats)} threats. Each page has the same sections: "
-             "what it detects, why it matters, example, mitigations, known limitations, references.", ""]
+    lines = [
+        "# Threat catalog",
+        "",
+        f"{len(catalog.threats)} threats. Each page has the same sections: "
+        "what it detects, why it matters, example, mitigations, known limitations, references.",
+        "",
+    ]
     areas: dict[str, list[CompiledThreat]] = {}
     for compiled in catalog.threats.values():
         areas.setdefault(compiled.threat.area, []).append(compiled)
     for area, threats in areas.items():
-        lines += [f"## {area}", "", "| id | title | applies to | likelihood / impact |", "|---|---|---|---|"]
+        lines += [
+            f"## {area}",
+            "",
+            "| id | title | applies to | likelihood / impact |",
+            "|---|---|---|---|",
+        ]
         for c in threats:
             t = c.threat
-            lines.append(f"| [{t.id}]({t.id}.md) | {text(t.title)} | {t.target} | "
-                         f"{t.severity.likelihood} / {t.severity.impact} |")
+            lines.append(
+                f"| [{t.id}]({t.id}.md) | {text(t.title)} | {t.target} | "
+                f"{t.severity.likelihood} / {t.severity.impact} |"
+            )
         lines.append("")
     return "\n".join(lines)
 
@@ -136,15 +193,25 @@ def catalog_index(catalog: Catalog) -> str:
 def standards_page(catalog: Catalog, findings: list[Finding] | None = None) -> str:
     """The cross-walk: every standard entry, the threats covering it, and findings here."""
     fired = Counter(r for f in findings or [] if f.status in GATING_STATUSES for r in f.references)
-    lines = ["# Standards cross-walk", "", "Every entry of the standards tmcode maps to, with the threats "
-             "that cover it" + (" and how many open findings cite it in these models." if findings is not None else "."), ""]
+    lines = [
+        "# Standards cross-walk",
+        "",
+        "Every entry of the standards tmcode maps to, with the threats "
+        "that cover it"
+        + (" and how many open findings cite it in these models." if findings is not None else "."),
+        "",
+    ]
     current = None
     for e in coverage(catalog):
         if e.standard != current:
             current = e.standard
-            lines += ["", f"## {e.standard}", "", "| entry | name | threats |"
-                      + (" open findings |" if findings is not None else ""),
-                      "|---|---|---|" + ("---:|" if findings is not None else "")]
+            lines += [
+                "",
+                f"## {e.standard}",
+                "",
+                "| entry | name | threats |" + (" open findings |" if findings is not None else ""),
+                "|---|---|---|" + ("---:|" if findings is not None else ""),
+            ]
         threats = ", ".join(f"[{t}](threats/{t}.md)" for t in e.threats) or "**not covered**"
         row = f"| {code(e.reference)} | {text(e.name)} | {threats} |"
         if findings is not None:
@@ -156,7 +223,9 @@ def standards_page(catalog: Catalog, findings: list[Finding] | None = None) -> s
 class _SystemPages:
     """The pages of one system."""
 
-    def __init__(self, loaded: LoadedModel, findings: list[Finding], report: Report, slug: str, svg: bool) -> None:
+    def __init__(
+        self, loaded: LoadedModel, findings: list[Finding], report: Report, slug: str, svg: bool
+    ) -> None:
         self.loaded = loaded
         self.model = loaded.model
         self.findings = findings
@@ -176,7 +245,11 @@ class _SystemPages:
             self.flows_out.setdefault(flow.from_, []).append(flow)
         self.by_component: dict[str, list[Finding]] = {}
         for f in findings:
-            owner = f.target if f.target in self.model.components else (f.elements[0] if f.elements else None)
+            owner = (
+                f.target
+                if f.target in self.model.components
+                else (f.elements[0] if f.elements else None)
+            )
             if owner in self.model.components:
                 self.by_component.setdefault(owner, []).append(f)
 
@@ -188,10 +261,25 @@ class _SystemPages:
         nodes = [self.nodes_by_id[e] for e in dict.fromkeys(f.elements) if e in self.nodes_by_id]
         keep = {n.id for n in nodes}
         boundaries = {n.boundary for n in nodes}
-        edges = [edge for e in dict.fromkeys(f.elements) for edge in self.edges_by_address.get(e, [])
-                 if edge.source in keep and edge.target in keep]
-        shown = {b: ViewBoundary(b, v.label, ()) for b, v in self.view.boundaries.items() if b in boundaries}
-        return SystemView(self.view.name, nodes, edges, shown, sorted(shown, key=list(self.view.boundaries).index), highlight)
+        edges = [
+            edge
+            for e in dict.fromkeys(f.elements)
+            for edge in self.edges_by_address.get(e, [])
+            if edge.source in keep and edge.target in keep
+        ]
+        shown = {
+            b: ViewBoundary(b, v.label, ())
+            for b, v in self.view.boundaries.items()
+            if b in boundaries
+        }
+        return SystemView(
+            self.view.name,
+            nodes,
+            edges,
+            shown,
+            sorted(shown, key=list(self.view.boundaries).index),
+            highlight,
+        )
 
     def files(self) -> dict[str, str | bytes]:
         out: dict[str, str | bytes] = {}
@@ -211,36 +299,58 @@ class _SystemPages:
         return out
 
     def nav(self) -> dict[str, Any]:
-        return {nav_title(self.model.system.name): [
-            {"Overview": f"{self.slug}/index.md"},
-            {"Inventory": f"{self.slug}/inventory.md"},
-            {"Tool permissions": f"{self.slug}/permissions.md"},
-            {"Findings": f"{self.slug}/findings.md"},
-            {"Controls": f"{self.slug}/controls.md"},
-            {"Decisions": f"{self.slug}/decisions.md"},
-            {"Lifecycle": f"{self.slug}/lifecycle.md"},
-            {"Components": [{cid: f"{self.slug}/components/{cid}.md"} for cid in self.model.components]},
-        ]}
+        return {
+            nav_title(self.model.system.name): [
+                {"Overview": f"{self.slug}/index.md"},
+                {"Inventory": f"{self.slug}/inventory.md"},
+                {"Tool permissions": f"{self.slug}/permissions.md"},
+                {"Findings": f"{self.slug}/findings.md"},
+                {"Controls": f"{self.slug}/controls.md"},
+                {"Decisions": f"{self.slug}/decisions.md"},
+                {"Lifecycle": f"{self.slug}/lifecycle.md"},
+                {
+                    "Components": [
+                        {cid: f"{self.slug}/components/{cid}.md"} for cid in self.model.components
+                    ]
+                },
+            ]
+        }
 
     def overview(self, mermaid: str) -> str:
         s = self.model.system
         gating = [f for f in self.findings if f.status in GATING_STATUSES]
         worst = max((f.severity for f in gating), default=None)
-        lines = ["---", "tags:", "  - system", f"  - {(s.lifecycle.value if s.lifecycle else 'production')}",
-                 "---", "", f"# {text(s.name)}", ""]
+        lines = [
+            "---",
+            "tags:",
+            "  - system",
+            f"  - {(s.lifecycle.value if s.lifecycle else 'production')}",
+            "---",
+            "",
+            f"# {text(s.name)}",
+            "",
+        ]
         if s.description:
             lines += [text(s.description), ""]
-        lines += ["| property | value |", "|---|---|",
-                  f"| owner | {text(s.owner or 'not declared')} |",
-                  f"| lifecycle | {s.lifecycle.value if s.lifecycle else 'not declared (assumed production)'} |",
-                  f"| model file | {code(relative_path(self.loaded.path))} |",
-                  f"| components | {len(self.model.components)} |",
-                  f"| flows | {len(self.model.flows)} |",
-                  f"| permissions | {len(self.model.permissions())} |",
-                  f"| open findings | {_findings_line(self.findings)} |", ""]
+        lines += [
+            "| property | value |",
+            "|---|---|",
+            f"| owner | {text(s.owner or 'not declared')} |",
+            f"| lifecycle | {s.lifecycle.value if s.lifecycle else 'not declared (assumed production)'} |",
+            f"| model file | {code(relative_path(self.loaded.path))} |",
+            f"| components | {len(self.model.components)} |",
+            f"| flows | {len(self.model.flows)} |",
+            f"| permissions | {len(self.model.permissions())} |",
+            f"| open findings | {_findings_line(self.findings)} |",
+            "",
+        ]
         if worst is not None:
-            lines += [f'!!! {_ADMONITION[worst.value]} "{len(gating)} open finding(s), the worst {worst.value}"',
-                      "", "    See [Findings](findings.md).", ""]
+            lines += [
+                f'!!! {_ADMONITION[worst.value]} "{len(gating)} open finding(s), the worst {worst.value}"',
+                "",
+                "    See [Findings](findings.md).",
+                "",
+            ]
         lines += ["## Data-flow diagram", ""]
         lines += self._diagram_tabs(mermaid, f"../assets/{self.slug}.svg")
         return "\n".join(lines) + "\n"
@@ -248,19 +358,32 @@ class _SystemPages:
     def _diagram_tabs(self, mermaid: str, svg_path: str | None) -> list[str]:
         lines: list[str] = []
         if self.svg and svg_path:
-            lines += ['=== "Diagram"', "", f"    ![Data-flow diagram of {text(self.model.system.name)}]({svg_path})", ""]
+            lines += [
+                '=== "Diagram"',
+                "",
+                f"    ![Data-flow diagram of {text(self.model.system.name)}]({svg_path})",
+                "",
+            ]
             lines += ['=== "Mermaid"', ""]
             indent = "    "
         else:
             indent = ""
-        lines += [indent + "```mermaid"] + [indent + line for line in mermaid.rstrip("\n").split("\n")]
+        lines += [indent + "```mermaid"] + [
+            indent + line for line in mermaid.rstrip("\n").split("\n")
+        ]
         lines += [indent + "```", ""]
         return lines
 
     def inventory(self) -> str:
         m = self.model
-        lines = ["# Inventory", "", "## Components", "",
-                 "| id | kind | boundary | trust | source | exposure | owner |", "|---|---|---|---|---|---|---|"]
+        lines = [
+            "# Inventory",
+            "",
+            "## Components",
+            "",
+            "| id | kind | boundary | trust | source | exposure | owner |",
+            "|---|---|---|---|---|---|---|",
+        ]
         for cid, c in m.components.items():
             lines.append(
                 f"| [{code(cid)}](components/{cid}.md) | {c.kind} | {code(c.boundary)} | "
@@ -269,30 +392,73 @@ class _SystemPages:
             )
         lines += ["", "## AI assets", "", "| id | kind | details |", "|---|---|---|"]
         for cid, c in m.components.items():
-            if c.kind in ("llm", "model_artifact", "dataset", "ml_model", "agent", "mcp_server", "model_registry"):
-                attrs = c.model_dump(mode="json", exclude_unset=True,
-                                     exclude={"kind", "boundary", "name", "description", "tools", "controls", "tags"})
+            if c.kind in (
+                "llm",
+                "model_artifact",
+                "dataset",
+                "ml_model",
+                "agent",
+                "mcp_server",
+                "model_registry",
+            ):
+                attrs = c.model_dump(
+                    mode="json",
+                    exclude_unset=True,
+                    exclude={
+                        "kind",
+                        "boundary",
+                        "name",
+                        "description",
+                        "tools",
+                        "controls",
+                        "tags",
+                    },
+                )
                 details = "; ".join(f"{k}: {text(str(v))}" for k, v in attrs.items())
                 lines.append(f"| [{code(cid)}](components/{cid}.md) | {c.kind} | {details} |")
-        lines += ["", "## Data assets", "", "| id | classification | tags | held by |", "|---|---|---|---|"]
+        lines += [
+            "",
+            "## Data assets",
+            "",
+            "| id | classification | tags | held by |",
+            "|---|---|---|---|",
+        ]
         held: dict[str, list[str]] = {}
         for cid, c in m.components.items():
             for did in getattr(c, "stores", None) or getattr(c, "contains", None) or []:
                 held.setdefault(did, []).append(cid)
         for did, d in m.data.items():
             holders = held.get(did, [])
-            lines.append(f"| {code(did)} | {d.classification.value} | {', '.join(code(t) for t in d.tags)} | "
-                         f"{', '.join(code(h) for h in holders)} |")
-        lines += ["", "## Trust boundaries", "", "| id | name | trust | inside |", "|---|---|---|---|"]
+            lines.append(
+                f"| {code(did)} | {d.classification.value} | {', '.join(code(t) for t in d.tags)} | "
+                f"{', '.join(code(h) for h in holders)} |"
+            )
+        lines += [
+            "",
+            "## Trust boundaries",
+            "",
+            "| id | name | trust | inside |",
+            "|---|---|---|---|",
+        ]
         for bid, b in m.boundaries.items():
-            lines.append(f"| {code(bid)} | {text(b.name or '')} | {b.trust.value} | {code(b.parent) if b.parent else ''} |")
+            lines.append(
+                f"| {code(bid)} | {text(b.name or '')} | {b.trust.value} | {code(b.parent) if b.parent else ''} |"
+            )
         return "\n".join(lines) + "\n"
 
     def permissions(self) -> str:
-        lines = ["# Tool permissions", "", "What each agent may do with each tool, server, store or service.", "",
-                 "| agent | target | kind | scopes | credential | controls |", "|---|---|---|---|---|---|"]
+        lines = [
+            "# Tool permissions",
+            "",
+            "What each agent may do with each tool, server, store or service.",
+            "",
+            "| agent | target | kind | scopes | credential | controls |",
+            "|---|---|---|---|---|---|",
+        ]
         for agent, target, p in self.model.permissions():
-            controls = ", ".join(code(c.id) + (" (planned)" if not c.implemented else "") for c in p.controls)
+            controls = ", ".join(
+                code(c.id) + (" (planned)" if not c.implemented else "") for c in p.controls
+            )
             lines.append(
                 f"| [{code(agent)}](components/{agent}.md) | [{code(target)}](components/{target}.md) | "
                 f"{self.model.components[target].kind} | {', '.join(s.value for s in p.scopes)} | "
@@ -303,24 +469,40 @@ class _SystemPages:
         return "\n".join(lines) + "\n"
 
     def _finding_block(self, f: Finding, heading: str = "###") -> list[str]:
-        lines = [f"{heading} {f.threat}: {text(f.title)} — {code(f.target)} {{ #{_anchor(f)} }}", "",
-                 f"**{f.severity.value}**, **{f.status.value}**"
-                 + (f": {text(f.status_reason)}" if f.status_reason else "")
-                 + f" · [{f.threat}](../threats/{f.threat}.md) · {code(relative_path(f.location.file))}"
-                 + (f" line {f.location.line}" if f.location.line else ""), "", text(f.message), ""]
+        lines = [
+            f"{heading} {f.threat}: {text(f.title)} — {code(f.target)} {{ #{_anchor(f)} }}",
+            "",
+            f"**{f.severity.value}**, **{f.status.value}**"
+            + (f": {text(f.status_reason)}" if f.status_reason else "")
+            + f" · [{f.threat}](../threats/{f.threat}.md) · {code(relative_path(f.location.file))}"
+            + (f" line {f.location.line}" if f.location.line else ""),
+            "",
+            text(f.message),
+            "",
+        ]
         if len(f.elements) > 1:
             lines += ["Evidence path: " + " → ".join(code(e) for e in f.elements), ""]
         for cs in f.controls:
             mark = "**satisfied:**" if cs.satisfied else "**not satisfied:**"
-            lines.append(f"- {mark} " + " + ".join(code(c) + ("" if c in cs.present else " (planned)" if c in cs.planned else " (missing)")
-                                                for c in cs.all))
+            lines.append(
+                f"- {mark} "
+                + " + ".join(
+                    code(c)
+                    + ("" if c in cs.present else " (planned)" if c in cs.planned else " (missing)")
+                    for c in cs.all
+                )
+            )
         lines.append("")
         if f.assumptions:
             lines += ["Assumed: " + "; ".join(text(a) for a in f.assumptions), ""]
         if f.severity_factors:
             lines += ["Severity: " + "; ".join(text(x) for x in f.severity_factors), ""]
         lines += ["References: " + ", ".join(code(r) for r in f.references), ""]
-        flows = [e for e in f.elements if "->" in e or ".tools." in e or ".trained_on." in e or e.endswith(".artifact")]
+        flows = [
+            e
+            for e in f.elements
+            if "->" in e or ".tools." in e or ".trained_on." in e or e.endswith(".artifact")
+        ]
         if flows and f.status in GATING_STATUSES:
             view = self.path_view(f)
             lines += ['??? note "Attack path"', "", "    ```mermaid"]
@@ -347,37 +529,64 @@ class _SystemPages:
         lines = ["---", "tags:", f"  - {c.kind}", "---", "", f"# {code(cid)} ({c.kind})", ""]
         if c.description:
             lines += [text(c.description), ""]
-        lines += ["| attribute | value |", "|---|---|", f"| boundary | {code(c.boundary)} |",
-                  f"| trust | {m.effective_trust(cid).value}{'' if c.trust else ' (from its boundary)'} |"]
-        for name, value in c.model_dump(mode="json", exclude_unset=True,
-                                        exclude={"kind", "boundary", "description", "tools", "controls"}).items():
+        lines += [
+            "| attribute | value |",
+            "|---|---|",
+            f"| boundary | {code(c.boundary)} |",
+            f"| trust | {m.effective_trust(cid).value}{'' if c.trust else ' (from its boundary)'} |",
+        ]
+        for name, value in c.model_dump(
+            mode="json",
+            exclude_unset=True,
+            exclude={"kind", "boundary", "description", "tools", "controls"},
+        ).items():
             lines.append(f"| {name} | {text(str(value))} |")
         for name, info in type(c).model_fields.items():
             extra = info.json_schema_extra
-            if name not in c.model_fields_set and isinstance(extra, dict) and "x-tmcode-assumed" in extra:
-                lines.append(f"| {name} | *unset; assumed {text(str(extra['x-tmcode-assumed']))}* |")
+            if (
+                name not in c.model_fields_set
+                and isinstance(extra, dict)
+                and "x-tmcode-assumed" in extra
+            ):
+                lines.append(
+                    f"| {name} | *unset; assumed {text(str(extra['x-tmcode-assumed']))}* |"
+                )
         lines.append("")
         if c.controls:
-            lines += ["Controls: " + ", ".join(code(x.id) + (" (planned)" if not x.implemented else "") for x in c.controls), ""]
+            lines += [
+                "Controls: "
+                + ", ".join(
+                    code(x.id) + (" (planned)" if not x.implemented else "") for x in c.controls
+                ),
+                "",
+            ]
         flows_in = self.flows_in.get(cid, [])
         flows_out = self.flows_out.get(cid, [])
         if flows_in or flows_out:
             lines += ["## Flows", "", "| direction | peer | kind | data |", "|---|---|---|---|"]
             for f in flows_in:
-                lines.append(f"| from | [{code(f.from_)}]({f.from_}.md) | {f.kind.value} | {', '.join(code(d) for d in f.data)} |")
+                lines.append(
+                    f"| from | [{code(f.from_)}]({f.from_}.md) | {f.kind.value} | {', '.join(code(d) for d in f.data)} |"
+                )
             for f in flows_out:
-                lines.append(f"| to | [{code(f.to)}]({f.to}.md) | {f.kind.value} | {', '.join(code(d) for d in f.data)} |")
+                lines.append(
+                    f"| to | [{code(f.to)}]({f.to}.md) | {f.kind.value} | {', '.join(code(d) for d in f.data)} |"
+                )
             lines.append("")
         if isinstance(c, Agent) and c.tools:
             lines += ["## Permissions held", "", "| target | scopes |", "|---|---|"]
             for target, p in c.tools.items():
-                lines.append(f"| [{code(target)}]({target}.md) | {', '.join(s.value for s in p.scopes)} |")
+                lines.append(
+                    f"| [{code(target)}]({target}.md) | {', '.join(s.value for s in p.scopes)} |"
+                )
             lines.append("")
         mine = self.by_component.get(cid, [])
         lines += ["## Findings", ""]
         for f in mine:
-            lines.append(f"- **{f.severity.value}** [{f.threat}: {text(f.title)}](../findings.md#{_anchor(f)}) "
-                         f"on {code(f.target)} — {f.status.value}")
+            lines.append(
+                f"- **{f.severity.value}** [{f.threat}: {text(f.title)}](../findings.md#{_anchor(f)}) "
+                f"on {code(f.target)} — {f.status.value}"
+            )
         if not mine:
             lines.append("None.")
         return "\n".join(lines) + "\n"
@@ -385,15 +594,26 @@ class _SystemPages:
     def controls(self) -> str:
         m = self.model
         declared: dict[str, list[str]] = {}
-        places = [("system", m.system.controls)] + [(cid, c.controls) for cid, c in m.components.items()]
+        places = [("system", m.system.controls)] + [
+            (cid, c.controls) for cid, c in m.components.items()
+        ]
         places += [(f.address, f.controls) for f in m.flows]
         places += [(f"{a}.tools.{t}", p.controls) for a, t, p in m.permissions()]
         for where, controls in places:
             for control in controls:
                 declared.setdefault(control.id, []).append(
-                    code(where) + (" (planned)" if not control.implemented else "")
-                    + (f" — evidence {code(control.evidence)}" if control.evidence else ""))
-        lines = ["# Control coverage", "", "## Declared", "", "| control | stage | declared on |", "|---|---|---|"]
+                    code(where)
+                    + (" (planned)" if not control.implemented else "")
+                    + (f" — evidence {code(control.evidence)}" if control.evidence else "")
+                )
+        lines = [
+            "# Control coverage",
+            "",
+            "## Declared",
+            "",
+            "| control | stage | declared on |",
+            "|---|---|---|",
+        ]
         for cid in sorted(declared):
             stage = self.catalog.controls[cid].stage if cid in self.catalog.controls else ""
             lines.append(f"| {code(cid)} | {stage} | {'; '.join(declared[cid])} |")
@@ -402,25 +622,43 @@ class _SystemPages:
             if f.status in GATING_STATUSES:
                 for c in {c for cs in f.controls for c in cs.missing}:
                     wanted[c] += 1
-        lines += ["", "## Missing", "", "Controls that appear in a mitigating set of an open finding, by how many "
-                  "open findings they would help close.", "", "| control | stage | open findings |", "|---|---|---:|"]
+        lines += [
+            "",
+            "## Missing",
+            "",
+            "Controls that appear in a mitigating set of an open finding, by how many "
+            "open findings they would help close.",
+            "",
+            "| control | stage | open findings |",
+            "|---|---|---:|",
+        ]
         for cid, n in sorted(wanted.items(), key=lambda kv: (-kv[1], kv[0])):
             stage = self.catalog.controls[cid].stage if cid in self.catalog.controls else ""
             lines.append(f"| {code(cid)} | {stage} | {n} |")
         return "\n".join(lines) + "\n"
 
     def decisions(self) -> str:
-        lines = ["# Risk decisions", "", "| threat | target | status | owner | expires | ticket | reason | finding |",
-                 "|---|---|---|---|---|---|---|---|"]
+        lines = [
+            "# Risk decisions",
+            "",
+            "| threat | target | status | owner | expires | ticket | reason | finding |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
         by_index = {f.decision.index: f for f in self.findings if f.decision is not None}
         for index, d in enumerate(self.model.decisions):
             f = by_index.get(index)
             state = d.status.value
             if f is not None and f.status is Status.expired:
                 state = "expired"
-            link = f"[{f.threat} on {code(f.target)}](findings.md#{_anchor(f)})" if f else "stale: matches no finding"
-            lines.append(f"| {code(d.threat)} | {code(d.target)} | {state} | {text(d.owner or '')} | "
-                         f"{d.expires.isoformat() if d.expires else ''} | {text(d.ticket or '')} | {text(d.reason)} | {link} |")
+            link = (
+                f"[{f.threat} on {code(f.target)}](findings.md#{_anchor(f)})"
+                if f
+                else "stale: matches no finding"
+            )
+            lines.append(
+                f"| {code(d.threat)} | {code(d.target)} | {state} | {text(d.owner or '')} | "
+                f"{d.expires.isoformat() if d.expires else ''} | {text(d.ticket or '')} | {text(d.reason)} | {link} |"
+            )
         if not self.model.decisions:
             lines.append("| — | — | — | — | — | — | — | — |")
         return "\n".join(lines) + "\n"
@@ -429,8 +667,12 @@ class _SystemPages:
         present: dict[str, set[str]] = {s: set() for s in STAGES}
         missing: dict[str, set[str]] = {s: set() for s in STAGES}
         m = self.model
-        for controls in [m.system.controls, *(c.controls for c in m.components.values()),
-                         *(f.controls for f in m.flows), *(p.controls for _, _, p in m.permissions())]:
+        for controls in [
+            m.system.controls,
+            *(c.controls for c in m.components.values()),
+            *(f.controls for f in m.flows),
+            *(p.controls for _, _, p in m.permissions()),
+        ]:
             for control in controls:
                 if control.implemented and control.id in self.catalog.controls:
                     present[self.catalog.controls[control.id].stage].add(control.id)
@@ -440,12 +682,23 @@ class _SystemPages:
                     for cid in cs.missing:
                         if cid in self.catalog.controls:
                             missing[self.catalog.controls[cid].stage].add(cid)
-        lines = ["# Lifecycle view", "", "Controls in place and missing for each stage of the secure AI system "
-                 "development lifecycle (design, development, deployment, operation, decommissioning).", ""]
+        lines = [
+            "# Lifecycle view",
+            "",
+            "Controls in place and missing for each stage of the secure AI system "
+            "development lifecycle (design, development, deployment, operation, decommissioning).",
+            "",
+        ]
         for stage in STAGES:
-            lines += [f"## {stage.capitalize()}", "",
-                      "In place: " + (", ".join(code(c) for c in sorted(present[stage])) or "none"), "",
-                      "Missing for open findings: " + (", ".join(code(c) for c in sorted(missing[stage] - present[stage])) or "none"), ""]
+            lines += [
+                f"## {stage.capitalize()}",
+                "",
+                "In place: " + (", ".join(code(c) for c in sorted(present[stage])) or "none"),
+                "",
+                "Missing for open findings: "
+                + (", ".join(code(c) for c in sorted(missing[stage] - present[stage])) or "none"),
+                "",
+            ]
         return "\n".join(lines) + "\n"
 
 
@@ -462,24 +715,43 @@ def site_files(report: Report, *, svg: bool) -> dict[str, str | bytes]:
         pages = _SystemPages(loaded, report.findings_of(loaded.path), report, slug, svg)
         docs.update(pages.files())
         systems.append(pages)
-    index = ["# Threat model", "", "Generated by tmcode from the models in the repository. Each system has "
-             "an overview with its data-flow diagram, an inventory of its AI assets, its tool permissions, "
-             "findings with evidence paths, control coverage, risk decisions and a lifecycle view.", "",
-             "| system | lifecycle | owner | components | open findings |", "|---|---|---|---:|---|"]
+    index = [
+        "# Threat model",
+        "",
+        "Generated by tmcode from the models in the repository. Each system has "
+        "an overview with its data-flow diagram, an inventory of its AI assets, its tool permissions, "
+        "findings with evidence paths, control coverage, risk decisions and a lifecycle view.",
+        "",
+        "| system | lifecycle | owner | components | open findings |",
+        "|---|---|---|---:|---|",
+    ]
     for pages in systems:
         s = pages.model.system
-        index.append(f"| [{text(s.name)}]({pages.slug}/index.md) | {s.lifecycle.value if s.lifecycle else ''} | "
-                     f"{text(s.owner or '')} | {len(pages.model.components)} | {_findings_line(pages.findings)} |")
+        index.append(
+            f"| [{text(s.name)}]({pages.slug}/index.md) | {s.lifecycle.value if s.lifecycle else ''} | "
+            f"{text(s.owner or '')} | {len(pages.model.components)} | {_findings_line(pages.findings)} |"
+        )
     docs["index.md"] = "\n".join(index) + "\n"
     docs["threats/index.md"] = catalog_index(catalog)
     for tid, compiled in catalog.threats.items():
         docs[f"threats/{tid}.md"] = threat_page(compiled)
     docs["standards.md"] = standards_page(catalog, report.findings)
-    nav: list[Any] = [{"Home": "index.md"}, *(p.nav() for p in systems),
-                      {"Threats": [{"Catalog": "threats/index.md"}, *({tid: f"threats/{tid}.md"} for tid in catalog.threats)]},
-                      {"Standards": "standards.md"}]
+    nav: list[Any] = [
+        {"Home": "index.md"},
+        *(p.nav() for p in systems),
+        {
+            "Threats": [
+                {"Catalog": "threats/index.md"},
+                *({tid: f"threats/{tid}.md"} for tid in catalog.threats),
+            ]
+        },
+        {"Standards": "standards.md"},
+    ]
     files: dict[str, str | bytes] = {f"docs/{k}": v for k, v in docs.items()}
-    files["mkdocs.yml"] = mkdocs_yml("Threat model" if len(systems) != 1 else f"Threat model: {systems[0].model.system.name}", nav)
+    files["mkdocs.yml"] = mkdocs_yml(
+        "Threat model" if len(systems) != 1 else f"Threat model: {systems[0].model.system.name}",
+        nav,
+    )
     return files
 
 
@@ -487,21 +759,38 @@ def mkdocs_yml(site_name: str, nav: list[Any]) -> str:
     """The mkdocs-material configuration the generated pages need."""
     config = {
         "site_name": nav_title(site_name),
-        "theme": {"name": "material", "features": ["navigation.sections", "content.tabs.link", "search.highlight"]},
+        "theme": {
+            "name": "material",
+            "features": ["navigation.sections", "content.tabs.link", "search.highlight"],
+        },
         "plugins": ["search", "tags"],
         "markdown_extensions": [
-            "admonition", "attr_list", "tables", "toc",
+            "admonition",
+            "attr_list",
+            "tables",
+            "toc",
             "pymdownx.details",
-            {"pymdownx.superfences": {"custom_fences": [
-                {"name": "mermaid", "class": "mermaid", "format": "!!python/name:pymdownx.superfences.fence_code_format"}]}},
+            {
+                "pymdownx.superfences": {
+                    "custom_fences": [
+                        {
+                            "name": "mermaid",
+                            "class": "mermaid",
+                            "format": "!!python/name:pymdownx.superfences.fence_code_format",
+                        }
+                    ]
+                }
+            },
             {"pymdownx.tabbed": {"alternate_style": True}},
         ],
         "nav": nav,
     }
     text_out = yaml.safe_dump(config, sort_keys=False, allow_unicode=True, width=1000)
     # mkdocs reads this one python/name tag itself; safe_dump quotes it, so restore it.
-    return text_out.replace("'!!python/name:pymdownx.superfences.fence_code_format'",
-                            "!!python/name:pymdownx.superfences.fence_code_format")
+    return text_out.replace(
+        "'!!python/name:pymdownx.superfences.fence_code_format'",
+        "!!python/name:pymdownx.superfences.fence_code_format",
+    )
 
 
 def write_site(files: dict[str, str | bytes], root: Path) -> list[str]:
@@ -510,8 +799,15 @@ def write_site(files: dict[str, str | bytes], root: Path) -> list[str]:
 
     marker = root / MARKER
     if root.exists() and any(root.iterdir()) and not marker.exists():
-        raise UsageError(Problem(str(root), None, None, "the directory is not empty and was not written by tmcode docs",
-                                 "choose an empty or new --output directory"))
+        raise UsageError(
+            Problem(
+                str(root),
+                None,
+                None,
+                "the directory is not empty and was not written by tmcode docs",
+                "choose an empty or new --output directory",
+            )
+        )
     if marker.exists():
         for line in marker.read_text(encoding="utf-8").splitlines():
             old = (root / line).resolve()
@@ -540,10 +836,29 @@ def build_site(root: Path) -> None:
     if importlib.util.find_spec("mkdocs") is None or importlib.util.find_spec("material") is None:
         raise UsageError("--build needs mkdocs-material: pip install 'tmcode[docs]'")
     result = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-f", str(root / "mkdocs.yml"),
-         "-d", str((root / "site").resolve())],
-        capture_output=True, text=True, check=False, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        [
+            sys.executable,
+            "-m",
+            "mkdocs",
+            "build",
+            "--strict",
+            "-q",
+            "-f",
+            str(root / "mkdocs.yml"),
+            "-d",
+            str((root / "site").resolve()),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
     )
     if result.returncode != 0:
-        raise UsageError(Problem(str(root / "mkdocs.yml"), None, None,
-                                 "mkdocs build --strict failed:\n" + (result.stderr or result.stdout).strip()))
+        raise UsageError(
+            Problem(
+                str(root / "mkdocs.yml"),
+                None,
+                None,
+                "mkdocs build --strict failed:\n" + (result.stderr or result.stdout).strip(),
+            )
+        )

@@ -15,7 +15,13 @@ _COLORS = {
     Severity.info: "\033[2m",
 }
 _DIM = "\033[2m"
-_STATUS_ORDER = {Status.expired: 0, Status.open: 1, Status.accepted: 2, Status.false_positive: 3, Status.mitigated: 4}
+_STATUS_ORDER = {
+    Status.expired: 0,
+    Status.open: 1,
+    Status.accepted: 2,
+    Status.false_positive: 3,
+    Status.mitigated: 4,
+}
 _RESET = "\033[0m"
 # C0/C1 control characters (ESC included) from model text must never reach the terminal.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -56,7 +62,9 @@ class TextRenderer(Renderer):
             lines.append(self._paint(_DIM, f"    mitigate with: {sets}"))
             planned = sorted({c for s in f.controls for c in s.planned})
             if planned:
-                lines.append(self._paint(_DIM, "    planned, not yet mitigating: " + ", ".join(planned)))
+                lines.append(
+                    self._paint(_DIM, "    planned, not yet mitigating: " + ", ".join(planned))
+                )
         if f.status_reason:
             lines.append(f"    {terminal_safe(f.status_reason)}")
         for assumption in f.assumptions:
@@ -79,21 +87,30 @@ class TextRenderer(Renderer):
             out.append("")
         for stale in report.stale_decisions:
             where = stale.file + (f":{stale.line}" if stale.line else "")
-            out.append(f"stale decision at {terminal_safe(where)}: {terminal_safe(stale.threat)} on "
-                       f"{terminal_safe(stale.target)} {stale.reason}")
+            out.append(
+                f"stale decision at {terminal_safe(where)}: {terminal_safe(stale.threat)} on "
+                f"{terminal_safe(stale.target)} {stale.reason}"
+            )
         if report.stale_decisions:
             out.append("")
         s = report.summary
         counts = ", ".join(f"{n} {sev}" for sev, n in s["open_by_severity"].items() if n)
-        failing = len(gate_failures(report.findings, self.options.fail_on, only_new=self.options.only_new))
+        failing = len(
+            gate_failures(report.findings, self.options.fail_on, only_new=self.options.only_new)
+        )
         if report.baseline is not None:
             b = report.baseline
-            out.append(f"compared with {terminal_safe(b['file'])}: {b['new']} new, {b['unchanged']} unchanged, "
-                       f"{len(b['fixed'])} fixed")
+            out.append(
+                f"compared with {terminal_safe(b['file'])}: {b['new']} new, {b['unchanged']} unchanged, "
+                f"{len(b['fixed'])} fixed"
+            )
         status = s["by_status"]
         scope = "new " if self.options.only_new else ""
-        verdict = (f"FAIL: {failing} {scope}finding(s) at or above {self.options.fail_on.value}"
-                   if failing else f"PASS at --fail-on {self.options.fail_on.value}")
+        verdict = (
+            f"FAIL: {failing} {scope}finding(s) at or above {self.options.fail_on.value}"
+            if failing
+            else f"PASS at --fail-on {self.options.fail_on.value}"
+        )
         out.append(
             f"{terminal_safe(str(report.system.get('name')))}: {s['total']} findings — "
             f"{status['open'] + status['expired']} open ({counts or 'none'}), "
