@@ -16,5 +16,7 @@ RUFF = shutil.which("ruff", path=str(Path(sys.executable).parent)) or shutil.whi
 
 @pytest.mark.skipif(RUFF is None, reason="ruff is not installed (it is in the test extra)")
 def test_ruff_finds_nothing() -> None:
-    done = subprocess.run([RUFF, "check", "tmcode", "tests", "bench"], cwd=ROOT, capture_output=True, text=True)
+    done = subprocess.run(
+        [RUFF, "check", "tmcode", "tests", "bench"], cwd=ROOT, capture_output=True, text=True
+    )
     assert done.returncode == 0, done.stdout + done.stderr

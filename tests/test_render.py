@@ -300,28 +300,16 @@ def test_site_files_and_safe_rewrite(catalog, tmp_path, in_root) -> None:
     assert (out / "docs" / "support-copilot" / "findings.md").is_file()
 
 
-def _mkdocs(config: Path, site: Path) -> subprocess.CompletedProcess:
-    import os
-    import sys
+def _mkdocs(config: Path, site: Path) -> str:
+    """Build with the library's ``build_site`` (mkdocs --strict); the error text, or ''."""
+    from tmcode.errors import TmcodeError
+    from tmcode.render.site import build_site
 
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "mkdocs",
-            "build",
-            "--strict",
-            "-q",
-            "-f",
-            str(config),
-            "-d",
-            str(site),
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-    )
+    try:
+        build_site(config.parent, site)
+    except TmcodeError as exc:
+        return exc.diagnostics()
+    return ""
 
 
 def test_generated_site_builds_strict(cli, tmp_path: Path) -> None:
@@ -337,8 +325,8 @@ def test_payload_site_builds_and_escapes(catalog, tmp_path: Path) -> None:
     files = site_files(report, svg=graphviz_available())
     out = tmp_path / "site"
     write_site(files, out)
-    built = _mkdocs(out / "mkdocs.yml", out / "site")
-    assert built.returncode == 0, built.stderr
+    error = _mkdocs(out / "mkdocs.yml", out / "site")
+    assert not error, error
     for page in (out / "site").rglob("*.html"):
         scan = _Scan()
         scan.feed(page.read_text())
@@ -397,7 +385,7 @@ def test_built_site_in_headless_chromium(cli, catalog, tmp_path: Path) -> None:
     payload_site = tmp_path / "payload-site"
     report = payload_report(catalog, tmp_path)
     write_site(site_files(report, svg=True), payload_site)
-    assert _mkdocs(payload_site / "mkdocs.yml", payload_site / "site").returncode == 0
+    assert _mkdocs(payload_site / "mkdocs.yml", payload_site / "site") == ""
     pages = sorted((payload_site / "site").rglob("index.html"))
     checked = [p for p in pages if "threats" not in p.parts][:6]
     assert len(checked) >= 4
@@ -418,8 +406,8 @@ def test_project_reference_docs_are_current() -> None:
 
 
 def test_project_docs_build_strict(tmp_path: Path) -> None:
-    built = _mkdocs(ROOT / "mkdocs.yml", tmp_path / "site")
-    assert built.returncode == 0, built.stderr
+    error = _mkdocs(ROOT / "mkdocs.yml", tmp_path / "site")
+    assert not error, error
     assert (tmp_path / "site" / "reference" / "catalog" / "PI-003" / "index.html").is_file()
 
 

@@ -53,3 +53,12 @@ def test_check_imports_only_the_renderer_it_uses() -> None:
     ].split(",")
     assert "networkx" not in heavy and "jinja2" not in heavy and "graphviz" not in heavy
     assert "tmcode.render.text" in heavy and "tmcode.render.html" not in heavy
+
+
+def test_the_package_lists_its_api_once_and_imports_it_lazily() -> None:
+    probe = (
+        "import sys, tmcode; light = 'pydantic' not in sys.modules; names = tmcode.__all__; "
+        "print(light, 'Model' in names, 'check_files' in names, 'ModelError' in names, hasattr(tmcode, '_nope'))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert done.stdout.split() == ["True", "True", "True", "True", "False"], done.stderr

@@ -6,44 +6,12 @@ imported on first use, so that ``tmcode --help`` and other light commands start 
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 __version__ = "0.1.0"
 
 _ERRORS = {"ModelError", "Problem", "TmcodeError"}
-_MODEL = {
-    "LLM",
-    "UI",
-    "Agent",
-    "Boundary",
-    "ControlRef",
-    "DataAsset",
-    "Dataset",
-    "ExternalContent",
-    "ExternalService",
-    "Flow",
-    "Guardrail",
-    "LoadedModel",
-    "Location",
-    "McpServer",
-    "Memory",
-    "MlModel",
-    "Model",
-    "ModelArtifact",
-    "Permission",
-    "PlainComponent",
-    "ReadLimits",
-    "RemoteAgent",
-    "Retriever",
-    "RiskDecision",
-    "Store",
-    "System",
-    "SystemPrompt",
-    "Tool",
-    "User",
-    "load_model",
-    "load_model_text",
-}
 
 # public name -> (module, attribute); `render` is also a subpackage, hence `render_report`.
 _ELSEWHERE = {
@@ -58,21 +26,19 @@ _ELSEWHERE = {
     "Status": ("tmcode.report", "Status"),
 }
 
-__all__ = sorted(_ERRORS | _MODEL | set(_ELSEWHERE) | {"__version__"})
-
 
 def __getattr__(name: str) -> Any:
     if name in _ERRORS:
-        from tmcode import errors
-
-        return getattr(errors, name)
-    if name in _MODEL:
-        from tmcode import model
-
-        return getattr(model, name)
+        return getattr(importlib.import_module("tmcode.errors"), name)
     if name in _ELSEWHERE:
-        import importlib
-
         module, attribute = _ELSEWHERE[name]
         return getattr(importlib.import_module(module), attribute)
+    if name.startswith("_") and name != "__all__":
+        raise AttributeError(f"module 'tmcode' has no attribute {name!r}")
+    # The element classes and loaders are listed once, in tmcode.model's __all__.
+    model = importlib.import_module("tmcode.model")
+    if name == "__all__":
+        return sorted({*_ERRORS, *_ELSEWHERE, *model.__all__, "__version__"})
+    if name in model.__all__:
+        return getattr(model, name)
     raise AttributeError(f"module 'tmcode' has no attribute {name!r}")

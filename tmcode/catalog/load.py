@@ -34,7 +34,6 @@ class Catalog:
 
     threats: dict[str, CompiledThreat] = field(default_factory=dict)
     controls: dict[str, Control] = field(default_factory=dict)
-    directories: tuple[str, ...] = ()
 
     def references(self) -> set[str]:
         """Every reference any threat cites."""
@@ -74,7 +73,7 @@ def load_catalog(extra: list[Path] | None = None) -> Catalog:
             threats[compiled.threat.id] = compiled
     if problems:
         raise CatalogError(problems)
-    return Catalog(dict(sorted(threats.items())), controls, tuple(str(d) for d in directories))
+    return Catalog(dict(sorted(threats.items())), controls)
 
 
 def _target_subject(threat: Threat, raw: Any, path: str) -> Subject:

@@ -562,8 +562,8 @@ class Reach(Predicate):
         return FALSE
 
 
-def _select(inner: Predicate, kinds: frozenset[str]) -> Callable[[EvalContext], Tiers]:
-    subject = Subject("component", kinds)
+def _select(inner: Predicate) -> Callable[[EvalContext], Tiers]:
+    subject = COMPONENT_SUBJECT
 
     def sources(ctx: EvalContext) -> Tiers:
         return [{cid: () for cid in ctx.model.components if inner.test(ctx, subject, cid).ok}]
@@ -818,7 +818,7 @@ def compile_condition(raw: Any, subject: Subject, loc: tuple[Any, ...] = ()) -> 
         peer = compile_condition(opts[peer_key], COMPONENT_SUBJECT, (*here, peer_key))
         kinds = _kinds(opts["flow_kinds"], (*here, "flow_kinds"), _FLOW_KINDS, "flow kinds")
         through = _kinds(opts["through"], (*here, "through"), set(KIND_CLASSES), "component kinds")
-        return Reach(_select(peer, frozenset()), kinds, through, False, reverse=op == "reaches")
+        return Reach(_select(peer), kinds, through, False, reverse=op == "reaches")
     if op == "egress":
         _require(subject, here, op)
         _options(arg, here, {})

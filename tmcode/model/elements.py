@@ -183,13 +183,6 @@ class ComponentBase(Strict):
         self.__pydantic_fields_set__.add("kind")
         return self
 
-    @property
-    def code_paths(self) -> list[str]:
-        """The ``code`` paths as a list."""
-        if self.code is None:
-            return []
-        return [self.code] if isinstance(self.code, str) else list(self.code)
-
 
 class User(ComponentBase):
     """A person or group of people using the system."""

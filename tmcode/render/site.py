@@ -824,8 +824,8 @@ def write_site(files: dict[str, str | bytes], root: Path) -> list[str]:
     return sorted(files)
 
 
-def build_site(root: Path) -> None:
-    """Run ``mkdocs build --strict`` on a written site; the HTML goes to ``root/site``."""
+def build_site(root: Path, site: Path | None = None) -> None:
+    """Run ``mkdocs build --strict`` on ``root/mkdocs.yml``; the HTML goes to ``site`` (``root/site``)."""
     import importlib.util
     import os
     import subprocess
@@ -846,7 +846,7 @@ def build_site(root: Path) -> None:
             "-f",
             str(root / "mkdocs.yml"),
             "-d",
-            str((root / "site").resolve()),
+            str((site or root / "site").resolve()),
         ],
         capture_output=True,
         text=True,
