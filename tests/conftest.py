@@ -11,7 +11,9 @@ from tmcode._cli import app
 
 ROOT = Path(__file__).resolve().parent.parent
 MODELS = ROOT / "models"
-SPEC_EXAMPLES = ROOT.parent / "shared" / "spec" / "examples"
+CONTRACT = ROOT / "tests" / "contract"
+SPEC_EXAMPLES = CONTRACT / "examples"
+REFERENCE = ROOT / "tests" / "reference"
 
 
 def spec_examples() -> list[Path]:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import ROOT, SPEC_EXAMPLES
+from conftest import CONTRACT, REFERENCE, ROOT
 from tmcode.catalog.coverage import coverage
 from tmcode.catalog.load import load_catalog
 from tmcode.engine import check
@@ -17,7 +17,7 @@ from tmcode.model.load import load_model
 from tmcode.report import Status
 
 FIXTURES = ROOT / "tests" / "threats"
-ATLAS = SPEC_EXAMPLES.parent.parent / "reference" / "atlas" / "ATLAS.yaml"
+ATLAS = REFERENCE / "atlas" / "ATLAS.yaml"
 TODAY = dt.date(2026, 11, 26)
 
 
@@ -116,7 +116,7 @@ def test_every_reference_is_a_known_standard_entry_or_an_id(catalog) -> None:
 
 
 def test_controls_cover_every_spec_control_id(catalog) -> None:
-    spec = (SPEC_EXAMPLES.parent / "model-format.md").read_text()
+    spec = (CONTRACT / "model-format.md").read_text()
     section = spec.split("## Controls", 1)[1].split("## Decisions", 1)[0]
     listed = set(
         re.findall(

@@ -12,7 +12,7 @@ import yaml
 from cyclonedx.schema import SchemaVersion
 from cyclonedx.validation.json import JsonStrictValidator
 
-from conftest import MODELS, ROOT, SPEC_EXAMPLES
+from conftest import MODELS, REFERENCE, ROOT
 from tmcode.bom import build_bom, bom_json
 from tmcode.catalog.load import load_catalog
 from tmcode.engine import check
@@ -21,7 +21,7 @@ from tmcode.interchange.threagile import import_threagile
 from tmcode.model.load import load_model
 
 TODAY = dt.date(2026, 11, 26)
-OTM_DIR = SPEC_EXAMPLES.parent.parent / "reference" / "otm"
+OTM_DIR = REFERENCE / "otm"
 ALL = sorted(p.name for p in MODELS.glob("*.yaml"))
 
 

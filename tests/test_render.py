@@ -15,7 +15,7 @@ import jsonschema
 import pytest
 import xmlschema
 
-from conftest import ROOT, SPEC_EXAMPLES
+from conftest import REFERENCE, ROOT
 from payload import PAYLOAD, payload_model_text
 from tmcode.catalog.load import load_catalog
 from tmcode.engine import check
@@ -27,7 +27,7 @@ from tmcode.report import FailOn
 
 TODAY = dt.date(2026, 11, 26)
 GOLDEN = ROOT / "tests" / "golden"
-SARIF_SCHEMA = SPEC_EXAMPLES.parent.parent / "reference" / "sarif" / "sarif-schema-2.1.0.json"
+SARIF_SCHEMA = REFERENCE / "sarif" / "sarif-schema-2.1.0.json"
 JUNIT_XSD = ROOT / "tests" / "schemas" / "junit.xsd"
 BUNDLED = ["support-copilot", "ide-agent", "model-pipeline"]
 CHROMIUM = (
