@@ -269,16 +269,21 @@ def test_check_text_groups_by_severity_and_ends_with_a_summary(cli, monkeypatch)
     monkeypatch.setenv("NO_COLOR", "1")
     result = cli("check", MODELS / "support-copilot.yaml", "--today", "2026-11-26")
     lines = result.output.strip().splitlines()
-    assert lines[0] == "CRITICAL (4)"
+    assert lines[0] == "CRITICAL (3 open, 1 mitigated)"
     assert "\033[" not in result.output
-    assert lines[-1].startswith("Support Copilot: 20 findings")
+    assert lines[-1].startswith("Support Copilot — 20 findings: 17 open, 0 expired, 2 mitigated")
     assert "FAIL:" in lines[-1]
     headers = [
         line
         for line in lines
         if line and not line.startswith(" ") and "(" in line and ":" not in line
     ]
-    assert headers == ["CRITICAL (4)", "HIGH (8)", "MEDIUM (7)", "LOW (1)"]
+    assert headers == [
+        "CRITICAL (3 open, 1 mitigated)",
+        "HIGH (8 open)",
+        "MEDIUM (5 open, 1 mitigated, 1 accepted)",
+        "LOW (1 open)",
+    ]
 
 
 def test_check_colours_when_asked(cli) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional, TypeVar
@@ -31,7 +32,10 @@ CatalogOpt = Annotated[
     typer.Option("--catalog", help="Extra catalog directory (repeatable)."),
 ]
 TodayOpt = Annotated[
-    Optional[str], typer.Option("--today", help="Judge expiry as of this date (YYYY-MM-DD).")
+    Optional[str],
+    typer.Option(
+        "--today", help="Judge expiry as of this date (YYYY-MM-DD); default: today in UTC."
+    ),
 ]
 MaxBytes = Annotated[int, typer.Option(help="Largest model file read, in bytes.")]
 MaxDepth = Annotated[int, typer.Option(help="Deepest YAML nesting accepted.")]
@@ -92,17 +96,26 @@ def _emit(text: str, output: Path | None, inputs: list[Path], debug: bool) -> No
         _guard(debug, lambda: _write_output(output, text, inputs))
 
 
-@app.callback()
-def _root(
-    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
-    version: Annotated[bool, typer.Option("--version", help="Print the version.")] = False,
-) -> None:
-    """Threat modeling as code for AI systems."""
-    if version:
+def _print_version(value: bool) -> None:
+    # Eager, so that `tmcode --version` alone works before a command is required.
+    if value:
         from tmcode import __version__
 
         typer.echo(f"tmcode {__version__}")
         raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", help="Print the version.", callback=_print_version, is_eager=True
+        ),
+    ] = False,
+) -> None:
+    """Threat modeling as code for AI systems."""
 
 
 def _debug() -> bool:
@@ -259,17 +272,20 @@ def check(
         earlier = _guard(debug, lambda: read_report_json(baseline))
         report = apply_baseline(report, earlier, str(baseline))  # type: ignore[arg-type]
     gate = FailOn(fail_on.value)
+    options = RenderOptions(color=bool(color), fail_on=gate, only_new=fail_on_new)
     if not outputs:
         use_color = color if color is not None else _tty_color()
-        text = render(
-            report, format[0], RenderOptions(color=use_color, fail_on=gate, only_new=fail_on_new)
-        )
+        text = render(report, format[0], replace(options, color=use_color))
         typer.echo(text, nl=False, color=use_color)
     for fmt, path in zip(format, outputs):
-        text = render(
-            report, fmt, RenderOptions(color=bool(color), fail_on=gate, only_new=fail_on_new)
-        )
+        text = render(report, fmt, options)
         _guard(debug, lambda path=path, text=text: _write_output(path, text, list(models)))
+    if outputs or format[0] != "text":
+        # The text report ends with this line; without it on stdout, a CI log still says why.
+        from tmcode.render.text import terminal_safe
+        from tmcode.render.wording import summary_line
+
+        typer.echo(summary_line(report, options, terminal_safe), err=True)  # type: ignore[arg-type]
     raise typer.Exit(exit_code(report, gate, only_new=fail_on_new))  # type: ignore[arg-type]
 
 

@@ -27,6 +27,7 @@ from tmcode.report import (
     Status,
     fingerprint,
     summarize,
+    utc_today,
 )
 
 _LIKELIHOOD = {"low": 1, "medium": 2, "high": 3}
@@ -334,7 +335,7 @@ def evaluate_model(
 
 def check(models: list[LoadedModel], catalog: Catalog, *, today: dt.date | None = None) -> Report:
     """Check one or more loaded models and return the report every renderer reads."""
-    today = today or dt.date.today()
+    today = today or utc_today()
     findings: list[Finding] = []
     stale: list[StaleDecision] = []
     systems = []
@@ -344,12 +345,17 @@ def check(models: list[LoadedModel], catalog: Catalog, *, today: dt.date | None 
         findings += f
         stale += s
         systems.append(
-            {"id": loaded.model.system.id, "name": loaded.model.system.name, "file": loaded.path}
+            {
+                "id": loaded.model.system.id,
+                "name": loaded.model.system.name,
+                "file": loaded.path,
+                "summary": summarize(f),
+            }
         )
     system = systems[0] if len(systems) == 1 else {"id": None, "name": f"{len(systems)} models"}
     return Report(
         tool={"name": "tmcode", "version": __version__},
-        system={k: v for k, v in system.items() if k != "file"},
+        system={k: v for k, v in system.items() if k in ("id", "name")},
         systems=systems,
         summary={**summarize(findings), "stale_decisions": len(stale), "date": today.isoformat()},
         findings=findings,

@@ -35,4 +35,4 @@ def check_files(
             problems += exc.problems
     if problems:
         raise TmcodeError(problems)
-    return check(loaded, catalog, today=today or dt.date.today())
+    return check(loaded, catalog, today=today)

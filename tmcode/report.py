@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from dataclasses import dataclass, field, fields
 from enum import Enum
@@ -124,6 +125,13 @@ class Report:
         """Return the findings of the model loaded from ``path``."""
         return [f for f in self.findings if f.location.file == path]
 
+    def summary_of(self, path: str) -> dict[str, Any]:
+        """Return the counts of the model loaded from ``path`` (computed once, by the engine)."""
+        for system in self.systems:
+            if system.get("file") == path and "summary" in system:
+                return system["summary"]
+        return summarize(self.findings_of(path))
+
 
 def _plain(value: Any) -> Any:
     if isinstance(value, Enum):
@@ -204,6 +212,11 @@ def report_to_dict(report: Report) -> dict[str, Any]:
     return {key: data[key] for key in order}
 
 
+def utc_today() -> dt.date:
+    """The date expiry is judged on when no date is given: today in UTC, whatever the runner's zone."""
+    return dt.datetime.now(dt.timezone.utc).date()
+
+
 def fingerprint(threat: str, target: str, system: str | None = None) -> str:
     """Return a finding's stable id: the same across runs, key orders and line moves."""
     text = "\x1f".join([threat, target, system or ""])
@@ -211,13 +224,19 @@ def fingerprint(threat: str, target: str, system: str | None = None) -> str:
 
 
 def summarize(findings: list[Finding]) -> dict[str, Any]:
-    """Count findings by severity and status."""
+    """Count findings by severity and status: the only place findings are counted.
+
+    ``open_by_severity`` counts what can fail the gate (open and expired);
+    ``by_severity_and_status`` splits each severity by status, so a renderer never recounts.
+    """
     by_severity = {s.value: 0 for s in reversed(list(Severity))}
     by_status = {s.value: 0 for s in Status}
     open_by_severity = {s.value: 0 for s in reversed(list(Severity))}
+    matrix = {sev: {st.value: 0 for st in Status} for sev in by_severity}
     for f in findings:
         by_severity[f.severity.value] += 1
         by_status[f.status.value] += 1
+        matrix[f.severity.value][f.status.value] += 1
         if f.status in GATING_STATUSES:
             open_by_severity[f.severity.value] += 1
     return {
@@ -225,6 +244,7 @@ def summarize(findings: list[Finding]) -> dict[str, Any]:
         "by_severity": by_severity,
         "by_status": by_status,
         "open_by_severity": open_by_severity,
+        "by_severity_and_status": matrix,
     }
 
 

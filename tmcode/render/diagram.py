@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import graphviz
 
+from tmcode.render.palette import SEVERITY_STYLE
 from tmcode.errors import Problem, TmcodeError
 from tmcode.model.elements import Agent
 from tmcode.model.load import LoadedModel
@@ -23,14 +24,9 @@ class RenderError(TmcodeError):
     """An output that cannot be produced here (for example no Graphviz `dot` binary)."""
 
 
-SEVERITY_FILL = {
-    Severity.critical: "#e57373",
-    Severity.high: "#ffb74d",
-    Severity.medium: "#fff176",
-    Severity.low: "#90caf9",
-    Severity.info: "#e0e0e0",
-}
-PATH_COLOR = "#c62828"
+SEVERITY_FILL = {severity: style.fill for severity, style in SEVERITY_STYLE.items()}
+# No severity's hue: a highlighted attack path must not read as a severity.
+PATH_COLOR = "#263238"
 # Graphviz's layered layout grows much faster than linearly; above this many components the
 # HTML report and the docs site give the Mermaid and DOT sources instead of laying out an SVG.
 SVG_COMPONENT_LIMIT = 200

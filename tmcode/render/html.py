@@ -18,7 +18,9 @@ from tmcode.render.diagram import (
     to_mermaid,
 )
 from tmcode.render.escape import relative_path, xml_text
-from tmcode.report import Report, Severity, Status, gate_failures
+from tmcode.render.palette import severity_css
+from tmcode.render.wording import STATUS_WORDS, as_of, status_counts, verdict
+from tmcode.report import Report, Severity
 
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
 
@@ -37,15 +39,9 @@ class HtmlRenderer(Renderer):
             autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True
         )
         template = env.from_string(template_text)
-        statuses = [s.value for s in Status]
+        matrix = report.summary["by_severity_and_status"]
         counts = [
-            {
-                "severity": sev.value,
-                "counts": [
-                    sum(1 for f in report.findings if f.severity is sev and f.status.value == st)
-                    for st in statuses
-                ],
-            }
+            {"severity": sev.value, "counts": [matrix[sev.value][st.value] for st in STATUS_WORDS]}
             for sev in sorted(Severity, reverse=True)
         ]
         has_dot = graphviz_available() if self.options.svg is None else self.options.svg
@@ -92,9 +88,9 @@ class HtmlRenderer(Renderer):
         ]
         return template.render(
             title=xml_text(str(report.system.get("name"))),
-            failing=len(gate_failures(report.findings, self.options.fail_on)),
-            fail_on=self.options.fail_on.value,
-            statuses=statuses,
+            verdict=verdict(report, self.options),
+            severity_css=Markup(severity_css()),
+            statuses=list(STATUS_WORDS.values()),
             counts=counts,
             systems=systems,
             findings=findings,
@@ -108,5 +104,6 @@ class HtmlRenderer(Renderer):
                 for st in report.stale_decisions
             ],
             version=report.tool["version"],
-            total=len(report.findings),
+            totals=status_counts(report.summary),
+            as_of=as_of(report),
         )

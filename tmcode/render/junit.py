@@ -6,7 +6,8 @@ import xml.etree.ElementTree as ET
 
 from tmcode.render.base import Renderer
 from tmcode.render.escape import relative_path, xml_text
-from tmcode.report import GATING_STATUSES, Report, Severity, Status
+from tmcode.render.wording import status_counts, verdict
+from tmcode.report import Report, Status
 
 
 class JunitRenderer(Renderer):
@@ -16,9 +17,8 @@ class JunitRenderer(Renderer):
     suffix = ".xml"
 
     def render(self, report: Report) -> str:
-        gate = (
-            None if self.options.fail_on.value == "none" else Severity(self.options.fail_on.value)
-        )
+        decision = verdict(report, self.options)
+        failing = {id(f) for f in decision.failing}
         root = ET.Element("testsuites", name="tmcode")
         totals = {"tests": 0, "failures": 0, "skipped": 0}
         for loaded in report.sources:
@@ -29,6 +29,13 @@ class JunitRenderer(Renderer):
                 name=xml_text(loaded.model.system.name),
                 file=relative_path(loaded.path),
             )
+            properties = ET.SubElement(suite, "properties")
+            for name, value in (
+                ("tmcode.summary", status_counts(report.summary_of(loaded.path))),
+                ("tmcode.date", report.summary["date"]),
+                ("tmcode.verdict", decision.sentence),
+            ):
+                ET.SubElement(properties, "property", name=name, value=value)
             counts = {"tests": 0, "failures": 0, "skipped": 0}
             for f in findings:
                 counts["tests"] += 1
@@ -40,7 +47,7 @@ class JunitRenderer(Renderer):
                     file=relative_path(f.location.file),
                     line=str(f.location.line or 0),
                 )
-                if f.status in GATING_STATUSES and gate is not None and f.severity >= gate:
+                if id(f) in failing:
                     counts["failures"] += 1
                     failure = ET.SubElement(
                         case,

@@ -5,9 +5,11 @@ from __future__ import annotations
 from tmcode.render.base import Renderer
 from tmcode.render.diagram import build_view, to_mermaid
 from tmcode.render.escape import markdown_code, markdown_text, relative_path
-from tmcode.report import GATING_STATUSES, Report, Severity, Status, gate_failures
+from tmcode.render.palette import SEVERITY_STYLE
+from tmcode.render.wording import STATUS_WORDS, as_of, status_counts, verdict
+from tmcode.report import GATING_STATUSES, Report, Severity, Status
 
-_ICON = {"critical": "🟣", "high": "🔴", "medium": "🟠", "low": "🔵", "info": "⚪"}
+_ICON = {severity.value: style.icon for severity, style in SEVERITY_STYLE.items()}
 
 
 class MarkdownRenderer(Renderer):
@@ -18,17 +20,10 @@ class MarkdownRenderer(Renderer):
 
     def render(self, report: Report) -> str:
         s = report.summary
-        failing = gate_failures(
-            report.findings, self.options.fail_on, only_new=self.options.only_new
-        )
+        decision = verdict(report, self.options)
         out = [f"## tmcode: {markdown_text(str(report.system.get('name')))}", ""]
-        if self.options.fail_on.value == "none":
-            verdict = "The gate is off (`--fail-on none`)."
-        elif failing:
-            verdict = f"**{len(failing)} finding(s) at or above `{self.options.fail_on.value}` fail the gate.**"
-        else:
-            verdict = f"No open finding at or above `{self.options.fail_on.value}`."
-        out += [verdict, ""]
+        sentence = decision.sentence  # our own words: no model text in it
+        out += [f"**{sentence}**" if decision.failed else sentence, ""]
         if report.baseline is not None:
             b = report.baseline
             out += [
@@ -36,14 +31,11 @@ class MarkdownRenderer(Renderer):
                 f"**{len(b['fixed'])} fixed**.",
                 "",
             ]
-        statuses = [st.value for st in Status]
-        out.append("| severity | " + " | ".join(statuses) + " |")
-        out.append("|---|" + "---:|" * len(statuses))
+        out.append("| severity | " + " | ".join(STATUS_WORDS.values()) + " |")
+        out.append("|---|" + "---:|" * len(STATUS_WORDS))
+        matrix = s["by_severity_and_status"]
         for severity in sorted(Severity, reverse=True):
-            row = [
-                sum(1 for f in report.findings if f.severity is severity and f.status.value == st)
-                for st in statuses
-            ]
+            row = [matrix[severity.value][st.value] for st in STATUS_WORDS]
             if any(row):
                 out.append(
                     f"| {_ICON[severity.value]} {severity.value} | "
@@ -110,9 +102,5 @@ class MarkdownRenderer(Renderer):
                 "</details>",
                 "",
             ]
-        out.append(
-            f"{s['total']} findings: {s['by_status']['open'] + s['by_status']['expired']} open, "
-            f"{s['by_status']['mitigated']} mitigated, {s['by_status']['accepted']} accepted, "
-            f"{s['by_status']['false_positive']} false positive · tmcode {report.tool['version']}"
-        )
+        out.append(f"{status_counts(s)} · {as_of(report)} · tmcode {report.tool['version']}")
         return "\n".join(out) + "\n"

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from tmcode.render.base import Renderer
+from tmcode.render.wording import status_counts, verdict
 from tmcode.render.escape import relative_path
 from tmcode.report import Finding, Report, Severity, Status
 
@@ -156,6 +157,13 @@ class SarifRenderer(Renderer):
             "semanticVersion": report.tool["version"],
         }
         rules = [_rule(threats[tid]) for tid in ids]
+        decision = verdict(report, self.options)
+        run_properties = {
+            "summary": status_counts(report.summary),
+            "openBySeverity": report.summary["open_by_severity"],
+            "date": report.summary["date"],
+            "verdict": decision.sentence,
+        }
 
         def items(values: list[dict[str, Any]], indent: str) -> str:
             if not values:
@@ -174,7 +182,8 @@ class SarifRenderer(Renderer):
             f'      "tool": {{"driver": {driver_head}, "rules": {items(rules, "      ")}}}}},\n'
             f'      "artifacts": {json.dumps(artifacts, ensure_ascii=False)},\n'
             f'      "results": {items(results, "      ")},\n'
-            '      "columnKind": "unicodeCodePoints"\n'
+            '      "columnKind": "unicodeCodePoints",\n'
+            f'      "properties": {json.dumps(run_properties, ensure_ascii=False)}\n'
             "    }\n"
             "  ]\n"
             "}\n"

@@ -30,6 +30,8 @@ from tmcode.render.diagram import (
     to_mermaid,
 )
 from tmcode.render.escape import markdown_code, markdown_text, relative_path
+from tmcode.render.palette import admonition_css
+from tmcode.render.wording import as_of, gating_counts, severity_breakdown, status_counts
 from tmcode.report import GATING_STATUSES, Finding, Report, Severity, Status
 
 
@@ -53,13 +55,7 @@ def code(value: str) -> str:
 
 
 STAGES = ("design", "development", "deployment", "operation", "decommissioning")
-_ADMONITION = {
-    "critical": "danger",
-    "high": "danger",
-    "medium": "warning",
-    "low": "info",
-    "info": "note",
-}
+STYLESHEET = "stylesheets/tmcode.css"
 _FULL_DIAGRAM_LIMIT = 60
 MARKER = ".tmcode-site"
 
@@ -85,14 +81,6 @@ def _slug(value: str) -> str:
 
 def _anchor(f: Finding) -> str:
     return f.id
-
-
-def _findings_line(findings: list[Finding]) -> str:
-    counts = Counter(f.severity.value for f in findings if f.status in GATING_STATUSES)
-    parts = [
-        f"{counts[s.value]} {s.value}" for s in sorted(Severity, reverse=True) if counts[s.value]
-    ]
-    return ", ".join(parts) or "none"
 
 
 def threat_page(compiled: CompiledThreat, examples: tuple[str, str] | None = None) -> str:
@@ -229,6 +217,7 @@ class _SystemPages:
         self.loaded = loaded
         self.model = loaded.model
         self.findings = findings
+        self.summary = report.summary_of(loaded.path)
         self.report = report
         self.slug = slug
         self.svg = svg
@@ -341,12 +330,13 @@ class _SystemPages:
             f"| components | {len(self.model.components)} |",
             f"| flows | {len(self.model.flows)} |",
             f"| permissions | {len(self.model.permissions())} |",
-            f"| open findings | {_findings_line(self.findings)} |",
+            f"| findings | {status_counts(self.summary)} |",
+            f"| open or expired | {gating_counts(self.summary)} |",
             "",
         ]
         if worst is not None:
             lines += [
-                f'!!! {_ADMONITION[worst.value]} "{len(gating)} open finding(s), the worst {worst.value}"',
+                f'!!! {worst.value} "{len(gating)} open or expired finding(s), the worst {worst.value}"',
                 "",
                 "    See [Findings](findings.md).",
                 "",
@@ -511,12 +501,19 @@ class _SystemPages:
         return lines
 
     def findings_page(self) -> str:
-        lines = ["# Findings", "", f"Open: {_findings_line(self.findings)}.", ""]
+        lines = [
+            "# Findings",
+            "",
+            f"{status_counts(self.summary)}; open or expired: {gating_counts(self.summary)}; "
+            f"{as_of(self.report)}.",
+            "",
+        ]
         for severity in sorted(Severity, reverse=True):
             group = [f for f in self.findings if f.severity is severity]
             if not group:
                 continue
-            lines += [f"## {severity.value.capitalize()} ({len(group)})", ""]
+            breakdown = severity_breakdown(self.summary, severity)
+            lines += [f"## {severity.value.capitalize()} ({breakdown})", ""]
             for f in group:
                 lines += self._finding_block(f)
         if not self.findings:
@@ -722,14 +719,14 @@ def site_files(report: Report, *, svg: bool) -> dict[str, str | bytes]:
         "an overview with its data-flow diagram, an inventory of its AI assets, its tool permissions, "
         "findings with evidence paths, control coverage, risk decisions and a lifecycle view.",
         "",
-        "| system | lifecycle | owner | components | open findings |",
+        "| system | lifecycle | owner | components | open or expired findings |",
         "|---|---|---|---:|---|",
     ]
     for pages in systems:
         s = pages.model.system
         index.append(
             f"| [{text(s.name)}]({pages.slug}/index.md) | {s.lifecycle.value if s.lifecycle else ''} | "
-            f"{text(s.owner or '')} | {len(pages.model.components)} | {_findings_line(pages.findings)} |"
+            f"{text(s.owner or '')} | {len(pages.model.components)} | {gating_counts(pages.summary)} |"
         )
     docs["index.md"] = "\n".join(index) + "\n"
     docs["threats/index.md"] = catalog_index(catalog)
@@ -747,6 +744,7 @@ def site_files(report: Report, *, svg: bool) -> dict[str, str | bytes]:
         },
         {"Standards": "standards.md"},
     ]
+    docs[STYLESHEET] = admonition_css()
     files: dict[str, str | bytes] = {f"docs/{k}": v for k, v in docs.items()}
     files["mkdocs.yml"] = mkdocs_yml(
         "Threat model" if len(systems) != 1 else f"Threat model: {systems[0].model.system.name}",
@@ -764,6 +762,7 @@ def mkdocs_yml(site_name: str, nav: list[Any]) -> str:
             "features": ["navigation.sections", "content.tabs.link", "search.highlight"],
         },
         "plugins": ["search", "tags"],
+        "extra_css": [STYLESHEET],
         "markdown_extensions": [
             "admonition",
             "attr_list",
@@ -834,7 +833,11 @@ def build_site(root: Path, site: Path | None = None) -> None:
     from tmcode.errors import Problem, UsageError
 
     if importlib.util.find_spec("mkdocs") is None or importlib.util.find_spec("material") is None:
-        raise UsageError("--build needs mkdocs-material: pip install 'tmcode[docs]'")
+        raise UsageError(
+            "--build needs mkdocs-material, a dependency of tmcode that is missing from this "
+            "Python environment: reinstall tmcode (pip install --force-reinstall tmcode) or "
+            "pip install mkdocs-material"
+        )
     result = subprocess.run(
         [
             sys.executable,

@@ -5,15 +5,11 @@ from __future__ import annotations
 import re
 
 from tmcode.render.base import Renderer
-from tmcode.report import GATING_STATUSES, Finding, Report, Severity, Status, gate_failures
+from tmcode.render.palette import SEVERITY_STYLE
+from tmcode.render.wording import severity_breakdown, summary_line
+from tmcode.report import GATING_STATUSES, Finding, Report, Severity, Status
 
-_COLORS = {
-    Severity.critical: "\033[1;35m",
-    Severity.high: "\033[1;31m",
-    Severity.medium: "\033[33m",
-    Severity.low: "\033[36m",
-    Severity.info: "\033[2m",
-}
+_COLORS = {severity: style.ansi for severity, style in SEVERITY_STYLE.items()}
 _DIM = "\033[2m"
 _STATUS_ORDER = {
     Status.expired: 0,
@@ -81,7 +77,8 @@ class TextRenderer(Renderer):
             )
             if not group:
                 continue
-            out.append(self._paint(_COLORS[severity], f"{severity.value.upper()} ({len(group)})"))
+            heading = f"{severity.value.upper()} ({severity_breakdown(report.summary, severity)})"
+            out.append(self._paint(_COLORS[severity], heading))
             for f in group:
                 out += self._finding(f)
             out.append("")
@@ -93,29 +90,11 @@ class TextRenderer(Renderer):
             )
         if report.stale_decisions:
             out.append("")
-        s = report.summary
-        counts = ", ".join(f"{n} {sev}" for sev, n in s["open_by_severity"].items() if n)
-        failing = len(
-            gate_failures(report.findings, self.options.fail_on, only_new=self.options.only_new)
-        )
         if report.baseline is not None:
             b = report.baseline
             out.append(
                 f"compared with {terminal_safe(b['file'])}: {b['new']} new, {b['unchanged']} unchanged, "
                 f"{len(b['fixed'])} fixed"
             )
-        status = s["by_status"]
-        scope = "new " if self.options.only_new else ""
-        verdict = (
-            f"FAIL: {failing} {scope}finding(s) at or above {self.options.fail_on.value}"
-            if failing
-            else f"PASS at --fail-on {self.options.fail_on.value}"
-        )
-        out.append(
-            f"{terminal_safe(str(report.system.get('name')))}: {s['total']} findings — "
-            f"{status['open'] + status['expired']} open ({counts or 'none'}), "
-            f"{status['mitigated']} mitigated, {status['accepted']} accepted, "
-            f"{status['false_positive']} false positive, {status['expired']} expired, "
-            f"{len(report.stale_decisions)} stale decision(s). {verdict}"
-        )
+        out.append(summary_line(report, self.options, terminal_safe))
         return "\n".join(out) + "\n"

@@ -1,0 +1,90 @@
+"""The words every report uses for counts, the date and the gate's verdict, from one source.
+
+Counts come from the report's summaries (``tmcode.report.summarize``); nothing here counts
+findings again, so text, Markdown, HTML, JUnit, SARIF and the site say the same numbers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from tmcode.render.base import RenderOptions
+from tmcode.report import Finding, Report, Severity, Status, gate_failures
+
+STATUS_WORDS = {
+    Status.open: "open",
+    Status.expired: "expired",
+    Status.mitigated: "mitigated",
+    Status.accepted: "accepted",
+    Status.false_positive: "false positive",
+}
+
+
+def status_counts(summary: dict[str, Any]) -> str:
+    """``27 findings: 25 open, 1 expired, 1 mitigated, 0 accepted, 0 false positive``."""
+    by_status = summary["by_status"]
+    parts = ", ".join(f"{by_status[st.value]} {word}" for st, word in STATUS_WORDS.items())
+    return f"{summary['total']} findings: {parts}"
+
+
+def gating_counts(summary: dict[str, Any]) -> str:
+    """Open and expired findings by severity, worst first: ``3 critical, 8 high`` or ``none``."""
+    counts = summary["open_by_severity"]
+    return ", ".join(f"{n} {sev}" for sev, n in counts.items() if n) or "none"
+
+
+def severity_breakdown(summary: dict[str, Any], severity: Severity) -> str:
+    """The statuses of one severity's findings: ``4 open, 1 mitigated``."""
+    row = summary["by_severity_and_status"][severity.value]
+    return ", ".join(
+        f"{row[st.value]} {word}" for st, word in STATUS_WORDS.items() if row[st.value]
+    )
+
+
+def as_of(report: Report) -> str:
+    """The date decisions and expiry were judged on."""
+    return f"decisions judged as of {report.summary['date']}"
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What the gate decided, in words every format shares."""
+
+    failing: list[Finding]
+    off: bool
+    sentence: str
+
+    @property
+    def failed(self) -> bool:
+        """True when the run exits 1 for findings."""
+        return bool(self.failing)
+
+
+def verdict(report: Report, options: RenderOptions) -> Verdict:
+    """The gate's decision on ``report`` under ``options``."""
+    failing = gate_failures(report.findings, options.fail_on, only_new=options.only_new)
+    level = options.fail_on.value
+    scope = "new " if options.only_new else ""
+    if level == "none":
+        return Verdict(failing, True, "The gate is off (--fail-on none).")
+    if failing:
+        return Verdict(
+            failing, False, f"FAIL: {len(failing)} {scope}finding(s) at or above {level}."
+        )
+    return Verdict(failing, False, f"PASS: no {scope}open finding at or above {level}.")
+
+
+def summary_line(report: Report, options: RenderOptions, escape: Callable[[str], str]) -> str:
+    """The one-line summary of a run, as the text report ends and ``check`` prints to stderr.
+
+    ``escape`` makes the system's name (model text) safe for where the line goes.
+    """
+    s = report.summary
+    return (
+        f"{escape(str(report.system.get('name')))} — {status_counts(s)}; "
+        f"open or expired by severity: {gating_counts(s)}; "
+        f"{len(report.stale_decisions)} stale decision(s); {as_of(report)}. "
+        f"{verdict(report, options).sentence}"
+    )
