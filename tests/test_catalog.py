@@ -12,6 +12,7 @@ import yaml
 from conftest import CONTRACT, REFERENCE, ROOT
 from tmcode.catalog.coverage import coverage
 from tmcode.catalog.load import load_catalog
+from tmcode.discover import discover_repository
 from tmcode.engine import check
 from tmcode.model.load import load_model
 from tmcode.report import Status
@@ -49,8 +50,13 @@ def _fixture_ids() -> list[str]:
 
 
 def _findings(catalog, path: Path, threat: str, target: str):
+    # A repository (drift) threat compares the model with the fixture repository beside it.
+    repo = path.with_name(path.stem + "-repo")
     report = check(
-        [load_model(path, known_controls=frozenset(catalog.controls))], catalog, today=TODAY
+        [load_model(path, known_controls=frozenset(catalog.controls))],
+        catalog,
+        today=TODAY,
+        repository=discover_repository(repo) if repo.is_dir() else None,
     )
     return [f for f in report.findings if f.threat == threat and f.target == target]
 
@@ -66,6 +72,11 @@ def test_threat_fires_on_its_vulnerable_fixture(catalog, tid: str) -> None:
 def test_threat_is_mitigated_on_its_mitigated_fixture(catalog, tid: str) -> None:
     expected = yaml.safe_load((FIXTURES / tid / "expected.yaml").read_text())
     found = _findings(catalog, FIXTURES / tid / "mitigated.yaml", tid, expected["target"])
+    if catalog.threats[tid].threat.target == "repository":
+        # Drift has no controls: it is settled when the model and the repository agree.
+        assert found == [], found
+        assert (FIXTURES / tid / "mitigated-repo").is_dir()
+        return
     assert all(f.status is Status.mitigated for f in found), found
     if found:
         assert any(s.satisfied for s in found[0].controls)

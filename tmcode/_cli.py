@@ -243,6 +243,14 @@ def check(
         bool,
         typer.Option("--fail-on-new", help="Gate only on new open findings (needs --baseline)."),
     ] = False,
+    discover: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--discover",
+            help="Also compare the model with the agent configuration in this repository "
+            "directory (drift findings DRIFT-001…007).",
+        ),
+    ] = None,
     max_bytes: MaxBytes = 20 * 1024 * 1024,
     max_depth: MaxDepth = 64,
     max_nodes: MaxNodes = 5_000_000,
@@ -265,7 +273,7 @@ def check(
     if fail_on_new and baseline is None:
         _fail(UsageError("--fail-on-new needs --baseline REPORT.json to know what is new"), debug)
     limits = _limits(max_bytes, max_depth, max_nodes)
-    report = _guard(debug, lambda: _load_and_check(list(models), catalog, today, limits))
+    report = _guard(debug, lambda: _load_and_check(list(models), catalog, today, limits, discover))
     if baseline is not None:
         from tmcode.baseline import apply_baseline, read_report_json
 
@@ -291,6 +299,47 @@ def check(
 
 def _tty_color() -> bool:
     return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+
+@app.command()
+def discover(
+    directory: Annotated[Path, typer.Argument(help="The repository to read.")] = Path("."),
+    output: Annotated[
+        Optional[Path],
+        typer.Option("--output", "-o", help="Write the draft model here (never over a file)."),
+    ] = None,
+    name: Annotated[
+        Optional[str], typer.Option("--name", help="The system's name in the draft.")
+    ] = None,
+) -> None:
+    """Draft a model from the agent configuration in a repository (read, never executed)."""
+    from tmcode.discover import discover_repository
+    from tmcode.discover.draft import draft_model
+
+    debug = _debug()
+    found = _guard(debug, lambda: discover_repository(directory))
+    system = name or directory.resolve().name or "system"
+    text = draft_model(found, system)
+    if output is not None and (output.exists() or output.is_symlink()):
+        _fail(
+            UsageError(
+                Problem(
+                    str(output),
+                    None,
+                    None,
+                    "already exists; discover never overwrites a file",
+                    "choose a new --output, or compare with `tmcode check MODEL --discover DIR`",
+                )
+            ),
+            debug,
+        )
+    _emit(text, output, [], debug)
+    summary = (
+        f"read {len(found.files)} config file(s): {len(found.servers)} MCP server(s), "
+        f"{len(found.agents)} agent(s), {len(found.workflows)} agent workflow(s), "
+        f"{len(found.unknown)} not understood"
+    )
+    typer.echo(summary if output is None else f"wrote {output}; {summary}", err=True)
 
 
 @app.command()
@@ -408,7 +457,11 @@ class DiagramFormat(str, Enum):
 
 
 def _load_and_check(
-    models: list[Path], catalog: list[Path] | None, today: str | None, limits: object = None
+    models: list[Path],
+    catalog: list[Path] | None,
+    today: str | None,
+    limits: object = None,
+    repository: Path | None = None,
 ) -> object:
     import datetime as dt
 
@@ -420,7 +473,13 @@ def _load_and_check(
             when = dt.date.fromisoformat(today)
         except ValueError:
             raise UsageError(f"--today `{today}` is not a date; write YYYY-MM-DD") from None
-    return check_files(models, catalogs=catalog or [], today=when, limits=limits)  # type: ignore[arg-type]
+    return check_files(
+        models,
+        catalogs=catalog or [],
+        today=when,
+        limits=limits,  # type: ignore[arg-type]
+        repository=repository,
+    )
 
 
 def _limits(max_bytes: int, max_depth: int, max_nodes: int) -> object:

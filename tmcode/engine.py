@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from tmcode import __version__
 from tmcode._gc import gc_paused
@@ -29,6 +30,9 @@ from tmcode.report import (
     summarize,
     utc_today,
 )
+
+if TYPE_CHECKING:
+    from tmcode.discover.facts import Discovery
 
 _LIKELIHOOD = {"low": 1, "medium": 2, "high": 3}
 _IMPACT = {"low": 1, "medium": 2, "high": 3, "critical": 4}
@@ -317,13 +321,22 @@ def _apply_decisions(
 
 
 def evaluate_model(
-    loaded: LoadedModel, catalog: Catalog, *, today: dt.date, graph: FlowGraph | None = None
+    loaded: LoadedModel,
+    catalog: Catalog,
+    *,
+    today: dt.date,
+    graph: FlowGraph | None = None,
+    repository: Discovery | None = None,
 ) -> tuple[list[Finding], list[StaleDecision]]:
-    """Evaluate every threat of the catalog on one model."""
+    """Evaluate every threat of the catalog on one model (and on the repository, if given)."""
     model = loaded.model
     ctx = EvalContext.build(model, graph if graph is not None else flow_graph(model))
     findings: list[Finding] = []
     for compiled in catalog.threats.values():
+        if compiled.threat.target == "repository":
+            if repository is not None:
+                findings += _drift_findings(loaded, compiled, repository)
+            continue
         for target in _candidates(ctx, compiled):
             result = compiled.predicate.test(ctx, compiled.subject, target)
             if result.ok:
@@ -333,15 +346,56 @@ def evaluate_model(
     return findings, stale
 
 
-def check(models: list[LoadedModel], catalog: Catalog, *, today: dt.date | None = None) -> Report:
-    """Check one or more loaded models and return the report every renderer reads."""
+def _drift_findings(
+    loaded: LoadedModel, compiled: CompiledThreat, repository: Discovery
+) -> list[Finding]:
+    from tmcode.discover.drift import CHECKS
+
+    threat = compiled.threat
+    system_id = loaded.model.system.id
+    severity = severity_of(_LIKELIHOOD[threat.severity.likelihood], _IMPACT[threat.severity.impact])
+    findings = []
+    for drift in CHECKS[compiled.predicate.name](loaded, repository):  # type: ignore[attr-defined]
+        file = drift.origin.file if drift.in_model else repository.path_of(drift.origin.file)
+        findings.append(
+            Finding(
+                id=fingerprint(threat.id, drift.target, system_id),
+                threat=threat.id,
+                title=threat.title,
+                severity=severity,
+                status=Status.open,
+                target=drift.target,
+                message=drift.message,
+                elements=_dedupe([drift.target, *drift.elements]),
+                references=list(threat.references),
+                controls=[],
+                assumptions=[],
+                location=FindingLocation(file=file, line=drift.origin.line),
+                system=system_id,
+            )
+        )
+    return findings
+
+
+def check(
+    models: list[LoadedModel],
+    catalog: Catalog,
+    *,
+    today: dt.date | None = None,
+    repository: Discovery | None = None,
+) -> Report:
+    """Check one or more loaded models and return the report every renderer reads.
+
+    With ``repository`` (what ``tmcode.discover`` read), drift threats compare each model
+    with the repository's agent configuration too.
+    """
     today = today or utc_today()
     findings: list[Finding] = []
     stale: list[StaleDecision] = []
     systems = []
     for loaded in models:
         with gc_paused():
-            f, s = evaluate_model(loaded, catalog, today=today)
+            f, s = evaluate_model(loaded, catalog, today=today, repository=repository)
         findings += f
         stale += s
         systems.append(

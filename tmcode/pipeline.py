@@ -18,8 +18,12 @@ def check_files(
     catalogs: Sequence[Path] = (),
     today: dt.date | None = None,
     limits: ReadLimits | None = None,
+    repository: Path | None = None,
 ) -> Report:
-    """Load every model (reporting all their problems at once) and check them against the catalog."""
+    """Load every model (reporting all their problems at once) and check them against the catalog.
+
+    With ``repository``, the models are also compared with the agent configuration found there.
+    """
     from tmcode.catalog.load import load_catalog
     from tmcode.engine import check
     from tmcode.model.load import load_model
@@ -35,4 +39,9 @@ def check_files(
             problems += exc.problems
     if problems:
         raise TmcodeError(problems)
-    return check(loaded, catalog, today=today)
+    found = None
+    if repository is not None:
+        from tmcode.discover import discover_repository
+
+        found = discover_repository(repository)
+    return check(loaded, catalog, today=today, repository=found)

@@ -100,6 +100,37 @@ def _target_subject(threat: Threat, raw: Any, path: str) -> Subject:
     return Subject(threat.target)
 
 
+class DriftCheck(Predicate):
+    """A repository threat's condition: one named drift check, run by tmcode.discover.drift."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def test(self, ctx: Any, subject: Subject, key: str) -> Any:
+        raise TypeError("drift checks run in tmcode.discover.drift, not in the predicate engine")
+
+
+def _drift_check(threat: Threat, raw: Any, path: str) -> DriftCheck:
+    from tmcode.discover.drift import CHECKS
+
+    when = threat.when
+    name = when.get("drift") if len(when) == 1 else None
+    if not isinstance(name, str) or name not in CHECKS or threat.kinds:
+        line, col = position(raw, ("when",))
+        raise CatalogError(
+            Problem(
+                path,
+                line,
+                col,
+                "a repository threat's condition is `{drift: CHECK}` (and no `kinds`), with CHECK "
+                "one of: " + ", ".join(CHECKS),
+                (did_you_mean(name, CHECKS) if isinstance(name, str) else "")
+                or "name a drift check",
+            )
+        )
+    return DriftCheck(name)
+
+
 def _load_threat(path: Path, controls: dict[str, Control]) -> CompiledThreat:
     name = str(path)
     limits = ReadLimits(max_bytes=1024 * 1024)
@@ -119,6 +150,8 @@ def _load_threat(path: Path, controls: dict[str, Control]) -> CompiledThreat:
                 f"name the file `{threat.id}.yaml`",
             )
         )
+    if threat.target == "repository":
+        return CompiledThreat(threat, _drift_check(threat, raw, name), Subject("repository"), name)
     subject = _target_subject(threat, raw, name)
     try:
         predicate = compile_condition(raw["when"], subject)

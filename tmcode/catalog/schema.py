@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 THREAT_ID_PATTERN = r"^[A-Z]{2,5}-[0-9]{3}$"
 REFERENCE_PATTERN = (
@@ -20,7 +27,7 @@ Impact = Literal["low", "medium", "high", "critical"]
 Modifier = Literal[
     "sensitive_data", "consequential_scopes", "internet_exposed", "autonomous", "public_audience"
 ]
-TargetType = Literal["component", "permission", "flow", "system"]
+TargetType = Literal["component", "permission", "flow", "system", "repository"]
 Place = Literal["target", "evidence", "system"]
 
 
@@ -69,10 +76,20 @@ class Threat(_Strict):
     when: dict[str, Any]
     message: Annotated[str, StringConstraints(min_length=5)]
     severity: SeverityModel
-    mitigations: list[ControlSet] = Field(min_length=1)
+    mitigations: list[ControlSet] = Field(
+        default_factory=list,
+        description="Control sets that mitigate it; required except for repository (drift) "
+        "threats, which are settled by changing the model or the config.",
+    )
     references: list[Reference] = Field(min_length=1)
     maestro: list[str] = Field(default_factory=list)
     docs: Docs
+
+    @model_validator(mode="after")
+    def _mitigations_unless_drift(self) -> Threat:
+        if not self.mitigations and self.target != "repository":
+            raise ValueError("`mitigations` needs at least one control set")
+        return self
 
     @field_validator("references")
     @classmethod

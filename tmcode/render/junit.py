@@ -59,7 +59,10 @@ class JunitRenderer(Renderer):
                         xml_text(f.message),
                         "path: " + xml_text(" -> ".join(f.elements)),
                         "mitigate with: "
-                        + " or ".join("{" + ", ".join(cs.all) + "}" for cs in f.controls),
+                        + (
+                            " or ".join("{" + ", ".join(cs.all) + "}" for cs in f.controls)
+                            or "agreement between the model and the repository"
+                        ),
                         "references: " + ", ".join(f.references),
                     ]
                     if f.status_reason:

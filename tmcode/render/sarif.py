@@ -92,7 +92,7 @@ class SarifRenderer(Renderer):
         location = _location(locations, uri, f.target) or {
             "physicalLocation": {
                 "artifactLocation": {"uri": uri, "uriBaseId": "%SRCROOT%"},
-                "region": {"startLine": 1},
+                "region": {"startLine": f.location.line or 1},
             },
             "logicalLocations": [{"fullyQualifiedName": f.target, "kind": "element"}],
         }
@@ -105,7 +105,9 @@ class SarifRenderer(Renderer):
         text = f"{f.title}: {f.message}."
         if len(f.elements) > 1:
             text += " Path: " + " → ".join(f.elements) + "."
-        text += f" Mitigate with {missing}."
+        text += (
+            f" Mitigate with {missing}." if missing else " Make the model and the repository agree."
+        )
         result: dict[str, Any] = {
             "ruleId": f.threat,
             "ruleIndex": rule_index,

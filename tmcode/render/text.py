@@ -55,7 +55,12 @@ class TextRenderer(Renderer):
             lines.append(self._paint(_DIM, f"    mitigated by: {sets}"))
         elif f.status in GATING_STATUSES:
             sets = " or ".join("{" + ", ".join(s.all) + "}" for s in f.controls)
-            lines.append(self._paint(_DIM, f"    mitigate with: {sets}"))
+            if sets:
+                lines.append(self._paint(_DIM, f"    mitigate with: {sets}"))
+            else:
+                lines.append(
+                    self._paint(_DIM, "    settle by making the model and the repository agree")
+                )
             planned = sorted({c for s in f.controls for c in s.planned})
             if planned:
                 lines.append(
