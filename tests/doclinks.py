@@ -15,7 +15,7 @@ from urllib.parse import unquote, urlsplit
 from markdown.extensions.toc import slugify, unique
 
 FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
-HEADING = re.compile(r"^\s*(#{1,6})\s+(.*?)\s*$")
+HEADING = re.compile(r"^\s*(#{1,6})\s*(\S.*?)\s*$")  # Python-Markdown needs no space
 SETEXT = re.compile(r"^\s*(=+|-+)\s*$")
 ATTRS = re.compile(r"\s*\{:?([^}]*)\}\s*$")
 ATTR_ID = re.compile(r"(?:^|\s)#([^\s}]+)")
@@ -105,7 +105,7 @@ def links(text: str) -> list[tuple[int, str]]:
     return found
 
 
-def _target_file(root: Path, page: Path, path: str) -> Path:
+def _target_file(page: Path, path: str) -> Path:
     """The file a relative link names; a directory stands for its index page."""
     target = (page.parent / unquote(path)).resolve()
     if target.is_dir():
@@ -135,7 +135,7 @@ def broken_links(root: Path) -> list[str]:
             if parts.path.startswith("/"):
                 broken.append(f"{where} is absolute; link relative to the page")
                 continue
-            file = _target_file(root, page, parts.path) if parts.path else page
+            file = _target_file(page, parts.path) if parts.path else page
             if not file.is_relative_to(root):
                 broken.append(f"{where} leaves {root.name}/")
             elif not file.is_file():
