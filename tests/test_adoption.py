@@ -627,6 +627,16 @@ def test_pre_commit_hooks_run_their_entries() -> None:
         assert done.returncode == 0, (hook["id"], done.stdout, done.stderr)
 
 
+def test_github_example_passes_only_inputs_the_action_has() -> None:
+    inputs = set(yaml.safe_load((ROOT / "action.yml").read_text())["inputs"])
+    steps = yaml.safe_load((ROOT / "examples" / "github-workflow.yml").read_text())["jobs"][
+        "tmcode"
+    ]["steps"]
+    (step,) = [s for s in steps if "tmcode@" in s.get("uses", "")]
+    assert set(step["with"]) <= inputs and step["with"]["fail-on-new"] == "true"
+    assert "baseline-ref" in step["with"]
+
+
 def test_gitlab_example_uses_junit() -> None:
     job = yaml.safe_load((ROOT / "examples" / "gitlab-ci.yml").read_text())["threat-model"]
     assert job["artifacts"]["reports"]["junit"] == "tmcode.xml"
