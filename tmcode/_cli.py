@@ -310,8 +310,11 @@ def init(
         "\nNext steps:\n"
         f"  1. Edit {model} to describe your system (your editor completes keys from tmcode.schema.json).\n"
         f"  2. tmcode check {model}\n"
-        "  3. Commit the files; the workflow checks the model on every pull request and the\n"
-        "     pre-commit hook validates it on every commit (pre-commit install)."
+        "  3. Say which tmcode CI and pre-commit run: TMCODE_REPOSITORY and TMCODE_REF in\n"
+        "     .github/workflows/threat-model.yml, `repo` and `rev` in .pre-commit-config.yaml.\n"
+        "  4. Commit the files; the workflow fails a pull request that brings new open findings\n"
+        "     at or above high, and the pre-commit hook validates the model on every commit\n"
+        "     (pre-commit install)."
     )
 
 
