@@ -8,6 +8,8 @@ from tmcode.render.escape import markdown_code, markdown_text, relative_path
 from tmcode.report import GATING_STATUSES, Report, Severity, Status, gate_failures
 
 _ICON = {"critical": "🟣", "high": "🔴", "medium": "🟠", "low": "🔵", "info": "⚪"}
+# Open findings that fail `--fail-on-new`, marked by how they compare with the baseline.
+_CHANGE_MARKS = {"new": " 🆕", "regressed": " ↩️ regressed", "severity_raised": " ⬆️ raised"}
 
 
 class MarkdownRenderer(Renderer):
@@ -32,8 +34,7 @@ class MarkdownRenderer(Renderer):
         if report.baseline is not None:
             b = report.baseline
             out += [
-                f"Compared with the baseline: **{b['new']} new**, {b['unchanged']} unchanged, "
-                f"**{len(b['fixed'])} fixed**.",
+                f"Compared with the baseline: {b['counts_summary']}.",
                 "",
             ]
         statuses = [st.value for st in Status]
@@ -66,8 +67,7 @@ class MarkdownRenderer(Renderer):
                 )
                 where = f"{markdown_text(relative_path(f.location.file))}:{f.location.line or ''}"
                 status = " (expired)" if f.status is Status.expired else ""
-                if f.change == "new":
-                    status += " 🆕"
+                status += _CHANGE_MARKS.get(f.change or "", "")
                 out.append(
                     f"| {_ICON[f.severity.value]} {f.severity.value}{status} | **{f.threat}** "
                     f"{markdown_text(f.title)} | {markdown_code(f.target)}<br>{where} | {path} | {missing} |"

@@ -32,6 +32,17 @@ def terminal_safe(text: str) -> str:
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
+# How a finding compares with a baseline, where that is worth a mark.
+_CHANGE_MARKS = {
+    "new": "new",
+    "regressed": "regressed",
+    "severity_raised": "severity raised",
+    "accepted": "newly accepted",
+    "fixed": "newly mitigated",
+    "severity_lowered": "severity lowered",
+}
+
+
 class TextRenderer(Renderer):
     """Readable in a terminal; coloured when the options say so."""
 
@@ -44,8 +55,8 @@ class TextRenderer(Renderer):
     def _finding(self, f: Finding) -> list[str]:
         where = f.location.file + (f":{f.location.line}" if f.location.line else "")
         status = "" if f.status is Status.open else f" [{f.status.value}]"
-        if f.change == "new":
-            status += " [new]"
+        if f.change in _CHANGE_MARKS:
+            status += f" [{_CHANGE_MARKS[f.change]}]"
         lines = [
             f"  {self._paint(_COLORS[f.severity], f.severity.value.upper())} {f.threat} "
             f"{terminal_safe(f.title)}{status}",
@@ -100,12 +111,9 @@ class TextRenderer(Renderer):
         )
         if report.baseline is not None:
             b = report.baseline
-            out.append(
-                f"compared with {terminal_safe(b['file'])}: {b['new']} new, {b['unchanged']} unchanged, "
-                f"{len(b['fixed'])} fixed"
-            )
+            out.append(f"compared with {terminal_safe(b['file'])}: {b['counts_summary']}")
         status = s["by_status"]
-        scope = "new " if self.options.only_new else ""
+        scope = "new, regressed or raised " if self.options.only_new else ""
         verdict = (
             f"FAIL: {failing} {scope}finding(s) at or above {self.options.fail_on.value}"
             if failing
