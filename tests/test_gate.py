@@ -78,6 +78,10 @@ def gate(tmp_path: Path, base: str, *models: str, today: str = TODAY):
         "json",
         "-o",
         "pr.json",
+        "-f",
+        "markdown",
+        "-o",
+        "pr.md",
     )
     assert done.returncode in (0, 1), done.stderr
     return done, (tmp_path / "pr.txt").read_text(), json.loads((tmp_path / "pr.json").read_text())
@@ -107,7 +111,10 @@ def test_deleting_human_approval_is_a_regression_that_fails(cli, tmp_path: Path)
     )
     done, text, report = gate(tmp_path, base, "pr.yaml")
     assert done.returncode == 1
-    assert "[regressed]" in line_of(text, "CRITICAL AG-001")
+    assert line_of(text, "[regressed]").startswith("  CRITICAL AG-001 ")
+    assert line_of(text, "AG-001", "agent.tools.refunds").endswith(
+        "(was critical, mitigated; now open)"
+    )
     assert line_of(text, "compared with").endswith(
         ": 0 new, 1 regressed, 0 severity raised, 0 accepted, 0 fixed, 0 severity lowered, 13 unchanged, 1 no longer found (not open)"
     )
@@ -124,6 +131,8 @@ def test_deleting_human_approval_is_a_regression_that_fails(cli, tmp_path: Path)
     assert line_of(out, "CRITICAL AG-001").endswith(
         "on agent.tools.refunds (was critical, mitigated; now open)"
     )
+    comment = (tmp_path / "pr.md").read_text()
+    assert "**Regressions (open again)**\n- **critical** `AG-001`" in comment
     # Without --fail-on-new the gate fails too, as before.
     assert cli("check", "pr.yaml", "--today", TODAY).exit_code == 1
 
@@ -159,7 +168,7 @@ def test_a_severity_rise_fails_and_a_fall_is_listed(cli, tmp_path: Path) -> None
     )
     done, text, report = gate(tmp_path, base, "pr.yaml")
     assert done.returncode == 1
-    assert "[severity raised]" in line_of(text, "CRITICAL AG-001", "[severity raised]")
+    assert line_of(text, "[severity raised]").startswith("  CRITICAL AG-001 ")
     assert report["baseline"]["counts"]["new"] == 0
     [row] = report["baseline"]["severity_raised"]
     assert (row["target"], row["severity"], row["was"]["severity"]) == (
@@ -180,7 +189,8 @@ def test_newly_mitigated_is_fixed(cli, tmp_path: Path) -> None:
     )
     done, text, report = gate(tmp_path, base, "pr.yaml")
     assert done.returncode == 0
-    assert "[newly mitigated]" in line_of(text, "AG-001", "[mitigated]")
+    assert line_of(text, "[newly mitigated]").startswith("  CRITICAL AG-001 ")
+    assert line_of(text, "AG-001", "on agent.tools.terminal").endswith("(now mitigated, was open)")
     assert ", 1 fixed," in line_of(text, "compared with")
     assert [
         (r["threat"], r["status"], r["was"]["status"]) for r in report["baseline"]["fixed"]
@@ -198,7 +208,8 @@ def test_an_expired_acceptance_is_a_regression(cli, tmp_path: Path) -> None:
     assert on_time.returncode == 0
     late, text, _ = gate(tmp_path, base, "pr.yaml", today="2027-10-01")
     assert late.returncode == 1
-    assert "[regressed]" in line_of(text, "ML-001")
+    assert line_of(text, "ML-001", "[regressed]").endswith("[expired] [regressed]")
+    assert line_of(text, "ML-001 ", "on scorer").endswith("(was high, accepted; now expired)")
 
 
 def test_a_new_finding_dismissed_at_once_is_listed_for_review(cli, tmp_path: Path) -> None:

@@ -436,21 +436,20 @@ def _note(key: str, f: dict[str, Any]) -> str:
     return "" if f.get("status") == Status.open.value else str(f.get("status"))
 
 
-def render_diff(diff: ReportDiff, fmt: str) -> str:
-    """Render a diff as text, Markdown or JSON."""
-    if fmt == "json":
-        return json.dumps(diff.to_dict(), indent=2, ensure_ascii=False) + "\n"
-    md = fmt == "markdown"
-    sentence = diff.sentence()
-    out = ["### " + markdown_text(sentence) if md else terminal_safe(sentence), ""]
+def change_sections(
+    listed: dict[str, list[dict[str, Any]]], *, markdown: bool, several_systems: bool
+) -> list[str]:
+    """The lists of changes as lines, worst first, each under its heading; none when empty."""
+    out: list[str] = []
 
     def row(key: str, f: dict[str, Any]) -> str:
         target, title, note = str(f.get("target")), str(f.get("title") or ""), _note(key, f)
-        where = str(f.get("system") or f.get("file") or "") if diff.several_systems else ""
-        if md:
+        where = str(f.get("system") or f.get("file") or "") if several_systems else ""
+        if markdown:
             return (
-                f"- **{f.get('severity')}** {markdown_code(str(f.get('threat')))} "
-                f"{markdown_text(title)} on {markdown_code(target)}"
+                f"- **{markdown_text(str(f.get('severity')))}** "
+                f"{markdown_code(str(f.get('threat')))} {markdown_text(title)} on "
+                f"{markdown_code(target)}"
                 + (f" in {markdown_code(where)}" if where else "")
                 + (f" ({markdown_text(note)})" if note else "")
             )
@@ -461,11 +460,22 @@ def render_diff(diff: ReportDiff, fmt: str) -> str:
         )
 
     for key in LISTED:
-        items = diff.changes.listed[key]
+        items = listed.get(key) or []
         if items:
-            out.append(f"**{_HEADINGS[key]}**" if md else _HEADINGS[key])
+            out.append(f"**{_HEADINGS[key]}**" if markdown else _HEADINGS[key])
             out += [row(key, f) for f in items]
             out.append("")
+    return out
+
+
+def render_diff(diff: ReportDiff, fmt: str) -> str:
+    """Render a diff as text, Markdown or JSON."""
+    if fmt == "json":
+        return json.dumps(diff.to_dict(), indent=2, ensure_ascii=False) + "\n"
+    md = fmt == "markdown"
+    sentence = diff.sentence()
+    out = ["### " + markdown_text(sentence) if md else terminal_safe(sentence), ""]
+    out += change_sections(diff.changes.listed, markdown=md, several_systems=diff.several_systems)
     out += [f"Findings: {counts_sentence(diff.changes.counts)}.", ""]
     for kind in ("components", "flows", "permissions"):
         for verb, items in (("Added", diff.added[kind]), ("Removed", diff.removed[kind])):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tmcode.baseline import LISTED, change_sections
 from tmcode.render.base import Renderer
 from tmcode.render.diagram import build_view, to_mermaid
 from tmcode.render.escape import markdown_code, markdown_text, relative_path
@@ -33,10 +34,13 @@ class MarkdownRenderer(Renderer):
         out += [verdict, ""]
         if report.baseline is not None:
             b = report.baseline
-            out += [
-                f"Compared with the baseline: {b['counts_summary']}.",
-                "",
-            ]
+            out += [f"Compared with the baseline: {b['counts_summary']}.", ""]
+            # New findings are marked in the tables below; the other changes are listed here.
+            out += change_sections(
+                {k: b[k] for k in LISTED if k != "new"},
+                markdown=True,
+                several_systems=len(report.systems) > 1,
+            )
         statuses = [st.value for st in Status]
         out.append("| severity | " + " | ".join(statuses) + " |")
         out.append("|---|" + "---:|" * len(statuses))

@@ -110,7 +110,15 @@ class TextRenderer(Renderer):
             gate_failures(report.findings, self.options.fail_on, only_new=self.options.only_new)
         )
         if report.baseline is not None:
+            from tmcode.baseline import LISTED, change_sections  # it imports this module
+
             b = report.baseline
+            # New findings are marked above; the other changes, fixed ones included, here.
+            out += change_sections(
+                {k: b[k] for k in LISTED if k != "new"},
+                markdown=False,
+                several_systems=len(report.systems) > 1,
+            )
             out.append(f"compared with {terminal_safe(b['file'])}: {b['counts_summary']}")
         status = s["by_status"]
         scope = "new, regressed or raised " if self.options.only_new else ""
