@@ -73,7 +73,8 @@ def read_report_json(path: Path) -> dict[str, Any]:
     return data
 
 
-_SEVERITIES = frozenset(s.value for s in Severity)
+_RANKS = {s.value: s.rank for s in Severity}
+_SEVERITIES = frozenset(_RANKS)
 _STATUSES = frozenset(s.value for s in Status)
 _GATING = frozenset(s.value for s in GATING_STATUSES)
 
@@ -374,10 +375,7 @@ class ReportDiff:
 
 
 def _rank(severity: str) -> int:
-    try:
-        return Severity(severity).rank
-    except ValueError:
-        return -1
+    return _RANKS.get(severity, -1)
 
 
 def _models(report: dict[str, Any]) -> list[dict[str, Any]]:
