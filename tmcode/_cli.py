@@ -236,12 +236,17 @@ def check(
     baseline: Annotated[
         Optional[Path],
         typer.Option(
-            "--baseline", help="An earlier JSON report: label findings new, unchanged or fixed."
+            "--baseline",
+            help="An earlier JSON report: label findings new, regressed, fixed or unchanged.",
         ),
     ] = None,
     fail_on_new: Annotated[
         bool,
-        typer.Option("--fail-on-new", help="Gate only on new open findings (needs --baseline)."),
+        typer.Option(
+            "--fail-on-new",
+            help="Gate only on findings open now and not before, or whose severity rose "
+            "(needs --baseline).",
+        ),
     ] = False,
     max_bytes: MaxBytes = 20 * 1024 * 1024,
     max_depth: MaxDepth = 64,
@@ -392,7 +397,7 @@ def diff(
     format: Annotated[DiffFormat, typer.Option("--format", "-f")] = DiffFormat.text,
     output: Annotated[Optional[Path], typer.Option("--output", "-o")] = None,
 ) -> None:
-    """Say what changed between two JSON reports: elements, new and fixed findings."""
+    """Say what changed between two JSON reports: new, regressed and fixed findings, elements."""
     from tmcode.baseline import diff_reports, read_report_json, render_diff
 
     debug = _debug()
