@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -176,7 +177,7 @@ def test_init_writes_a_checkable_starter_and_never_overwrites(cli, tmp_path: Pat
     assert "tmcode" in workflow["jobs"]
     hooks = yaml.safe_load((tmp_path / ".pre-commit-config.yaml").read_text())
     assert hooks["repos"][0]["hooks"][0]["id"] == "tmcode-validate"
-    assert "Next steps" in result.output
+    assert "Next steps" in result.output and "TMCODE_REF" in result.output
     assert cli("validate", model).exit_code == 0
     assert cli("check", model).exit_code in (0, 1)
     model.write_text("# my own model\n")
@@ -186,11 +187,43 @@ def test_init_writes_a_checkable_starter_and_never_overwrites(cli, tmp_path: Pat
     assert model.read_text() == "# my own model\n"
 
 
-def test_init_refuses_before_writing_anything(cli, tmp_path: Path) -> None:
-    (tmp_path / ".pre-commit-config.yaml").write_text("repos: []\n")
-    assert cli("init", tmp_path).exit_code == 2
-    assert not (tmp_path / "threat-model.yaml").exists()
-    assert (tmp_path / ".pre-commit-config.yaml").read_text() == "repos: []\n"
+def _tree(root: Path) -> list[str]:
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*"))
+
+
+@pytest.mark.parametrize(
+    "blocker",
+    [".pre-commit-config.yaml", ".github", ".github/workflows", "dangling-link"],
+)
+def test_init_refuses_before_writing_anything(cli, tmp_path: Path, blocker: str) -> None:
+    if blocker == "dangling-link":
+        (tmp_path / "tmcode.schema.json").symlink_to(tmp_path / "nowhere")
+    else:
+        (tmp_path / blocker).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / blocker).write_text("mine\n")  # a file where init needs a file or folder
+    before = _tree(tmp_path)
+    result = cli("init", tmp_path)
+    assert result.exit_code == 2
+    assert "wrote nothing" in result.output or "never overwrites" in result.output
+    assert _tree(tmp_path) == before
+
+
+def test_init_takes_back_what_it_wrote_when_a_write_fails(monkeypatch, tmp_path: Path) -> None:
+    from tmcode import init
+    from tmcode.errors import UsageError
+
+    real = init.write_new_file
+
+    def failing(path: Path, content: str) -> None:
+        if path.name == "threat-model.yml":
+            raise PermissionError(13, "Permission denied", str(path))
+        real(path, content)
+
+    monkeypatch.setattr(init, "write_new_file", failing)
+    target = tmp_path / "new"
+    with pytest.raises(UsageError, match="wrote nothing"):
+        init.init_project(target)
+    assert not target.exists()
 
 
 # ---------------------------------------------------------------- baseline and diff
@@ -377,10 +410,207 @@ def test_action_runs_its_script_and_gates(tmp_path: Path) -> None:
     assert "could not check" in (tmp_path / "summary3.md").read_text()
 
 
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "t",
+    "GIT_AUTHOR_EMAIL": "t@example.invalid",
+    "GIT_COMMITTER_NAME": "t",
+    "GIT_COMMITTER_EMAIL": "t@example.invalid",
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "GIT_CONFIG_GLOBAL": os.devnull,
+}
+
+
+def _git(cwd: Path, *args: str) -> str:
+    done = subprocess.run(
+        ["git", *args],
+        cwd=cwd,
+        env={**os.environ, **GIT_ENV},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, (args, done.stderr)
+    return done.stdout.strip()
+
+
+def _expression(value: str, context: dict) -> str:
+    """Evaluate the `${{ a.b || c.d }}` expressions GitHub would, from ``context``; no others."""
+
+    def one(match: re.Match) -> str:
+        for alternative in match.group(1).split("||"):
+            found = context
+            for key in alternative.strip().split("."):
+                found = found[key]  # an expression the test does not know fails it
+            if found:
+                return str(found)
+        return ""
+
+    return re.sub(r"\$\{\{\s*(.*?)\s*\}\}", one, value)
+
+
+def _action_step_env(step_with: dict, context: dict) -> dict[str, str]:
+    """The environment action.yml gives its check step for a workflow step's `with:`."""
+    action = yaml.safe_load((ROOT / "action.yml").read_text())
+    assert set(step_with) <= set(action["inputs"]), set(step_with) - set(action["inputs"])
+    inputs = {
+        name: _expression(str(step_with.get(name, spec.get("default", ""))), context)
+        for name, spec in action["inputs"].items()
+    }
+    check_step = next(s for s in action["runs"]["steps"] if s.get("id") == "check")
+    return {key: _expression(value, {"inputs": inputs}) for key, value in check_step["env"].items()}
+
+
+STARTER_WITH_SHELL = {  # a pull request that gives the starter's agent a shell tool
+    "      search: {scopes: [read]}\n": "      search: {scopes: [read]}\n      shell: {scopes: [execute]}\n",
+    "  mailer:\n    kind: tool\n    boundary: cloud\n": (
+        "  mailer:\n    kind: tool\n    boundary: cloud\n"
+        "  shell:\n    kind: tool\n    boundary: cloud\n    interprets: [shell]\n"
+    ),
+}
+
+
+def test_init_workflow_gates_pull_requests_on_the_base_commit(cli, tmp_path: Path) -> None:
+    origin = tmp_path / "origin"
+    assert cli("init", origin).exit_code == 0
+    workflow = yaml.safe_load((origin / ".github" / "workflows" / "threat-model.yml").read_text())
+    header = (origin / ".github" / "workflows" / "threat-model.yml").read_text().split("\nname:")[0]
+    # PyYAML reads the key `on` as True.
+    assert set(workflow[True]) == {"pull_request", "push"}
+    assert workflow[True]["push"]["branches"] == ["main"]
+    steps = workflow["jobs"]["tmcode"]["steps"]
+    fetch = next(s for s in steps if s.get("with", {}).get("repository"))
+    assert fetch["with"]["repository"] == "${{ env.TMCODE_REPOSITORY }}"
+    assert fetch["with"]["ref"] == "${{ env.TMCODE_REF }}"
+    action_step = next(s for s in steps if s.get("uses") == f"./{fetch['with']['path']}")
+    step_with = action_step["with"]
+    assert step_with["fail-on-new"] == "true"
+    assert f"new open findings at or above `{step_with['fail-on']}`" in header
+    assert "threat-model.yaml" in header and step_with["models"] == "threat-model.yaml"
+
+    # The guard step stops the job, saying what to set, until the one place is filled in.
+    guard = next(s for s in steps if "TMCODE_REF" in s.get("run", ""))
+    assert workflow["env"] == {"TMCODE_REPOSITORY": "", "TMCODE_REF": ""}
+    for values, code in (({}, 1), ({"TMCODE_REPOSITORY": "o/tmcode", "TMCODE_REF": "v1"}, 0)):
+        done = subprocess.run(
+            ["bash", "-e", "-c", guard["run"]],
+            env={**os.environ, **workflow["env"], **values},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == code, done
+        assert ("::error::set TMCODE_REPOSITORY" in done.stdout) == (code == 1)
+
+    # A repository whose main has the starter (with its open high findings) and two pull
+    # requests: one that changes nothing in the model, one that adds a shell tool.
+    _git(origin, "init", "--quiet", "--initial-branch=main")
+    _git(origin, "config", "uploadpack.allowAnySHA1InWant", "true")
+    _git(origin, "add", "-A")
+    _git(origin, "commit", "--quiet", "-m", "starter")
+    main_sha = _git(origin, "rev-parse", "HEAD")
+    _git(origin, "switch", "--quiet", "-c", "docs-only")
+    (origin / "README.md").write_text("# docs\n")
+    _git(origin, "add", "-A")
+    _git(origin, "commit", "--quiet", "-m", "docs")
+    _git(origin, "switch", "--quiet", "-c", "add-shell", "main")
+    model = origin / "threat-model.yaml"
+    text = model.read_text()
+    for old, new in STARTER_WITH_SHELL.items():
+        assert old in text
+        text = text.replace(old, new)
+    model.write_text(text)
+    _git(origin, "commit", "--quiet", "-am", "shell")
+
+    bin_dir = Path(sys.executable).parent
+    context = {"github": {"event": {"pull_request": {"base": {"sha": main_sha}}, "before": ""}}}
+
+    def run_step(branch: str, extra: dict[str, str] | None = None) -> tuple[dict, str]:
+        # actions/checkout's default: a depth-1 clone, without the base commit.
+        work = tmp_path / f"work-{branch}-{len(extra or {})}"
+        _git(
+            tmp_path,
+            "clone",
+            "--quiet",
+            "--depth=1",
+            "--branch",
+            branch,
+            origin.as_uri(),
+            work.name,
+        )
+        temp = work.with_name(work.name + "-runner")
+        temp.mkdir()
+        env = {
+            **os.environ,
+            **GIT_ENV,
+            **_action_step_env(step_with, context),
+            **(extra or {}),
+            "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+            "RUNNER_TEMP": str(temp),
+            "GITHUB_STEP_SUMMARY": str(temp / "summary.md"),
+            "GITHUB_OUTPUT": str(temp / "output"),
+        }
+        done = subprocess.run(
+            ["bash", str(ROOT / "scripts" / "action-check.sh")],
+            cwd=work,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
+        assert done.returncode == 0, done.stderr
+        outputs = dict(line.split("=", 1) for line in (temp / "output").read_text().splitlines())
+        assert _git(work, "worktree", "list").count("\n") == 0  # the base tree is gone again
+        return outputs, (temp / "summary.md").read_text()
+
+    outputs, summary = run_step("docs-only")
+    assert outputs["exit-code"] == "0", summary  # main's open high findings do not fail it
+    assert outputs["baseline"] and summary.startswith("### This change")
+    # Without the base commit the same findings fail the gate: the baseline is what passes it.
+    outputs, summary = run_step("docs-only", {"TMCODE_BASELINE_REF": "0" * 40})
+    assert outputs["exit-code"] == "1" and "baseline" not in outputs
+
+    outputs, summary = run_step("add-shell")
+    assert outputs["exit-code"] == "1"
+    diff = Path(outputs["diff"]).read_text()
+    assert summary.startswith(diff) and "shell" in diff.splitlines()[0]
+    new = [
+        f for f in json.loads(Path(outputs["json"]).read_text())["findings"] if f["change"] == "new"
+    ]
+    assert any(f["status"] == "open" and f["severity"] in ("high", "critical") for f in new)
+
+
+def test_init_pre_commit_config_uses_the_hooks_of_tmcode_repository(cli, tmp_path: Path) -> None:
+    assert cli("init", tmp_path).exit_code == 0
+    config = yaml.safe_load((tmp_path / ".pre-commit-config.yaml").read_text())
+    (repo,) = config["repos"]
+    # The placeholder can never resolve to someone's repository: `.invalid` is reserved.
+    assert repo["repo"].split("/")[2].endswith(".invalid") and repo["rev"]
+    manifest = {h["id"]: h for h in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())}
+    files = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file())
+    tmcode = shutil.which("tmcode", path=str(Path(sys.executable).parent)) or "tmcode"
+    for hook in repo["hooks"]:
+        spec = {**manifest[hook["id"]], **hook}
+        # pre-commit's selection: `files` matches, `exclude` does not (re.search both).
+        picked = [
+            f
+            for f in files
+            if re.search(spec["files"], f) and not re.search(spec.get("exclude", "^$"), f)
+        ]
+        assert picked == ["threat-model.yaml"], picked  # not the workflow, threat-model.yml
+        assert spec["language"] == "python"  # pre-commit installs tmcode from the repository
+        done = subprocess.run(
+            [tmcode, *spec["entry"].split()[1:], *picked],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, (hook["id"], done.stdout, done.stderr)
+
+
 def test_pre_commit_hooks_run_their_entries() -> None:
     hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
     assert [h["id"] for h in hooks] == ["tmcode-validate", "tmcode-check"]
-    import re
 
     for hook in hooks:
         assert re.search(hook["files"], "threat-model/support.yaml")
@@ -395,6 +625,16 @@ def test_pre_commit_hooks_run_their_entries() -> None:
             timeout=120,
         )
         assert done.returncode == 0, (hook["id"], done.stdout, done.stderr)
+
+
+def test_github_example_passes_only_inputs_the_action_has() -> None:
+    inputs = set(yaml.safe_load((ROOT / "action.yml").read_text())["inputs"])
+    steps = yaml.safe_load((ROOT / "examples" / "github-workflow.yml").read_text())["jobs"][
+        "tmcode"
+    ]["steps"]
+    (step,) = [s for s in steps if "tmcode@" in s.get("uses", "")]
+    assert set(step["with"]) <= inputs and step["with"]["fail-on-new"] == "true"
+    assert "baseline-ref" in step["with"]
 
 
 def test_gitlab_example_uses_junit() -> None:

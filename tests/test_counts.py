@@ -124,7 +124,7 @@ def test_only_new_gates_html_and_junit_like_the_exit_code(expired_report) -> Non
     earlier = json.loads(render(expired_report, "json", RenderOptions()))
     compared = apply_baseline(expired_report, earlier, "main.json")
     options = RenderOptions(fail_on=FailOn.high, only_new=True)
-    assert "PASS: no new open finding at or above high." in render(
+    assert "PASS: no new, regressed or raised open finding at or above high." in render(
         compared, "html", RenderOptions(fail_on=FailOn.high, only_new=True, svg=False)
     )
     assert ET.fromstring(render(compared, "junit", options)).get("failures") == "0"

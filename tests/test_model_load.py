@@ -46,6 +46,12 @@ def test_schema_is_2020_12_with_descriptions(schema: dict) -> None:
     agent = schema["$defs"]["Agent"]
     assert agent["properties"]["model"]["description"]
     assert agent["additionalProperties"] is False
+    # Editors (yaml-language-server, VS Code) show these next to each completion.
+    value_sets = [d for d in schema["$defs"].values() if "enum" in d]
+    assert len(value_sets) >= 20
+    for spec in value_sets:
+        meanings = spec["markdownEnumDescriptions"]
+        assert len(meanings) == len(spec["enum"]) and all(meanings), spec["title"]
 
 
 def test_schema_rejects_what_the_loader_rejects(schema: dict) -> None:

@@ -16,6 +16,7 @@ import pytest
 import xmlschema
 
 from conftest import REFERENCE, ROOT
+from doclinks import anchors, broken_links
 from payload import PAYLOAD, payload_model_text
 from tmcode.catalog.load import load_catalog
 from tmcode.engine import check
@@ -403,12 +404,75 @@ def test_project_reference_docs_are_current() -> None:
     files = reference_files(load_catalog(), ROOT / "tests" / "threats")
     stale = stale_files(ROOT / "docs" / "reference", files)
     assert not stale, f"stale generated docs {stale}: run `make docs`"
+    broken = broken_links(ROOT / "docs")
+    assert not broken, "broken links in docs/:\n" + "\n".join(broken)
+
+
+def test_model_format_reference_lists_every_allowed_value() -> None:
+    from tmcode.model import enums
+    from tmcode.render.reference import model_format_page
+
+    page = model_format_page()
+    sections = page.split("\n### ")
+    value_sets = [
+        cls
+        for name, cls in vars(enums).items()
+        if isinstance(cls, type) and issubclass(cls, enums._Described) and name[0] != "_"
+    ]
+    assert len(value_sets) >= 20
+    for cls in value_sets:
+        section = next(s for s in sections if s.startswith(cls.__name__ + "\n"))
+        for member in cls:
+            assert member.description, f"{cls.__name__}.{member.name} has no description"
+            assert f"| `{member.value}` | {member.description} |" in section
+    source = next(s for s in sections if s.startswith("Source\n"))
+    assumed = "`source` of every [component](#component-kinds): optional; `first_party` is assumed"
+    assert assumed in source
+
+
+def test_link_checker_reports_file_line_and_the_missing_target(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    (docs / "sub").mkdir(parents=True)
+    (docs / "sub" / "page.md").write_text(
+        "---\ntitle: x\n---\n# A `page` title\n\n## Twice\n\n## Twice\n\n"
+        "## Custom {#own-id}\n\nSetext heading\n---\n",
+        encoding="utf-8",
+    )
+    (docs / "index.md").write_text(
+        "# Home\n"
+        "[ok](sub/page.md#a-page-title) [ok](sub/page.md#twice_1) [ok](sub/page.md#own-id)\n"
+        "[ok](#home) [ok](sub/page.md#setext-heading) [out](https://example.com/#nope)\n"
+        "```\n[in a fence](missing.md)\n```\n"
+        "`[in code](missing.md)`\n"
+        "[gone](sub/missing.md)\n"
+        "[anchor](sub/page.md#twice_2)\n"
+        "![image](#nowhere)\n"
+        "[up](../outside.md)\n"
+        "[ref]: sub/page.md#custom\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "outside.md").write_text("# Outside\n", encoding="utf-8")
+    assert broken_links(docs) == [
+        "docs/index.md:8: link `sub/missing.md`: no file docs/sub/missing.md",
+        "docs/index.md:9: link `sub/page.md#twice_2`: no heading `#twice_2` in docs/sub/page.md",
+        "docs/index.md:10: link `#nowhere`: no heading `#nowhere` in docs/index.md",
+        "docs/index.md:11: link `../outside.md` leaves docs/",
+        "docs/index.md:12: link `sub/page.md#custom`: no heading `#custom` in docs/sub/page.md",
+    ]
 
 
 def test_project_docs_build_strict(tmp_path: Path) -> None:
     error = _mkdocs(ROOT / "mkdocs.yml", tmp_path / "site")
     assert not error, error
     assert (tmp_path / "site" / "reference" / "catalog" / "PI-003" / "index.html").is_file()
+    # The link checker's anchors are the ids mkdocs gave the headings.
+    for page in (ROOT / "docs").rglob("*.md"):
+        relative = page.relative_to(ROOT / "docs").with_suffix("")
+        folder = relative.parent if relative.name == "index" else relative
+        built = (tmp_path / "site" / folder / "index.html").read_text(encoding="utf-8")
+        ids = set(re.findall(r'<h[1-6] id="([^"]+)"', built))
+        assert anchors(page.read_text(encoding="utf-8")) == ids, page
+        assert "<p>title:" not in built, f"{page}: front matter rendered as text"
 
 
 def test_fast_json_findings_equal_the_plain_encoding(catalog, in_root) -> None:

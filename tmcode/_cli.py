@@ -236,12 +236,17 @@ def check(
     baseline: Annotated[
         Optional[Path],
         typer.Option(
-            "--baseline", help="An earlier JSON report: label findings new, unchanged or fixed."
+            "--baseline",
+            help="An earlier JSON report: label findings new, regressed, fixed or unchanged.",
         ),
     ] = None,
     fail_on_new: Annotated[
         bool,
-        typer.Option("--fail-on-new", help="Gate only on new open findings (needs --baseline)."),
+        typer.Option(
+            "--fail-on-new",
+            help="Gate only on findings open now and not before, or whose severity rose "
+            "(needs --baseline).",
+        ),
     ] = False,
     discover: Annotated[
         Optional[Path],
@@ -359,8 +364,11 @@ def init(
         "\nNext steps:\n"
         f"  1. Edit {model} to describe your system (your editor completes keys from tmcode.schema.json).\n"
         f"  2. tmcode check {model}\n"
-        "  3. Commit the files; the workflow checks the model on every pull request and the\n"
-        "     pre-commit hook validates it on every commit (pre-commit install)."
+        "  3. Say which tmcode CI and pre-commit run: TMCODE_REPOSITORY and TMCODE_REF in\n"
+        "     .github/workflows/threat-model.yml, `repo` and `rev` in .pre-commit-config.yaml.\n"
+        "  4. Commit the files; the workflow fails a pull request that brings new open findings\n"
+        "     at or above high, and the pre-commit hook validates the model on every commit\n"
+        "     (pre-commit install)."
     )
 
 
@@ -438,7 +446,7 @@ def diff(
     format: Annotated[DiffFormat, typer.Option("--format", "-f")] = DiffFormat.text,
     output: Annotated[Optional[Path], typer.Option("--output", "-o")] = None,
 ) -> None:
-    """Say what changed between two JSON reports: elements, new and fixed findings."""
+    """Say what changed between two JSON reports: new, regressed and fixed findings, elements."""
     from tmcode.baseline import diff_reports, read_report_json, render_diff
 
     debug = _debug()

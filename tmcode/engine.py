@@ -27,6 +27,7 @@ from tmcode.report import (
     StaleDecision,
     Status,
     fingerprint,
+    system_key,
     summarize,
     utc_today,
 )
@@ -244,7 +245,7 @@ def _finding(
     system_id = ctx.model.system.id
     message = threat.message.replace("{target}", target)
     return Finding(
-        id=fingerprint(threat.id, target, system_id),
+        id=fingerprint(threat.id, target, system_key(system_id, ctx.model.system.name)),
         threat=threat.id,
         title=threat.title,
         severity=severity,

@@ -35,6 +35,20 @@ class Status(str, Enum):
 
 GATING_STATUSES = frozenset({Status.open, Status.expired})
 
+# How a finding compares with a baseline (`Finding.change`), worst first. The first three are
+# what `--fail-on-new` gates on: open now and not open before, or open with a higher severity.
+CHANGES = (
+    "new",
+    "regressed",
+    "severity_raised",
+    "accepted",
+    "fixed",
+    "severity_lowered",
+    "new_mitigated",
+    "unchanged",
+)
+GATE_CHANGES = frozenset(CHANGES[:3])
+
 
 @dataclass(frozen=True, slots=True)
 class ControlSetState:
@@ -88,7 +102,7 @@ class Finding:
     system: str | None = None
     decision: DecisionRecord | None = None
     status_reason: str = ""
-    change: str | None = None  # "new" or "unchanged" when compared with a baseline
+    change: str | None = None  # with a baseline: one of CHANGES (see tmcode.baseline)
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,9 +231,19 @@ def utc_today() -> dt.date:
     return dt.datetime.now(dt.timezone.utc).date()
 
 
-def fingerprint(threat: str, target: str, system: str | None = None) -> str:
-    """Return a finding's stable id: the same across runs, key orders and line moves."""
-    text = "\x1f".join([threat, target, system or ""])
+def system_key(system_id: str | None, name: str) -> str:
+    """Return what tells systems apart in fingerprints: the id, else the name (never an id)."""
+    # Ids cannot contain ':', so a name can never pose as another system's id.
+    return system_id or f"name:{name}"
+
+
+def fingerprint(threat: str, target: str, system: str) -> str:
+    """Return a finding's stable id: the same across runs, key orders and line moves.
+
+    ``system`` is the :func:`system_key` of the finding's system, so two systems that reuse
+    component ids never share a fingerprint.
+    """
+    text = "\x1f".join([threat, target, system])
     return "tmc-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
@@ -263,7 +287,8 @@ def gate_failures(
 ) -> list[Finding]:
     """Return the findings that fail the gate: open or expired, at or above ``fail_on``.
 
-    With ``only_new``, only findings a baseline comparison labelled new can fail it.
+    With ``only_new``, only findings a baseline comparison labelled new, regressed or
+    severity raised (``GATE_CHANGES``) can fail it.
     """
     if fail_on is FailOn.none:
         return []
@@ -273,7 +298,7 @@ def gate_failures(
         for f in findings
         if f.status in GATING_STATUSES
         and f.severity >= threshold
-        and (not only_new or f.change == "new")
+        and (not only_new or f.change in GATE_CHANGES)
     ]
 
 

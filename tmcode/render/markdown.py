@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tmcode.baseline import LISTED, change_sections
 from tmcode.render.base import Renderer
 from tmcode.render.diagram import build_view, to_mermaid
 from tmcode.render.escape import markdown_code, markdown_text, relative_path
@@ -10,6 +11,8 @@ from tmcode.render.wording import STATUS_WORDS, as_of, status_counts, verdict
 from tmcode.report import GATING_STATUSES, Report, Severity, Status
 
 _ICON = {severity.value: style.icon for severity, style in SEVERITY_STYLE.items()}
+# Open findings that fail `--fail-on-new`, marked by how they compare with the baseline.
+_CHANGE_MARKS = {"new": " 🆕", "regressed": " ↩️ regressed", "severity_raised": " ⬆️ raised"}
 
 
 class MarkdownRenderer(Renderer):
@@ -26,11 +29,13 @@ class MarkdownRenderer(Renderer):
         out += [f"**{sentence}**" if decision.failed else sentence, ""]
         if report.baseline is not None:
             b = report.baseline
-            out += [
-                f"Compared with the baseline: **{b['new']} new**, {b['unchanged']} unchanged, "
-                f"**{len(b['fixed'])} fixed**.",
-                "",
-            ]
+            out += [f"Compared with the baseline: {b['counts_summary']}.", ""]
+            # New findings are marked in the tables below; the other changes are listed here.
+            out += change_sections(
+                {k: b[k] for k in LISTED if k != "new"},
+                markdown=True,
+                several_systems=len(report.systems) > 1,
+            )
         out.append("| severity | " + " | ".join(STATUS_WORDS.values()) + " |")
         out.append("|---|" + "---:|" * len(STATUS_WORDS))
         matrix = s["by_severity_and_status"]
@@ -58,8 +63,7 @@ class MarkdownRenderer(Renderer):
                 )
                 where = f"{markdown_text(relative_path(f.location.file))}:{f.location.line or ''}"
                 status = " (expired)" if f.status is Status.expired else ""
-                if f.change == "new":
-                    status += " 🆕"
+                status += _CHANGE_MARKS.get(f.change or "", "")
                 out.append(
                     f"| {_ICON[f.severity.value]} {f.severity.value}{status} | **{f.threat}** "
                     f"{markdown_text(f.title)} | {markdown_code(f.target)}<br>{where} | {path} | {missing} |"

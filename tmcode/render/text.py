@@ -28,6 +28,17 @@ def terminal_safe(text: str) -> str:
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
+# How a finding compares with a baseline, where that is worth a mark.
+_CHANGE_MARKS = {
+    "new": "new",
+    "regressed": "regressed",
+    "severity_raised": "severity raised",
+    "accepted": "newly accepted",
+    "fixed": "newly mitigated",
+    "severity_lowered": "severity lowered",
+}
+
+
 class TextRenderer(Renderer):
     """Readable in a terminal; coloured when the options say so."""
 
@@ -40,8 +51,8 @@ class TextRenderer(Renderer):
     def _finding(self, f: Finding) -> list[str]:
         where = f.location.file + (f":{f.location.line}" if f.location.line else "")
         status = "" if f.status is Status.open else f" [{f.status.value}]"
-        if f.change == "new":
-            status += " [new]"
+        if f.change in _CHANGE_MARKS:
+            status += f" [{_CHANGE_MARKS[f.change]}]"
         lines = [
             f"  {self._paint(_COLORS[f.severity], f.severity.value.upper())} {f.threat} "
             f"{terminal_safe(f.title)}{status}",
@@ -96,10 +107,15 @@ class TextRenderer(Renderer):
         if report.stale_decisions:
             out.append("")
         if report.baseline is not None:
+            from tmcode.baseline import LISTED, change_sections  # it imports this module
+
             b = report.baseline
-            out.append(
-                f"compared with {terminal_safe(b['file'])}: {b['new']} new, {b['unchanged']} unchanged, "
-                f"{len(b['fixed'])} fixed"
+            # New findings are marked above; the other changes, fixed ones included, here.
+            out += change_sections(
+                {k: b[k] for k in LISTED if k != "new"},
+                markdown=False,
+                several_systems=len(report.systems) > 1,
             )
+            out.append(f"compared with {terminal_safe(b['file'])}: {b['counts_summary']}")
         out.append(summary_line(report, self.options, terminal_safe))
         return "\n".join(out) + "\n"

@@ -66,14 +66,18 @@ def verdict(report: Report, options: RenderOptions) -> Verdict:
     """The gate's decision on ``report`` under ``options``."""
     failing = gate_failures(report.findings, options.fail_on, only_new=options.only_new)
     level = options.fail_on.value
-    scope = "new " if options.only_new else ""
+    scope = "new, regressed or raised " if options.only_new else ""
     if level == "none":
         return Verdict(failing, True, "The gate is off (--fail-on none).")
     if failing:
         return Verdict(
             failing, False, f"FAIL: {len(failing)} {scope}finding(s) at or above {level}."
         )
-    return Verdict(failing, False, f"PASS: no {scope}open finding at or above {level}.")
+    if options.only_new:
+        return Verdict(
+            failing, False, f"PASS: no new, regressed or raised open finding at or above {level}."
+        )
+    return Verdict(failing, False, f"PASS: no open finding at or above {level}.")
 
 
 def summary_line(report: Report, options: RenderOptions, escape: Callable[[str], str]) -> str:
