@@ -5,7 +5,6 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-from tmcode.errors import Problem, UsageError
 from tmcode.model.schema import model_json_schema_text
 
 
@@ -24,26 +23,9 @@ def starter_files() -> dict[str, str]:
 
 def init_project(directory: Path) -> list[Path]:
     """Write the starter files into ``directory``; refuse, writing nothing, if any exists."""
-    files = starter_files()
-    existing = [directory / name for name in files if (directory / name).exists()]
-    if existing:
-        raise UsageError(
-            [
-                Problem(
-                    str(path),
-                    None,
-                    None,
-                    "already exists; tmcode init never overwrites a file",
-                    "move it aside or run tmcode init in another directory",
-                )
-                for path in existing
-            ]
-        )
-    written = []
-    for name, content in files.items():
-        path = directory / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("x", encoding="utf-8", newline="\n") as handle:
-            handle.write(content)
-        written.append(path)
-    return written
+    from tmcode.output import write_files
+
+    files = [(directory / name, content) for name, content in starter_files().items()]
+    return write_files(
+        files, [], replace=False, keep_hint="move it aside or run tmcode init in another directory"
+    )
