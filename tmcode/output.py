@@ -91,6 +91,13 @@ def path_problems(
 
     With ``replace`` false an existing file is refused too, with ``keep_hint`` as advice.
     """
+    try:
+        return _path_problems(path, folder, replace, keep_hint)
+    except OSError as exc:
+        return [_problem(path, f"cannot check the path: {exc.strerror or exc}")]
+
+
+def _path_problems(path: Path, folder: bool, replace: bool, keep_hint: str) -> list[Problem]:
     link = symlink_on_the_way(path)
     if link is not None:
         return [_problem(path, f"`{link}` is a symlink; tmcode never writes through one")]
@@ -190,8 +197,7 @@ def write_files(
     """Check every target, then write each; nothing is written if any target is refused."""
     check_targets([path for path, _ in files], inputs, replace=replace, keep_hint=keep_hint)
     with cleanup_on_signals():
-        for path, content in files:
-            write_atomically(path, content)
+        write_all_atomically(files)
     return [path for path, _ in files]
 
 
@@ -204,22 +210,21 @@ def cleanup_on_signals() -> Iterator[None]:
     its usual effect (ending the process, or KeyboardInterrupt).
     """
     previous: dict[int, Any] = {}
-    if threading.current_thread() is threading.main_thread():
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            old = signal.getsignal(signum)
-            if old in (signal.SIG_IGN, None):
-                continue
-            previous[signum] = old
-            signal.signal(signum, _raise_interrupted)
     try:
-        yield
-    except _Interrupted as exc:
+        try:
+            if threading.current_thread() is threading.main_thread():
+                for signum in (signal.SIGTERM, signal.SIGINT):
+                    old = signal.getsignal(signum)
+                    if old not in (signal.SIG_IGN, None):
+                        previous[signum] = old
+                        signal.signal(signum, _raise_interrupted)
+            yield
+        finally:
+            _restore(previous)
+    except _Interrupted as exc:  # raised in the block, or while the handlers were restored
         _restore(previous)
-        previous = {}
         signal.raise_signal(exc.signum)
         raise SystemExit(128 + exc.signum) from None
-    finally:
-        _restore(previous)
 
 
 def _raise_interrupted(signum: int, frame: FrameType | None) -> None:
@@ -232,40 +237,62 @@ def _restore(previous: dict[int, Any]) -> None:
 
 
 def write_atomically(path: Path, content: Content) -> None:
-    """Write through a new temporary file in ``path``'s folder, fsync and rename; no checks."""
-    data = content.encode("utf-8") if isinstance(content, str) else content
-    folder = path.parent
-    old = _lstat(path)
-    tmp: Path | None = None
+    """Write one file through a temporary file beside it, fsync and rename; no checks."""
+    write_all_atomically([(path, content)])
+
+
+def write_all_atomically(files: Sequence[tuple[Path, Content]]) -> None:
+    """Stage each file as a temporary file beside its target, flush, then rename each; no checks.
+
+    One file is flushed with fsync; several with one sync, which costs what one fsync does
+    rather than one per file. Temporary files are removed on any error or signal.
+    """
+    staged: list[tuple[Path, Path]] = []
+    if not files:
+        return
+    current = files[0][0]
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
-        while True:
-            tmp = folder / f".{path.name}.{secrets.token_hex(6)}.tmp"
-            try:
-                fd = os.open(tmp, flags, 0o666)
-            except FileExistsError:
-                tmp = None
-                continue
-            break
-        try:
-            if old is not None and stat.S_ISREG(old.st_mode):
-                os.fchmod(fd, stat.S_IMODE(old.st_mode) & 0o777)
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, path)
-        tmp = None
+        for current, content in files:
+            _stage(current, _bytes(content), staged, fsync=len(files) == 1)
+        if len(files) > 1:
+            os.sync()
+        while staged:
+            tmp, current = staged[0]
+            os.replace(tmp, current)
+            staged.pop(0)
     except OSError as exc:
         raise UsageError(
-            _problem(path, f"cannot write the file: {exc.strerror or exc}", "check the path")
+            _problem(current, f"cannot write the file: {exc.strerror or exc}", "check the path")
         ) from None
     finally:
-        if tmp is not None:
+        for tmp, _ in staged:
             tmp.unlink(missing_ok=True)
+
+
+def _stage(path: Path, data: bytes, staged: list[tuple[Path, Path]], *, fsync: bool) -> None:
+    """Write ``data`` to a new temporary file beside ``path``, recorded in ``staged`` first."""
+    old = _lstat(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    while True:
+        tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
+        staged.append((tmp, path))
+        try:
+            fd = os.open(tmp, flags, 0o666)
+        except FileExistsError:
+            staged.pop()
+            continue
+        break
+    try:
+        if old is not None and stat.S_ISREG(old.st_mode):
+            os.fchmod(fd, stat.S_IMODE(old.st_mode) & 0o777)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        if fsync:
+            os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 _MAX_MANIFEST_BYTES = 16 * 1024 * 1024
@@ -276,6 +303,13 @@ def recorded_files(
     root: Path, *, manifest: str, owns: Callable[[str], bool]
 ) -> dict[str, list[str]]:
     """Check the output folder ``root`` and return what its manifest records (see write_tree)."""
+    try:
+        return _recorded_files(root, manifest, owns)
+    except OSError as exc:
+        raise UsageError(_problem(root, f"cannot read the folder: {exc.strerror or exc}")) from None
+
+
+def _recorded_files(root: Path, manifest: str, owns: Callable[[str], bool]) -> dict[str, list[str]]:
     problems = path_problems(root, folder=True)
     if problems:
         raise UsageError(problems)
@@ -321,7 +355,34 @@ def write_tree(
     the manifest may list at all); anything else in the way is refused, as is any symlink
     under ``root`` and a non-empty ``root`` without a manifest. Everything is checked before
     anything is written; the manifest is written first (listing old and new content) and last.
+    A file whose content is unchanged is left as it is.
     """
+    try:
+        ours, stale = _plan_tree(root, files, inputs, manifest, owns)
+    except OSError as exc:
+        raise UsageError(_problem(root, f"cannot read the folder: {exc.strerror or exc}")) from None
+    new = {rel: _digest(_bytes(content)) for rel, content in files.items()}
+    interim = {rel: sorted({ours[rel], new[rel]} if rel in ours else {new[rel]}) for rel in new}
+    interim.update({rel: [ours[rel]] for rel in stale})
+    with cleanup_on_signals():
+        write_atomically(root / manifest, _manifest_text(interim))
+        write_all_atomically(
+            [(root / rel, data) for rel, data in files.items() if ours.get(rel) != new[rel]]
+        )
+        for rel in stale:
+            _remove(root, rel)
+        write_atomically(root / manifest, _manifest_text({rel: [d] for rel, d in new.items()}))
+    return sorted(files)
+
+
+def _plan_tree(
+    root: Path,
+    files: Mapping[str, Content],
+    inputs: Iterable[Path],
+    manifest: str,
+    owns: Callable[[str], bool],
+) -> tuple[dict[str, str], list[str]]:
+    """Check everything ``write_tree`` will do; return the digests of our files and the stale ones."""
     unsafe = [rel for rel in files if not _safe_relative(rel) or not owns(rel)]
     if unsafe:
         raise UsageError(
@@ -355,17 +416,7 @@ def write_tree(
     ]
     if used:
         raise UsageError(used)
-    new = {rel: _digest(_bytes(content)) for rel, content in files.items()}
-    interim = {rel: sorted({ours[rel], new[rel]} if rel in ours else {new[rel]}) for rel in new}
-    interim.update({rel: [ours[rel]] for rel in stale})
-    with cleanup_on_signals():
-        write_atomically(root / manifest, _manifest_text(interim))
-        for rel, content in files.items():
-            write_atomically(root / rel, content)
-        for rel in stale:
-            _remove(root, rel)
-        write_atomically(root / manifest, _manifest_text({rel: [d] for rel, d in new.items()}))
-    return sorted(files)
+    return ours, stale
 
 
 def _has_entries(folder: Path) -> bool:
