@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -14,7 +15,8 @@ import pytest
 
 from conftest import MODELS, ROOT
 from tmcode.catalog.load import load_catalog
-from tmcode.output import cleanup_on_signals, write_atomically
+from tmcode.errors import UsageError
+from tmcode.output import cleanup_on_signals, write_atomically, write_files
 from tmcode.pipeline import check_files
 from tmcode.render.site import MANIFEST, site_files
 
@@ -90,9 +92,24 @@ def test_read_only_fifo_folder_and_unwritable_targets_are_refused(tmp_path: Path
     refused(tmcode("schema", "-o", fifo), "FIFO")  # returns: nothing opens the FIFO
     refused(tmcode("schema", "-o", tmp_path), "is a folder")
     refused(tmcode("schema", "-o", read_only / "x.json"), "is not a folder")
-    if Path("/proc/self").is_dir():  # writable by mode, yet the kernel refuses the write
-        refused(tmcode("schema", "-o", "/proc/tmcode-test/x.json"), "cannot write")
+    refused(tmcode("schema", "-o", tmp_path / ("x" * 300 + ".json")), "too long")
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    if os.geteuid() != 0:  # root may write in any folder
+        refused(tmcode("schema", "-o", locked / "x.json"), "cannot write in the folder")
     assert no_temp_files(tmp_path)
+
+
+def test_a_failing_write_is_one_clear_error_and_leaves_no_temporary_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def disk_full(src: object, dst: object) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "replace", disk_full)
+    with pytest.raises(UsageError, match="cannot write the file: No space left"):
+        write_files([(tmp_path / "a.json", "{}"), (tmp_path / "b.json", "{}")], [])
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_an_output_never_replaces_an_input_of_the_run(tmp_path: Path) -> None:
@@ -178,14 +195,18 @@ def test_a_signal_cleans_up_and_reaches_the_previous_handler(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     received: list[int] = []
-    previous = signal.signal(signal.SIGTERM, lambda signum, frame: received.append(signum))
+
+    def handler(signum: int, frame: object) -> None:
+        received.append(signum)
+
+    previous = signal.signal(signal.SIGTERM, handler)
     monkeypatch.setattr(os, "fsync", lambda fd: signal.raise_signal(signal.SIGTERM))
     try:
         with pytest.raises(SystemExit) as stopped, cleanup_on_signals():
             write_atomically(tmp_path / "out.txt", "text")
         assert stopped.value.code == 128 + signal.SIGTERM
-        assert received == [signal.SIGTERM]
-        assert signal.getsignal(signal.SIGTERM) is not previous  # ours is gone, the test's is back
+        assert received == [signal.SIGTERM]  # delivered once, to the handler that was there
+        assert signal.getsignal(signal.SIGTERM) is handler
         with pytest.raises(KeyboardInterrupt), cleanup_on_signals():
             monkeypatch.setattr(os, "fsync", lambda fd: signal.raise_signal(signal.SIGINT))
             write_atomically(tmp_path / "out.txt", "text")

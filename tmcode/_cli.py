@@ -258,7 +258,7 @@ def check(
 
     if fail_on_new and baseline is None:
         _fail(UsageError("--fail-on-new needs --baseline REPORT.json to know what is new"), debug)
-    inputs = _inputs(list(models), catalog, baseline)
+    inputs = _inputs(list(models), catalog, baseline) if outputs else []
     if outputs:
         from tmcode.output import check_targets
 

@@ -84,8 +84,8 @@ def _slug(value: str) -> str:
     return slug or "system"
 
 
-# Names a system's folder may not take: the site's own pages and folders, and mkdocs' output.
-_RESERVED_SLUGS = frozenset({"index", "threats", "standards", "assets", "site"})
+# Names a system's folder may not take: the site's own pages and folders.
+_RESERVED_SLUGS = frozenset({"index", "threats", "standards", "assets"})
 
 
 def unique_name(base: str, used: set[str]) -> str:
@@ -257,7 +257,7 @@ class _SystemPages:
         for flow in self.model.flows:
             self.flows_in.setdefault(flow.to, []).append(flow)
             self.flows_out.setdefault(flow.from_, []).append(flow)
-        used: set[str] = {"index"}
+        used: set[str] = set()  # ids differ, but may differ only in case
         self.page = {cid: unique_name(cid, used) for cid in self.model.components}
         self.by_component: dict[str, list[Finding]] = {}
         for f in findings:
