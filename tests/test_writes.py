@@ -18,7 +18,7 @@ from tmcode.catalog.load import load_catalog
 from tmcode.errors import UsageError
 from tmcode.output import cleanup_on_signals, write_atomically, write_files
 from tmcode.pipeline import check_files
-from tmcode.render.site import MANIFEST, site_files
+from tmcode.render.site import MANIFEST, site_files, write_site
 
 MODEL = MODELS / "support-copilot.yaml"
 
@@ -325,3 +325,32 @@ def test_site_page_paths_never_collide(tmp_path: Path) -> None:
     assert (
         len(load_catalog().threats) == len([p for p in pages if p.startswith("docs/threats/")]) - 1
     )
+
+
+def test_a_rebuild_interrupted_half_way_can_be_run_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    report = check_files([MODEL], catalogs=[], today=None)
+    files = site_files(report, svg=False)
+    site = tmp_path / "site"
+    write_site(files, site)
+    changed = {name: f"{content}\n" for name, content in files.items()}
+    renames = 0
+    real_replace = os.replace
+
+    def fail_half_way(src: str, dst: str) -> None:
+        nonlocal renames
+        renames += 1
+        if renames == len(files) // 2:
+            raise OSError(errno.EIO, os.strerror(errno.EIO))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", fail_half_way)
+    with pytest.raises(UsageError, match="cannot write the file"):
+        write_site(changed, site)
+    monkeypatch.setattr(os, "replace", real_replace)
+    halves = {(site / name).read_text() == content for name, content in changed.items()}
+    assert halves == {True, False}  # some pages new, some old
+    write_site(changed, site)  # the manifest written first knows both contents
+    assert all((site / name).read_text() == content for name, content in changed.items())
+    assert no_temp_files(site)
