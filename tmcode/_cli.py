@@ -88,6 +88,13 @@ def _write_output(path: Path, content: str | bytes, inputs: list[Path]) -> None:
     write_output(path, content, inputs)
 
 
+def _inputs(models: list[Path], catalog: list[Path] | None, *more: Path | None) -> list[Path]:
+    """Every file a run reads: the models, the catalog's files and any report given."""
+    from tmcode.catalog.load import catalog_files
+
+    return [*models, *catalog_files(catalog or []), *(p for p in more if p is not None)]
+
+
 def _emit(text: str, output: Path | None, inputs: list[Path], debug: bool) -> None:
     """Print ``text``, or write it to ``output`` (never over an input)."""
     if output is None:
@@ -184,7 +191,7 @@ def export(
         known = _known_controls(catalog)
         return model_to_yaml(load_model(model, known_controls=known).model)
 
-    _emit(_guard(debug, run), output, [model], debug)
+    _emit(_guard(debug, run), output, _inputs([model], catalog), debug)
 
 
 @app.command()
@@ -269,6 +276,11 @@ def check(
 
     if fail_on_new and baseline is None:
         _fail(UsageError("--fail-on-new needs --baseline REPORT.json to know what is new"), debug)
+    inputs = _inputs(list(models), catalog, baseline) if outputs else []
+    if outputs:
+        from tmcode.output import check_targets
+
+        _guard(debug, lambda: check_targets(outputs, inputs))
     limits = _limits(max_bytes, max_depth, max_nodes)
     report = _guard(debug, lambda: _load_and_check(list(models), catalog, today, limits))
     if baseline is not None:
@@ -282,9 +294,11 @@ def check(
         use_color = color if color is not None else _tty_color()
         text = render(report, format[0], replace(options, color=use_color))
         typer.echo(text, nl=False, color=use_color)
-    for fmt, path in zip(format, outputs):
-        text = render(report, fmt, options)
-        _guard(debug, lambda path=path, text=text: _write_output(path, text, list(models)))
+    if outputs:
+        from tmcode.output import write_files
+
+        reports = [(path, render(report, fmt, options)) for fmt, path in zip(format, outputs)]
+        _guard(debug, lambda: write_files(reports, inputs))
     if outputs or format[0] != "text":
         # The text report ends with this line; without it on stdout, a CI log still says why.
         from tmcode.render.text import terminal_safe
@@ -346,7 +360,7 @@ def bom(
         lambda: _load_and_check([model], catalog, today, _limits(max_bytes, max_depth, max_nodes)),
     )
     text = bom_json(report.sources[0], report.findings, report_url)  # type: ignore[attr-defined]
-    _emit(text, output, [model], debug)
+    _emit(text, output, _inputs([model], catalog), debug)
 
 
 @app.command("import")
@@ -362,22 +376,27 @@ def import_model(
     debug = _debug()
 
     def run() -> tuple[str, list[str]]:
-        if output.exists() and not force:
-            raise UsageError(
-                Problem(
-                    str(output), None, None, "already exists", "choose another --output, or --force"
-                )
-            )
+        from tmcode.output import check_targets
+
+        check_targets([output], [source], replace=force, keep_hint=_KEEP_IMPORT)
         result = import_file(format.value, source)
         return result.yaml(
             str(source), "OTM" if format is ImportFormat.otm else "Threagile"
         ), result.unmapped
 
     text, unmapped = _guard(debug, run)
-    _guard(debug, lambda: _write_output(output, text, [source]))
+    from tmcode.output import write_output
+
+    _guard(
+        debug,
+        lambda: write_output(output, text, [source], replace=force, keep_hint=_KEEP_IMPORT),
+    )
     typer.echo(
         f"wrote {output}; {len(unmapped)} item(s) not mapped are listed at its top", err=True
     )
+
+
+_KEEP_IMPORT = "choose another --output, or --force"
 
 
 class DiffFormat(str, Enum):
@@ -492,7 +511,7 @@ def diagram(
         else:
             typer.echo(content, nl=False)
         return
-    _guard(debug, lambda: _write_output(output, content, [model]))
+    _guard(debug, lambda: _write_output(output, content, _inputs([model], catalog)))
     how = (
         "laid out by Graphviz"
         if format in (DiagramFormat.svg, DiagramFormat.png)
@@ -518,9 +537,10 @@ def docs(
 ) -> None:
     """Write a threat-model documentation site (mkdocs-material) for the models."""
     from tmcode.render.diagram import graphviz_available
-    from tmcode.render.site import site_files, write_site
+    from tmcode.render.site import check_site_folder, site_files, write_site
 
     debug = _debug()
+    _guard(debug, lambda: check_site_folder(output))
     report = _guard(
         debug,
         lambda: _load_and_check(
@@ -529,7 +549,8 @@ def docs(
     )
     svg = graphviz_available()
     files = _guard(debug, lambda: site_files(report, svg=svg))  # type: ignore[arg-type]
-    written = _guard(debug, lambda: write_site(files, output))
+    inputs = _inputs(list(models), catalog)
+    written = _guard(debug, lambda: write_site(files, output, inputs))
     diagrams = (
         "SVG and Mermaid diagrams"
         if svg

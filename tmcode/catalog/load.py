@@ -52,7 +52,7 @@ def load_catalog(extra: list[Path] | None = None) -> Catalog:
     threats: dict[str, CompiledThreat] = {}
     problems: list[Problem] = []
     for directory in directories:
-        for path in sorted(directory.glob("threats/**/*.yaml")):
+        for path in threat_files(directory):
             try:
                 compiled = _load_threat(path, controls)
             except (CatalogError, ModelError) as exc:
@@ -74,6 +74,17 @@ def load_catalog(extra: list[Path] | None = None) -> Catalog:
     if problems:
         raise CatalogError(problems)
     return Catalog(dict(sorted(threats.items())), controls)
+
+
+def threat_files(directory: Path) -> list[Path]:
+    """The threat files of one catalog directory, in load order."""
+    return sorted(directory.glob("threats/**/*.yaml"))
+
+
+def catalog_files(extra: list[Path] | None = None) -> list[Path]:
+    """Every file loading the catalog reads: each directory's controls.yaml and threats."""
+    directories = [bundled_catalog_dir(), *(extra or [])]
+    return [p for d in directories for p in [d / "controls.yaml", *threat_files(d)]]
 
 
 def _target_subject(threat: Threat, raw: Any, path: str) -> Subject:
