@@ -7,11 +7,14 @@ import sys
 from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional, TypeVar
+from typing import TYPE_CHECKING, Annotated, Optional, TypeVar
 
 import typer
 
 from tmcode.errors import Problem, TmcodeError, UsageError
+
+if TYPE_CHECKING:
+    from tmcode.model.references import ThreatNamesSource
 
 app = typer.Typer(
     name="tmcode",
@@ -115,6 +118,15 @@ def _known_controls(catalogs: list[Path] | None) -> frozenset[str]:
     return frozenset(load_controls(catalogs or []))
 
 
+def _threat_names(catalogs: list[Path] | None) -> ThreatNamesSource:
+    """Load the catalog's threat names on first use: only a model with decisions needs them."""
+    from functools import cache
+
+    from tmcode.catalog.load import load_catalog
+
+    return cache(lambda: load_catalog(catalogs or []).threat_names())
+
+
 @app.command()
 def validate(
     models: ModelsArg,
@@ -130,10 +142,11 @@ def validate(
     debug = _debug()
     limits = ReadLimits(max_bytes=max_bytes, max_depth=max_depth, max_nodes=max_nodes)
     known = _guard(debug, lambda: _known_controls(catalog))
+    names = _threat_names(catalog)
     failed = False
     for path in models:
         try:
-            loaded = load_model(path, limits=limits, known_controls=known)
+            loaded = load_model(path, limits=limits, known_controls=known, known_threats=names)
         except TmcodeError as exc:
             typer.echo(exc.diagnostics(), err=True)
             if debug:
@@ -169,7 +182,8 @@ def export(
             report = _load_and_check([model], catalog, None)
             return otm_json(report.sources[0].model, report.findings, report.threats)  # type: ignore[attr-defined]
         known = _known_controls(catalog)
-        return model_to_yaml(load_model(model, known_controls=known).model)
+        names = _threat_names(catalog)
+        return model_to_yaml(load_model(model, known_controls=known, known_threats=names).model)
 
     _emit(_guard(debug, run), output, [model], debug)
 
