@@ -14,7 +14,7 @@ import typer
 from tmcode.errors import Problem, TmcodeError, UsageError
 
 if TYPE_CHECKING:
-    from tmcode.model.references import ThreatNamesSource
+    from tmcode.model.references import ThreatNames, ThreatNamesSource
 
 app = typer.Typer(
     name="tmcode",
@@ -122,9 +122,13 @@ def _threat_names(catalogs: list[Path] | None) -> ThreatNamesSource:
     """Load the catalog's threat names on first use: only a model with decisions needs them."""
     from functools import cache
 
-    from tmcode.catalog.load import load_catalog
+    @cache
+    def names() -> ThreatNames:
+        from tmcode.catalog.load import load_catalog
 
-    return cache(lambda: load_catalog(catalogs or []).threat_names())
+        return load_catalog(catalogs or []).threat_names()
+
+    return names
 
 
 @app.command()
