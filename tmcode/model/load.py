@@ -19,19 +19,8 @@ from tmcode._gc import gc_paused
 from tmcode.errors import ModelError, Problem
 from tmcode.model.diagnose import closest, problems_from_validation
 from tmcode.model.elements import ID_PATTERN, Agent, Model, System, permission_address
-from tmcode.model.references import (
-    SYSTEM_ADDRESS,
-    ThreatNamesSource,
-    Unvalidated,
-    check_references,
-)
-from tmcode.model.yaml_reader import (
-    Mapping,
-    ReadLimits,
-    decode_model_bytes,
-    position,
-    read_yaml,
-)
+from tmcode.model.references import SYSTEM_ADDRESS, ThreatNamesSource, Unvalidated, check_references
+from tmcode.model.yaml_reader import Mapping, ReadLimits, decode_model_bytes, position, read_yaml
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from tmcode.errors import Problem
@@ -40,6 +41,7 @@ class Unvalidated:
 
 
 _LISTED = 10  # the most ids a hint lists
+_SUGGESTED = 100  # the most unknown threat names matched closely (difflib is slow on many)
 
 
 @dataclass(frozen=True)
@@ -49,21 +51,30 @@ class ThreatNames:
     ids: frozenset[str]
     references: frozenset[str]
 
-    @property
+    @cached_property
     def all(self) -> frozenset[str]:
         """Every name a decision may use."""
         return self.ids | self.references
 
-    def suggest(self, word: str) -> str:
-        """Say what to write instead of the unknown threat ``word``."""
-        by_case = {name.lower(): name for name in self.all}
-        match = closest(word.lower(), by_case)
+    @cached_property
+    def _by_case(self) -> dict[str, str]:
+        return {name.lower(): name for name in self.all}
+
+    @cached_property
+    def _by_part(self) -> dict[str, str]:
+        # `LLM01` for `owasp-llm:LLM01:2025`: a reference written without its standard; the
+        # latest edition wins.
+        parts = ((part, r) for r in sorted(self.references) for part in r.lower().split(":")[1:])
+        return {part: r for part, r in parts if not part.isdigit()}
+
+    def suggest(self, word: str, *, close: bool = True) -> str:
+        """Say what to write instead of the unknown threat ``word`` (``close``: try difflib)."""
+        match = closest(word.lower(), self._by_case) if close else None
         if match is not None:
-            return f"did you mean `{by_case[match]}`?"
-        # `LLM01` for `owasp-llm:LLM01:2025`: a reference written without its standard.
-        cited = sorted(r for r in self.references if word.lower() in r.lower().split(":"))
-        if cited:
-            return f"did you mean `{cited[-1]}`?"
+            return f"did you mean `{self._by_case[match]}`?"
+        cited = self._by_part.get(word.lower())
+        if cited is not None:
+            return f"did you mean `{cited}`?"
         return (
             "run `tmcode catalog list` for the threat ids, or name a reference a threat cites, "
             "e.g. `owasp-llm:LLM01:2025`"
@@ -94,7 +105,9 @@ class _Checker:
         # Addresses of elements with a reference problem: never suggested; a decision may name
         # the address the element was meant to have, so the pattern of it is kept.
         self.doubtful: set[str] = set()
-        self.doubtful_prefixes: set[str] = {f"{ident}." for ident in self.invalid}
+        # Elements whose sub-addresses (`<id>.tools.<target>`) are in doubt.
+        self.doubtful_owners: set[str] = set(self.invalid)
+        # The ends of id-less flows with a bad end (None): their `from->to` address is in doubt.
         self.doubtful_flows: set[tuple[str | None, str | None]] = set()
         self.problems: list[Problem] = []
         self.by_kind: dict[str, set[str]] = {}
@@ -224,7 +237,7 @@ class _Checker:
                     loc, "component", target, m.components, where, section="components"
                 ):
                     self.doubtful.add(permission_address(cid, target))
-                    self.doubtful_prefixes.add(permission_address(cid, ""))
+                    self.doubtful_owners.add(cid)
                     continue
                 kind = m.components[target].kind
                 if kind in NO_PERMISSION_KINDS:
@@ -295,6 +308,7 @@ class _Checker:
         m = self.model
         addresses = set(model_addresses(m)) - self.doubtful
         names = known_threats() if known_threats is not None else None
+        hints: dict[str, str] = {}
         for index, decision in enumerate(m.decisions):
             if not self.unsure(decision.target):
                 self.ref(
@@ -306,10 +320,13 @@ class _Checker:
                     "a target is a component, boundary, data, flow or permission address",
                 )
             if names is not None and decision.threat not in names.all:
+                word = decision.threat
+                if word not in hints:
+                    hints[word] = names.suggest(word, close=len(hints) < _SUGGESTED)
                 self.add(
                     ("decisions", index, "threat"),
-                    f"unknown threat `{decision.threat}` in decision {index + 1}",
-                    names.suggest(decision.threat),
+                    f"unknown threat `{word}` in decision {index + 1}",
+                    hints[word],
                 )
 
     def unsure(self, target: str) -> bool:
@@ -318,12 +335,12 @@ class _Checker:
             return True
         if target in self.invalid or target in self.doubtful:
             return True
-        if target.startswith(tuple(self.doubtful_prefixes)):
+        owner, dot, _ = target.partition(".")  # ids never contain a dot
+        if dot and owner in self.doubtful_owners:
             return True
         source, arrow, sink = target.partition("->")
-        return bool(arrow) and any(
-            (f is None or f == source) and (t is None or t == sink) for f, t in self.doubtful_flows
-        )
+        ends = ((source, sink), (None, sink), (source, None), (None, None))
+        return bool(arrow) and not self.doubtful_flows.isdisjoint(ends)
 
     def controls(self, known: frozenset[str]) -> None:
         m = self.model
