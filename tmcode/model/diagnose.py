@@ -119,11 +119,14 @@ def _raw_at(raw: Any, loc: tuple[Any, ...]) -> Any:
 
 
 _PLACES: dict[Any, str] = {ControlRef: " of a control", Permission: " of a tool permission"}
+_MAX_INLINE_KEYS = 64
 
 
 def _split_by_comma(parent: Any, key: Any) -> str:
     """Explain a key with no value in ``{...}``: most likely the rest of a value cut at a comma."""
     if not isinstance(parent, Mapping) or not parent.flow or parent.get(key, "") is not None:
+        return ""
+    if len(parent) > _MAX_INLINE_KEYS:  # not a value cut at commas; and keeps this linear
         return ""
     keys = list(parent)
     start = keys.index(key)
@@ -151,13 +154,17 @@ def _choices(error: dict[str, Any]) -> list[str]:
     return [part.strip(" '\"") for part in str(expected).replace(" or ", ",").split(",") if part]
 
 
-def _message(error: dict[str, Any], where: str, raw: Any) -> tuple[str, str]:
+def _message(
+    error: dict[str, Any], where: str, raw: Any, owners: dict[tuple[Any, ...], Any]
+) -> tuple[str, str]:
     kind = error["type"]
     loc = _strip_tag(tuple(error["loc"]))
     value = error.get("input")
     last = loc[-1] if loc else ""
     if kind == "extra_forbidden":
-        owner = _owner_class(loc[:-1], raw)
+        if loc[:-1] not in owners:  # one walk per mapping, however many keys it has wrong
+            owners[loc[:-1]] = _owner_class(loc[:-1], raw)
+        owner = owners[loc[:-1]]
         names = _field_names(owner) if owner else []
         if owner is not None and issubclass(owner, ComponentBase):
             names.remove("kind")  # written already: it chose these keys
@@ -243,6 +250,7 @@ def problems_from_validation(exc: ValidationError, raw: Any, path: str) -> list[
     seen: set[tuple[Any, ...]] = set()
     errors = exc.errors(include_url=False)
     unknown_keys: dict[tuple[Any, ...], list[str]] = {}
+    owners: dict[tuple[Any, ...], Any] = {}
     for error in errors:
         if error["type"] == "extra_forbidden":
             loc = _strip_tag(tuple(error["loc"]))
@@ -256,7 +264,7 @@ def problems_from_validation(exc: ValidationError, raw: Any, path: str) -> list[
             lookup += ("kind",)
         line, column = position(raw, lookup)
         where = describe(loc, raw)
-        message, hint = _message(error, where, raw)
+        message, hint = _message(error, where, raw, owners)
         if (line, column, message) in seen:
             continue
         seen.add((line, column, message))
