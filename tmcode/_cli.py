@@ -8,11 +8,14 @@ from collections.abc import Callable
 from dataclasses import replace
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional, TypeVar
+from typing import TYPE_CHECKING, Annotated, Optional, TypeVar
 
 import typer
 
 from tmcode.errors import Problem, TmcodeError, UsageError
+
+if TYPE_CHECKING:
+    from tmcode.model.references import ThreatNames, ThreatNamesSource
 
 app = typer.Typer(
     name="tmcode",
@@ -135,6 +138,19 @@ def _known_controls(catalogs: list[Path] | None) -> frozenset[str]:
     return frozenset(load_controls(catalogs or []))
 
 
+def _threat_names(catalogs: list[Path] | None) -> ThreatNamesSource:
+    """Load the catalog's threat names on first use: only a model with decisions needs them."""
+    from functools import cache
+
+    @cache
+    def names() -> ThreatNames:
+        from tmcode.catalog.load import load_catalog
+
+        return load_catalog(catalogs or []).threat_names()
+
+    return names
+
+
 @app.command()
 def validate(
     models: ModelsArg,
@@ -150,10 +166,11 @@ def validate(
     debug = _debug()
     limits = ReadLimits(max_bytes=max_bytes, max_depth=max_depth, max_nodes=max_nodes)
     known = _guard(debug, lambda: _known_controls(catalog))
+    names = _threat_names(catalog)
     failed = False
     for path in models:
         try:
-            loaded = load_model(path, limits=limits, known_controls=known)
+            loaded = load_model(path, limits=limits, known_controls=known, known_threats=names)
         except TmcodeError as exc:
             typer.echo(exc.diagnostics(), err=True)
             if debug:
@@ -189,7 +206,8 @@ def export(
             report = _load_and_check([model], catalog, None)
             return otm_json(report.sources[0].model, report.findings, report.threats)  # type: ignore[attr-defined]
         known = _known_controls(catalog)
-        return model_to_yaml(load_model(model, known_controls=known).model)
+        names = _threat_names(catalog)
+        return model_to_yaml(load_model(model, known_controls=known, known_threats=names).model)
 
     _emit(_guard(debug, run), output, _inputs([model], catalog), debug)
 

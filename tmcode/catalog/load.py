@@ -15,6 +15,7 @@ from tmcode.errors import ModelError, Problem
 from tmcode.model.diagnose import did_you_mean, problems_from_validation
 from tmcode.model.elements import KIND_CLASSES, NO_PERMISSION_KINDS
 from tmcode.model.enums import FlowKind
+from tmcode.model.references import ThreatNames
 from tmcode.model.yaml_reader import ReadLimits, decode_model_bytes, position, read_yaml
 
 
@@ -38,6 +39,10 @@ class Catalog:
     def references(self) -> set[str]:
         """Every reference any threat cites."""
         return {r for t in self.threats.values() for r in t.threat.references}
+
+    def threat_names(self) -> ThreatNames:
+        """What a model's decisions may name: the threat ids and the references they cite."""
+        return ThreatNames(frozenset(self.threats), frozenset(self.references()))
 
 
 def load_catalog(extra: list[Path] | None = None) -> Catalog:
