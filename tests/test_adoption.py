@@ -204,26 +204,30 @@ def test_init_refuses_before_writing_anything(cli, tmp_path: Path, blocker: str)
     before = _tree(tmp_path)
     result = cli("init", tmp_path)
     assert result.exit_code == 2
-    assert "wrote nothing" in result.output or "never overwrites" in result.output
+    assert any(
+        why in result.output
+        for why in ("wrote nothing", "already exists", "is not a folder", "is a symlink")
+    )
     assert _tree(tmp_path) == before
 
 
-def test_init_takes_back_what_it_wrote_when_a_write_fails(monkeypatch, tmp_path: Path) -> None:
-    from tmcode import init
+def test_init_writes_no_file_when_a_write_fails(monkeypatch, tmp_path: Path) -> None:
+    from tmcode import init, output
     from tmcode.errors import UsageError
 
-    real = init.write_new_file
+    real = output._stage
 
-    def failing(path: Path, content: str) -> None:
+    def failing(path: Path, *args, **kwargs) -> None:
         if path.name == "threat-model.yml":
             raise PermissionError(13, "Permission denied", str(path))
-        real(path, content)
+        real(path, *args, **kwargs)
 
-    monkeypatch.setattr(init, "write_new_file", failing)
+    monkeypatch.setattr(output, "_stage", failing)
     target = tmp_path / "new"
-    with pytest.raises(UsageError, match="wrote nothing"):
+    with pytest.raises(UsageError, match="cannot write"):
         init.init_project(target)
-    assert not target.exists()
+    # Every file is staged before any is renamed into place: none of them appears.
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
 
 
 # ---------------------------------------------------------------- baseline and diff

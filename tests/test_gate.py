@@ -177,7 +177,9 @@ def test_a_severity_rise_fails_and_a_fall_is_listed(cli, tmp_path: Path) -> None
         "high",
     )
     # The other way round, the same change lowers a severity: listed, and the gate passes.
-    lower, _, back = gate(tmp_path, "pr.json", "main.yaml")
+    # (The report a run reads is never one it writes: keep the PR's report aside first.)
+    (tmp_path / "pr.json").rename(tmp_path / "raised.json")
+    lower, _, back = gate(tmp_path, "raised.json", "main.yaml")
     assert lower.returncode == 0
     assert [r["target"] for r in back["baseline"]["severity_lowered"]] == ["agent.tools.forge-mcp"]
 

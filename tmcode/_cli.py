@@ -8,11 +8,14 @@ from collections.abc import Callable
 from dataclasses import replace
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional, TypeVar
+from typing import TYPE_CHECKING, Annotated, Optional, TypeVar
 
 import typer
 
 from tmcode.errors import Problem, TmcodeError, UsageError
+
+if TYPE_CHECKING:
+    from tmcode.model.references import ThreatNames, ThreatNamesSource
 
 app = typer.Typer(
     name="tmcode",
@@ -88,6 +91,13 @@ def _write_output(path: Path, content: str | bytes, inputs: list[Path]) -> None:
     write_output(path, content, inputs)
 
 
+def _inputs(models: list[Path], catalog: list[Path] | None, *more: Path | None) -> list[Path]:
+    """Every file a run reads: the models, the catalog's files and any report given."""
+    from tmcode.catalog.load import catalog_files
+
+    return [*models, *catalog_files(catalog or []), *(p for p in more if p is not None)]
+
+
 def _emit(text: str, output: Path | None, inputs: list[Path], debug: bool) -> None:
     """Print ``text``, or write it to ``output`` (never over an input)."""
     if output is None:
@@ -128,6 +138,19 @@ def _known_controls(catalogs: list[Path] | None) -> frozenset[str]:
     return frozenset(load_controls(catalogs or []))
 
 
+def _threat_names(catalogs: list[Path] | None) -> ThreatNamesSource:
+    """Load the catalog's threat names on first use: only a model with decisions needs them."""
+    from functools import cache
+
+    @cache
+    def names() -> ThreatNames:
+        from tmcode.catalog.load import load_catalog
+
+        return load_catalog(catalogs or []).threat_names()
+
+    return names
+
+
 @app.command()
 def validate(
     models: ModelsArg,
@@ -143,10 +166,11 @@ def validate(
     debug = _debug()
     limits = ReadLimits(max_bytes=max_bytes, max_depth=max_depth, max_nodes=max_nodes)
     known = _guard(debug, lambda: _known_controls(catalog))
+    names = _threat_names(catalog)
     failed = False
     for path in models:
         try:
-            loaded = load_model(path, limits=limits, known_controls=known)
+            loaded = load_model(path, limits=limits, known_controls=known, known_threats=names)
         except TmcodeError as exc:
             typer.echo(exc.diagnostics(), err=True)
             if debug:
@@ -182,9 +206,10 @@ def export(
             report = _load_and_check([model], catalog, None)
             return otm_json(report.sources[0].model, report.findings, report.threats)  # type: ignore[attr-defined]
         known = _known_controls(catalog)
-        return model_to_yaml(load_model(model, known_controls=known).model)
+        names = _threat_names(catalog)
+        return model_to_yaml(load_model(model, known_controls=known, known_threats=names).model)
 
-    _emit(_guard(debug, run), output, [model], debug)
+    _emit(_guard(debug, run), output, _inputs([model], catalog), debug)
 
 
 @app.command()
@@ -277,6 +302,11 @@ def check(
 
     if fail_on_new and baseline is None:
         _fail(UsageError("--fail-on-new needs --baseline REPORT.json to know what is new"), debug)
+    inputs = _inputs(list(models), catalog, baseline) if outputs else []
+    if outputs:
+        from tmcode.output import check_targets
+
+        _guard(debug, lambda: check_targets(outputs, inputs))
     limits = _limits(max_bytes, max_depth, max_nodes)
     report = _guard(debug, lambda: _load_and_check(list(models), catalog, today, limits, discover))
     if baseline is not None:
@@ -290,9 +320,11 @@ def check(
         use_color = color if color is not None else _tty_color()
         text = render(report, format[0], replace(options, color=use_color))
         typer.echo(text, nl=False, color=use_color)
-    for fmt, path in zip(format, outputs):
-        text = render(report, fmt, options)
-        _guard(debug, lambda path=path, text=text: _write_output(path, text, list(models)))
+    if outputs:
+        from tmcode.output import write_files
+
+        reports = [(path, render(report, fmt, options)) for fmt, path in zip(format, outputs)]
+        _guard(debug, lambda: write_files(reports, inputs))
     if outputs or format[0] != "text":
         # The text report ends with this line; without it on stdout, a CI log still says why.
         from tmcode.render.text import terminal_safe
@@ -395,7 +427,7 @@ def bom(
         lambda: _load_and_check([model], catalog, today, _limits(max_bytes, max_depth, max_nodes)),
     )
     text = bom_json(report.sources[0], report.findings, report_url)  # type: ignore[attr-defined]
-    _emit(text, output, [model], debug)
+    _emit(text, output, _inputs([model], catalog), debug)
 
 
 @app.command("import")
@@ -411,22 +443,27 @@ def import_model(
     debug = _debug()
 
     def run() -> tuple[str, list[str]]:
-        if output.exists() and not force:
-            raise UsageError(
-                Problem(
-                    str(output), None, None, "already exists", "choose another --output, or --force"
-                )
-            )
+        from tmcode.output import check_targets
+
+        check_targets([output], [source], replace=force, keep_hint=_KEEP_IMPORT)
         result = import_file(format.value, source)
         return result.yaml(
             str(source), "OTM" if format is ImportFormat.otm else "Threagile"
         ), result.unmapped
 
     text, unmapped = _guard(debug, run)
-    _guard(debug, lambda: _write_output(output, text, [source]))
+    from tmcode.output import write_output
+
+    _guard(
+        debug,
+        lambda: write_output(output, text, [source], replace=force, keep_hint=_KEEP_IMPORT),
+    )
     typer.echo(
         f"wrote {output}; {len(unmapped)} item(s) not mapped are listed at its top", err=True
     )
+
+
+_KEEP_IMPORT = "choose another --output, or --force"
 
 
 class DiffFormat(str, Enum):
@@ -551,7 +588,7 @@ def diagram(
         else:
             typer.echo(content, nl=False)
         return
-    _guard(debug, lambda: _write_output(output, content, [model]))
+    _guard(debug, lambda: _write_output(output, content, _inputs([model], catalog)))
     how = (
         "laid out by Graphviz"
         if format in (DiagramFormat.svg, DiagramFormat.png)
@@ -577,9 +614,10 @@ def docs(
 ) -> None:
     """Write a threat-model documentation site (mkdocs-material) for the models."""
     from tmcode.render.diagram import graphviz_available
-    from tmcode.render.site import site_files, write_site
+    from tmcode.render.site import check_site_folder, site_files, write_site
 
     debug = _debug()
+    _guard(debug, lambda: check_site_folder(output))
     report = _guard(
         debug,
         lambda: _load_and_check(
@@ -588,7 +626,8 @@ def docs(
     )
     svg = graphviz_available()
     files = _guard(debug, lambda: site_files(report, svg=svg))  # type: ignore[arg-type]
-    written = _guard(debug, lambda: write_site(files, output))
+    inputs = _inputs(list(models), catalog)
+    written = _guard(debug, lambda: write_site(files, output, inputs))
     diagrams = (
         "SVG and Mermaid diagrams"
         if svg

@@ -30,11 +30,14 @@ def check_files(
 
     catalog = load_catalog(list(catalogs))
     known = frozenset(catalog.controls)
+    names = catalog.threat_names
     problems: list[Problem] = []
     loaded = []
     for path in paths:
         try:
-            loaded.append(load_model(path, known_controls=known, limits=limits))
+            loaded.append(
+                load_model(path, known_controls=known, known_threats=names, limits=limits)
+            )
         except TmcodeError as exc:
             problems += exc.problems
     if problems:

@@ -15,6 +15,7 @@ from tmcode.errors import ModelError, Problem
 from tmcode.model.diagnose import did_you_mean, problems_from_validation
 from tmcode.model.elements import KIND_CLASSES, NO_PERMISSION_KINDS
 from tmcode.model.enums import FlowKind
+from tmcode.model.references import ThreatNames
 from tmcode.model.yaml_reader import ReadLimits, decode_model_bytes, position, read_yaml
 
 
@@ -39,6 +40,10 @@ class Catalog:
         """Every reference any threat cites."""
         return {r for t in self.threats.values() for r in t.threat.references}
 
+    def threat_names(self) -> ThreatNames:
+        """What a model's decisions may name: the threat ids and the references they cite."""
+        return ThreatNames(frozenset(self.threats), frozenset(self.references()))
+
 
 def load_catalog(extra: list[Path] | None = None) -> Catalog:
     """Load the bundled catalog and each extra directory; raise CatalogError on any problem."""
@@ -52,7 +57,7 @@ def load_catalog(extra: list[Path] | None = None) -> Catalog:
     threats: dict[str, CompiledThreat] = {}
     problems: list[Problem] = []
     for directory in directories:
-        for path in sorted(directory.glob("threats/**/*.yaml")):
+        for path in threat_files(directory):
             try:
                 compiled = _load_threat(path, controls)
             except (CatalogError, ModelError) as exc:
@@ -74,6 +79,17 @@ def load_catalog(extra: list[Path] | None = None) -> Catalog:
     if problems:
         raise CatalogError(problems)
     return Catalog(dict(sorted(threats.items())), controls)
+
+
+def threat_files(directory: Path) -> list[Path]:
+    """The threat files of one catalog directory, in load order."""
+    return sorted(directory.glob("threats/**/*.yaml"))
+
+
+def catalog_files(extra: list[Path] | None = None) -> list[Path]:
+    """Every file loading the catalog reads: each directory's controls.yaml and threats."""
+    directories = [bundled_catalog_dir(), *(extra or [])]
+    return [p for d in directories for p in [d / "controls.yaml", *threat_files(d)]]
 
 
 def _target_subject(threat: Threat, raw: Any, path: str) -> Subject:

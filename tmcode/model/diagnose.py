@@ -4,19 +4,26 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
-from typing import Any
+from types import UnionType
+from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
 from tmcode.errors import Problem
-from tmcode.model.elements import KIND_CLASSES, Agent, Model
-from tmcode.model.yaml_reader import position
+from tmcode.model.elements import KIND_CLASSES, ComponentBase, ControlRef, Model, Permission
+from tmcode.model.yaml_reader import Mapping, position
+
+
+def closest(word: object, choices: Iterable[str]) -> str | None:
+    """Return the choice closest to ``word``, or None when none is close."""
+    matches = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
+    return matches[0] if matches else None
 
 
 def did_you_mean(word: object, choices: Iterable[str]) -> str:
     """Return ``did you mean `x`?`` for the closest choice, or an empty string."""
-    matches = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
-    return f"did you mean `{matches[0]}`?" if matches else ""
+    match = closest(word, choices)
+    return f"did you mean `{match}`?" if match is not None else ""
 
 
 def describe(loc: tuple[Any, ...], raw: Any) -> str:
@@ -61,39 +68,80 @@ def _strip_tag(loc: tuple[Any, ...]) -> tuple[Any, ...]:
 
 
 def _owner_class(loc: tuple[Any, ...], raw: Any) -> type[BaseModel] | None:
-    """Find the model class whose field list applies at ``loc`` (for key suggestions)."""
-    from tmcode.model import elements as el
+    """Find the model class whose keys apply at ``loc``, walking the field types from Model."""
+    node: Any = Model
+    for depth, part in enumerate(loc):
+        node = _concrete(node, loc[:depth], raw)
+        if isinstance(node, type) and issubclass(node, BaseModel):
+            node = _field_type(node, part)
+        elif get_origin(node) is list and isinstance(part, int):
+            node = get_args(node)[0]
+        elif get_origin(node) is dict:
+            node = get_args(node)[1]
+        else:
+            return None
+    node = _concrete(node, loc, raw)
+    return node if isinstance(node, type) and issubclass(node, BaseModel) else None
 
-    if not loc:
-        return Model
-    head = loc[0]
-    if head == "system":
-        return el.System
-    if head == "boundaries":
-        return el.Boundary
-    if head == "data":
-        return el.DataAsset
-    if head == "flows":
-        return el.Flow
-    if head == "decisions":
-        return el.RiskDecision
-    if head == "components" and len(loc) >= 2:
-        kind = _raw_kind(raw, loc[1])
-        cls = KIND_CLASSES.get(kind or "")
-        if cls is Agent and len(loc) >= 4 and loc[2] == "tools":
-            return el.Permission
-        if cls is el.LLM and len(loc) >= 3 and loc[2] == "system_prompt":
-            return el.SystemPrompt
-        return cls
+
+def _concrete(annotation: Any, loc: tuple[Any, ...], raw: Any) -> Any:
+    """Strip ``Annotated`` and ``None`` from a type; pick a component class by its raw kind."""
+    while get_origin(annotation) is Annotated:
+        annotation = get_args(annotation)[0]
+    if get_origin(annotation) not in (Union, UnionType):
+        return annotation
+    members = [a for a in get_args(annotation) if a is not type(None)]
+    if all(isinstance(m, type) and issubclass(m, ComponentBase) for m in members):
+        kind = _raw_at(raw, (*loc, "kind"))
+        return KIND_CLASSES.get(kind) if isinstance(kind, str) else None
+    shaped = [m for m in members if isinstance(m, type) and issubclass(m, BaseModel)] or [
+        m for m in members if get_origin(m) in (list, dict)
+    ]
+    return shaped[0] if len(shaped) == 1 else None
+
+
+def _field_type(cls: type[BaseModel], key: Any) -> Any:
+    for name, info in cls.model_fields.items():
+        if key in (name, info.alias):
+            return info.annotation
     return None
 
 
-def _raw_kind(raw: Any, component_id: Any) -> str | None:
-    try:
-        kind = raw["components"][component_id]["kind"]
-    except (KeyError, TypeError):
-        return None
-    return kind if isinstance(kind, str) else None
+def _raw_at(raw: Any, loc: tuple[Any, ...]) -> Any:
+    """Return the raw value at ``loc``, or None when the path does not exist."""
+    node = raw
+    for part in loc:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return node
+
+
+_PLACES: dict[Any, str] = {ControlRef: " of a control", Permission: " of a tool permission"}
+_MAX_INLINE_KEYS = 64
+
+
+def _split_by_comma(parent: Any, key: Any) -> str:
+    """Explain a key with no value in ``{...}``: most likely the rest of a value cut at a comma."""
+    if not isinstance(parent, Mapping) or not parent.flow or parent.get(key, "") is not None:
+        return ""
+    if len(parent) > _MAX_INLINE_KEYS:  # not a value cut at commas; and keeps this linear
+        return ""
+    keys = list(parent)
+    start = keys.index(key)
+    while start > 0 and parent[keys[start - 1]] is None:
+        start -= 1
+    if start == 0 or not isinstance(parent[keys[start - 1]], str):
+        return ""
+    end = start
+    while end < len(keys) and parent[keys[end]] is None:
+        end += 1
+    value = ", ".join([parent[keys[start - 1]], *map(str, keys[start:end])])
+    return (
+        "inside `{...}` a comma ends a value: quote a value that contains one, "
+        f'e.g. `{keys[start - 1]}: "{value}"`'
+    )
 
 
 def _field_names(cls: type[BaseModel]) -> list[str]:
@@ -106,19 +154,28 @@ def _choices(error: dict[str, Any]) -> list[str]:
     return [part.strip(" '\"") for part in str(expected).replace(" or ", ",").split(",") if part]
 
 
-def _message(error: dict[str, Any], where: str, raw: Any) -> tuple[str, str]:
+def _message(
+    error: dict[str, Any], where: str, raw: Any, owners: dict[tuple[Any, ...], Any]
+) -> tuple[str, str]:
     kind = error["type"]
     loc = _strip_tag(tuple(error["loc"]))
     value = error.get("input")
     last = loc[-1] if loc else ""
     if kind == "extra_forbidden":
-        owner = _owner_class(loc[:-1], raw)
+        if loc[:-1] not in owners:  # one walk per mapping, however many keys it has wrong
+            owners[loc[:-1]] = _owner_class(loc[:-1], raw)
+        owner = owners[loc[:-1]]
         names = _field_names(owner) if owner else []
+        if owner is not None and issubclass(owner, ComponentBase):
+            names.remove("kind")  # written already: it chose these keys
         hint = did_you_mean(last, names) or (
-            "known keys: " + ", ".join(f"`{n}`" for n in names if n != "kind")
-            if names
+            f"known keys{_PLACES.get(owner, '')}: " + ", ".join(f"`{n}`" for n in names)
+            if owner
             else "remove it"
         )
+        split = _split_by_comma(_raw_at(raw, loc[:-1]), last)
+        if split:
+            hint += f"; {split}"
         parent = describe(loc[:-1], raw)
         return f"unknown key `{last}` in {parent}", hint
     if kind == "missing":
@@ -193,6 +250,7 @@ def problems_from_validation(exc: ValidationError, raw: Any, path: str) -> list[
     seen: set[tuple[Any, ...]] = set()
     errors = exc.errors(include_url=False)
     unknown_keys: dict[tuple[Any, ...], list[str]] = {}
+    owners: dict[tuple[Any, ...], Any] = {}
     for error in errors:
         if error["type"] == "extra_forbidden":
             loc = _strip_tag(tuple(error["loc"]))
@@ -206,7 +264,7 @@ def problems_from_validation(exc: ValidationError, raw: Any, path: str) -> list[
             lookup += ("kind",)
         line, column = position(raw, lookup)
         where = describe(loc, raw)
-        message, hint = _message(error, where, raw)
+        message, hint = _message(error, where, raw, owners)
         if (line, column, message) in seen:
             continue
         seen.add((line, column, message))

@@ -17,9 +17,9 @@ from pydantic import TypeAdapter, ValidationError
 
 from tmcode._gc import gc_paused
 from tmcode.errors import ModelError, Problem
-from tmcode.model.diagnose import problems_from_validation
+from tmcode.model.diagnose import closest, problems_from_validation
 from tmcode.model.elements import ID_PATTERN, Agent, Model, System, permission_address
-from tmcode.model.references import SYSTEM_ADDRESS, check_references
+from tmcode.model.references import SYSTEM_ADDRESS, ThreatNamesSource, Unvalidated, check_references
 from tmcode.model.yaml_reader import Mapping, ReadLimits, decode_model_bytes, position, read_yaml
 
 
@@ -50,8 +50,13 @@ def load_model(
     *,
     limits: ReadLimits | None = None,
     known_controls: frozenset[str] | None = None,
+    known_threats: ThreatNamesSource | None = None,
 ) -> LoadedModel:
-    """Load and validate one model file, raising ModelError with every problem found."""
+    """Load and validate one model file, raising ModelError with every problem found.
+
+    ``known_controls`` and ``known_threats`` (asked only for a model with decisions) come from
+    the catalog; without them, control ids and decision threats are not checked.
+    """
     path = Path(path)
     name = str(path)
     if not path.exists():
@@ -59,7 +64,7 @@ def load_model(
     if path.is_dir():
         raise ModelError(Problem(name, None, None, "this is a directory", "name a model file"))
     if path.suffix == ".py":
-        return load_python_model(path, known_controls=known_controls)
+        return load_python_model(path, known_controls=known_controls, known_threats=known_threats)
     limits = limits or ReadLimits()
     try:
         data = path.read_bytes()
@@ -68,7 +73,9 @@ def load_model(
             Problem(name, None, None, f"cannot read the file: {exc.strerror}")
         ) from None
     text = decode_model_bytes(data, name, limits)
-    return load_model_text(text, name, limits=limits, known_controls=known_controls)
+    return load_model_text(
+        text, name, limits=limits, known_controls=known_controls, known_threats=known_threats
+    )
 
 
 def load_model_text(
@@ -77,14 +84,19 @@ def load_model_text(
     *,
     limits: ReadLimits | None = None,
     known_controls: frozenset[str] | None = None,
+    known_threats: ThreatNamesSource | None = None,
 ) -> LoadedModel:
     """Load and validate a model from YAML text; ``path`` names it in messages."""
     with gc_paused():
-        return _load_model_text(text, path, limits, known_controls)
+        return _load_model_text(text, path, limits, known_controls, known_threats)
 
 
 def _load_model_text(
-    text: str, path: str, limits: ReadLimits | None, known_controls: frozenset[str] | None
+    text: str,
+    path: str,
+    limits: ReadLimits | None,
+    known_controls: frozenset[str] | None,
+    known_threats: ThreatNamesSource | None,
 ) -> LoadedModel:
     raw = read_yaml(text, path, limits)
     if not isinstance(raw, Mapping):
@@ -102,11 +114,11 @@ def _load_model_text(
     except ValidationError as exc:
         problems = problems_from_validation(exc, raw, path)
         # Report the reference problems of the parts that did validate too: all at once.
-        problems += _partial_reference_problems(raw, path, known_controls)
+        problems += _partial_reference_problems(raw, path, known_controls, known_threats)
         raise ModelError(
             sorted(set(problems), key=lambda p: (p.line or 0, p.column or 0, p.message))
         ) from None
-    problems = check_references(model, path, raw, known_controls)
+    problems = check_references(model, path, raw, known_controls, known_threats)
     if problems:
         raise ModelError(problems)
     return LoadedModel(canonical_order(model), path, _locations(raw, path))
@@ -129,7 +141,10 @@ def _adapters() -> dict[str, TypeAdapter[Any]]:
 
 
 def _partial_reference_problems(
-    raw: Mapping, path: str, known: frozenset[str] | None
+    raw: Mapping,
+    path: str,
+    known: frozenset[str] | None,
+    known_threats: ThreatNamesSource | None,
 ) -> list[Problem]:
     """Check the references among the elements that validated, in a file that did not."""
     adapters = _adapters()
@@ -156,8 +171,8 @@ def _partial_reference_problems(
                     parts[section].append(adapters[section].validate_python(value))
                     index[section].append(i)
                 except ValidationError:
-                    if isinstance(value, dict) and isinstance(value.get("id"), str):
-                        invalid.add(value["id"])
+                    if isinstance(value, dict):
+                        invalid.add(str(value.get("id") or _raw_flow_address(value)))
     try:
         system = System.model_validate(raw.get("system"))
     except ValidationError:
@@ -169,7 +184,30 @@ def _partial_reference_problems(
             loc = (loc[0], index[loc[0]][loc[1]], *loc[2:])
         return position(raw, loc)
 
-    return check_references(partial, path, raw, known, invalid=frozenset(invalid), locate=locate)
+    failed = Unvalidated(frozenset(invalid), _unusable_sections(raw))
+    return check_references(partial, path, raw, known, known_threats, failed=failed, locate=locate)
+
+
+# The sections references point into, and the shape each must have to be used at all.
+_SHAPES: dict[str, type] = {"boundaries": dict, "data": dict, "components": dict, "flows": list}
+
+
+def _unusable_sections(raw: Mapping) -> frozenset[str]:
+    """Name the sections that failed as a whole: every reference into them would be noise."""
+    keys = [info.alias or name for name, info in Model.model_fields.items()]
+    misspelt = {closest(key, keys) for key in raw if key not in keys}
+    unusable = set()
+    for section, shape in _SHAPES.items():
+        if section in raw:
+            if not isinstance(raw[section], shape):
+                unusable.add(section)
+        elif section in misspelt or Model.model_fields[section].is_required():
+            unusable.add(section)
+    return frozenset(unusable)
+
+
+def _raw_flow_address(flow: dict[Any, Any]) -> str:
+    return f"{flow.get('from')}->{flow.get('to')}"
 
 
 def canonical_order(model: Model) -> Model:
@@ -225,12 +263,17 @@ def _locations(raw: Mapping, path: str) -> dict[str, Location]:
     if isinstance(flows, list):
         for index, flow in enumerate(flows):
             if isinstance(flow, Mapping):
-                address = flow.get("id") or f"{flow.get('from')}->{flow.get('to')}"
+                address = flow.get("id") or _raw_flow_address(flow)
                 put(str(address), flows, index)
     return here
 
 
-def load_python_model(path: Path, *, known_controls: frozenset[str] | None = None) -> LoadedModel:
+def load_python_model(
+    path: Path,
+    *,
+    known_controls: frozenset[str] | None = None,
+    known_threats: ThreatNamesSource | None = None,
+) -> LoadedModel:
     """Run a Python model file and take its module-level ``model``; it is trusted code."""
     name = str(path)
     sys_path = list(sys.path)
@@ -292,7 +335,7 @@ def load_python_model(path: Path, *, known_controls: frozenset[str] | None = Non
         model = Model.model_validate(model.model_dump(by_alias=True, exclude_unset=True))
     except ValidationError as exc:
         raise ModelError(problems_from_validation(exc, None, name)) from None
-    problems = check_references(model, name, None, known_controls)
+    problems = check_references(model, name, None, known_controls, known_threats)
     if problems:
         raise ModelError(problems)
     return LoadedModel(canonical_order(model), name, {})

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from tmcode.errors import Problem
-from tmcode.model.diagnose import did_you_mean
+from tmcode.model.diagnose import closest, did_you_mean
 from tmcode.model.elements import (
     LLM,
     NO_PERMISSION_KINDS,
@@ -26,6 +28,62 @@ SYSTEM_ADDRESS = "system"
 
 Locate = Callable[[tuple[Any, ...]], tuple[int | None, int | None]]
 
+# The sections a reference can point into; a decision's target may point into any of them.
+TARGET_SECTIONS = ("boundaries", "data", "components", "flows")
+
+
+@dataclass(frozen=True)
+class Unvalidated:
+    """What of a file failed validation: its own problem is reported, references to it are not."""
+
+    ids: frozenset[str] = frozenset()  # ids and flow addresses of elements that failed
+    sections: frozenset[str] = frozenset()  # sections unusable as a whole (missing, misspelt)
+
+
+_LISTED = 10  # the most ids a hint lists
+_SUGGESTED = 100  # the most unknown threat names matched closely (difflib is slow on many)
+
+
+@dataclass(frozen=True)
+class ThreatNames:
+    """What a decision's ``threat`` may name: a catalog threat id or a reference one cites."""
+
+    ids: frozenset[str]
+    references: frozenset[str]
+
+    @cached_property
+    def all(self) -> frozenset[str]:
+        """Every name a decision may use."""
+        return self.ids | self.references
+
+    @cached_property
+    def _by_case(self) -> dict[str, str]:
+        return {name.lower(): name for name in self.all}
+
+    @cached_property
+    def _by_part(self) -> dict[str, str]:
+        # `LLM01` for `owasp-llm:LLM01:2025`: a reference written without its standard; the
+        # latest edition wins.
+        parts = ((part, r) for r in sorted(self.references) for part in r.lower().split(":")[1:])
+        return {part: r for part, r in parts if not part.isdigit()}
+
+    def suggest(self, word: str, *, close: bool = True) -> str:
+        """Say what to write instead of the unknown threat ``word`` (``close``: try difflib)."""
+        match = closest(word.lower(), self._by_case) if close else None
+        if match is not None:
+            return f"did you mean `{self._by_case[match]}`?"
+        cited = self._by_part.get(word.lower())
+        if cited is not None:
+            return f"did you mean `{cited}`?"
+        return (
+            "run `tmcode catalog list` for the threat ids, or name a reference a threat cites, "
+            "e.g. `owasp-llm:LLM01:2025`"
+        )
+
+
+# Threat names are only needed for a model with decisions: they are loaded on first use.
+ThreatNamesSource = Callable[[], ThreatNames]
+
 
 def model_addresses(model: Model) -> list[str]:
     """Return every address a finding or decision can target, in model order."""
@@ -36,15 +94,21 @@ def model_addresses(model: Model) -> list[str]:
 
 
 class _Checker:
-    def __init__(
-        self, model: Model, path: str, locate: Locate, invalid: frozenset[str] = frozenset()
-    ) -> None:
+    def __init__(self, model: Model, path: str, locate: Locate, failed: Unvalidated) -> None:
         self.model = model
         self.path = path
         self.locate = locate
         # Ids written in the file whose element failed validation: they exist, so references to
         # them are not reported as unknown (their own problem already is).
-        self.invalid = invalid
+        self.invalid = failed.ids
+        self.broken = failed.sections
+        # Addresses of elements with a reference problem: never suggested; a decision may name
+        # the address the element was meant to have, so the pattern of it is kept.
+        self.doubtful: set[str] = set()
+        # Elements whose sub-addresses (`<id>.tools.<target>`) are in doubt.
+        self.doubtful_owners: set[str] = set(self.invalid)
+        # The ends of id-less flows with a bad end (None): their `from->to` address is in doubt.
+        self.doubtful_flows: set[tuple[str | None, str | None]] = set()
         self.problems: list[Problem] = []
         self.by_kind: dict[str, set[str]] = {}
         for cid, component in model.components.items():
@@ -62,10 +126,11 @@ class _Checker:
         pool: Collection[str],
         owner: str,
         hint: str = "",
+        section: str = "",
     ) -> bool:
         if value in pool:
             return True
-        if value in self.invalid:
+        if value in self.invalid or section in self.broken:
             return False
         self.add(
             loc,
@@ -74,7 +139,9 @@ class _Checker:
         )
         return False
 
-    def check(self, known_controls: frozenset[str] | None) -> list[Problem]:
+    def check(
+        self, known_controls: frozenset[str] | None, known_threats: ThreatNamesSource | None
+    ) -> list[Problem]:
         m = self.model
         self.unique_ids()
         for bid, boundary in m.boundaries.items():
@@ -85,21 +152,14 @@ class _Checker:
                     boundary.parent,
                     m.boundaries,
                     f"boundary `{bid}`",
+                    section="boundaries",
                 )
         self.boundary_cycles()
         for cid, component in m.components.items():
             self.component(cid, component)
         self.flows()
-        addresses = set(model_addresses(m)) if m.decisions else set()
-        for index, decision in enumerate(m.decisions):
-            self.ref(
-                ("decisions", index, "target"),
-                "target",
-                decision.target,
-                addresses,
-                f"decision {index + 1}",
-                "a target is a component, boundary, data, flow or permission address",
-            )
+        if m.decisions:
+            self.decisions(known_threats)
         if known_controls is not None:
             self.controls(known_controls)
         return self.problems
@@ -147,13 +207,20 @@ class _Checker:
     def component(self, cid: str, c: ComponentBase) -> None:
         m = self.model
         owner = f"component `{cid}`"
-        self.ref(("components", cid, "boundary"), "boundary", c.boundary, m.boundaries, owner)
+        self.ref(
+            ("components", cid, "boundary"),
+            "boundary",
+            c.boundary,
+            m.boundaries,
+            owner,
+            section="boundaries",
+        )
         if isinstance(c, (Store, Memory)):
             for i, d in enumerate(c.stores):
-                self.ref(("components", cid, "stores", i), "data asset", d, m.data, owner)
+                self.data_ref(("components", cid, "stores", i), d, owner)
         if isinstance(c, Dataset):
             for i, d in enumerate(c.contains):
-                self.ref(("components", cid, "contains", i), "data asset", d, m.data, owner)
+                self.data_ref(("components", cid, "contains", i), d, owner)
         if isinstance(c, LLM):
             for i, d in enumerate(c.trained_on):
                 self.kind_ref(("components", cid, "trained_on", i), d, {"dataset"}, owner)
@@ -166,7 +233,11 @@ class _Checker:
             for target in c.tools:
                 loc = ("components", cid, "tools", target)
                 where = f"the tools of agent `{cid}`"
-                if not self.ref(loc, "component", target, m.components, where):
+                if not self.ref(
+                    loc, "component", target, m.components, where, section="components"
+                ):
+                    self.doubtful.add(permission_address(cid, target))
+                    self.doubtful_owners.add(cid)
                     continue
                 kind = m.components[target].kind
                 if kind in NO_PERMISSION_KINDS:
@@ -179,30 +250,50 @@ class _Checker:
                 elif target == cid:
                     self.add(loc, f"agent `{cid}` holds a permission on itself", "remove it")
 
+    def data_ref(self, loc: tuple[Any, ...], value: str, owner: str) -> bool:
+        return self.ref(loc, "data asset", value, self.model.data, owner, section="data")
+
     def kind_ref(self, loc: tuple[Any, ...], value: str, kinds: set[str], owner: str) -> None:
         m = self.model
         if value in self.invalid:
             return
         pool = set().union(*(self.by_kind.get(kind, set()) for kind in kinds))
         noun = " or ".join(sorted(kinds))
+        if pool:
+            listed = sorted(pool)
+            names = ", ".join(f"`{c}`" for c in listed[:_LISTED])
+            more = f" and {len(listed) - _LISTED} more" if len(listed) > _LISTED else ""
+            hint = f"name a {noun} component of this model: {names}{more}"
+        else:
+            hint = f"this model has no {noun} component: declare one"
+        close = did_you_mean(value, pool)
+        if close:
+            hint = f"{close} ({hint})"
         if value in m.components and value not in pool:
             self.add(
-                loc,
-                f"`{value}` in {owner} is a {m.components[value].kind}, not a {noun}",
-                f"name a {noun} component" + (f" ({did_you_mean(value, pool)})" if pool else ""),
+                loc, f"`{value}` in {owner} is a {m.components[value].kind}, not a {noun}", hint
             )
         elif value not in m.components:
-            self.ref(loc, noun, value, pool, owner)
+            self.ref(loc, noun, value, pool, owner, hint, section="components")
 
     def flows(self) -> None:
         m = self.model
         counts = Counter(f.address for f in m.flows)
         for i, flow in enumerate(m.flows):
             owner = f"flow {i + 1} (`{flow.address}`)"
-            self.ref(("flows", i, "from"), "component", flow.from_, m.components, owner)
-            self.ref(("flows", i, "to"), "component", flow.to, m.components, owner)
+            ends = [
+                self.ref(
+                    ("flows", i, key), "component", end, m.components, owner, section="components"
+                )
+                for key, end in (("from", flow.from_), ("to", flow.to))
+            ]
+            if not all(ends) and flow.id is None:
+                self.doubtful.add(flow.address)
+                self.doubtful_flows.add(
+                    (flow.from_ if ends[0] else None, flow.to if ends[1] else None)
+                )
             for j, d in enumerate(flow.data):
-                self.ref(("flows", i, "data", j), "data asset", d, m.data, owner)
+                self.data_ref(("flows", i, "data", j), d, owner)
             if counts[flow.address] > 1:
                 if flow.id is None:
                     self.add(
@@ -212,6 +303,44 @@ class _Checker:
                     )
                 else:
                     self.add(("flows", i, "id"), f"flow id `{flow.id}` is used twice", "rename one")
+
+    def decisions(self, known_threats: ThreatNamesSource | None) -> None:
+        m = self.model
+        addresses = set(model_addresses(m)) - self.doubtful
+        names = known_threats() if known_threats is not None else None
+        hints: dict[str, str] = {}
+        for index, decision in enumerate(m.decisions):
+            if not self.unsure(decision.target):
+                self.ref(
+                    ("decisions", index, "target"),
+                    "target",
+                    decision.target,
+                    addresses,
+                    f"decision {index + 1}",
+                    "a target is a component, boundary, data, flow or permission address",
+                )
+            if names is not None and decision.threat not in names.all:
+                word = decision.threat
+                if word not in hints:
+                    hints[word] = names.suggest(word, close=len(hints) < _SUGGESTED)
+                self.add(
+                    ("decisions", index, "threat"),
+                    f"unknown threat `{word}` in decision {index + 1}",
+                    hints[word],
+                )
+
+    def unsure(self, target: str) -> bool:
+        """True when a target may name an element whose own problem is already reported."""
+        if self.broken.intersection(TARGET_SECTIONS):
+            return True
+        if target in self.invalid or target in self.doubtful:
+            return True
+        owner, dot, _ = target.partition(".")  # ids never contain a dot
+        if dot and owner in self.doubtful_owners:
+            return True
+        source, arrow, sink = target.partition("->")
+        ends = ((source, sink), (None, sink), (source, None), (None, None))
+        return bool(arrow) and not self.doubtful_flows.isdisjoint(ends)
 
     def controls(self, known: frozenset[str]) -> None:
         m = self.model
@@ -235,10 +364,11 @@ def check_references(
     path: str,
     raw: Any = None,
     known_controls: frozenset[str] | None = None,
+    known_threats: ThreatNamesSource | None = None,
     *,
-    invalid: frozenset[str] = frozenset(),
+    failed: Unvalidated = Unvalidated(),
     locate: Locate | None = None,
 ) -> list[Problem]:
     """Return a problem for every dangling, mistyped, duplicate or cyclic reference."""
     where = locate or (lambda loc: position(raw, loc))
-    return _Checker(model, path, where, invalid).check(known_controls)
+    return _Checker(model, path, where, failed).check(known_controls, known_threats)

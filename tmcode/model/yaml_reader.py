@@ -33,15 +33,16 @@ class ReadLimits:
 
 
 class Mapping(dict):  # type: ignore[type-arg]
-    """A YAML mapping that remembers where it and each of its keys were written."""
+    """A YAML mapping that remembers where it and each of its keys were written, and how."""
 
-    __slots__ = ("line", "column", "key_marks")
+    __slots__ = ("line", "column", "key_marks", "flow")
 
-    def __init__(self, line: int, column: int) -> None:
+    def __init__(self, line: int, column: int, flow: bool = False) -> None:
         super().__init__()
         self.line = line
         self.column = column
         self.key_marks: dict[Any, Any] = {}
+        self.flow = flow  # written inline as `{...}`, where a comma ends a plain value
 
 
 class Sequence(list):  # type: ignore[type-arg]
@@ -219,7 +220,7 @@ class _Reader:
                         _DEPTH_HINT,
                     )
                 if cls is MappingStartEvent:
-                    container: Any = Mapping(mark.line + 1, mark.column + 1)
+                    container: Any = Mapping(mark.line + 1, mark.column + 1, bool(ev.flow_style))
                 else:
                     container = Sequence(mark.line + 1, mark.column + 1)
                 stack.append(_Frame(container, cls is MappingStartEvent, ev.anchor, mark))

@@ -269,10 +269,9 @@ def main(argv: list[str] | None = None) -> int:
         if stale:
             print("regenerate with: make docs", file=sys.stderr)
         return 1 if stale else 0
-    for name, content in files.items():
-        path = args.directory / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(content, encoding="utf-8", newline="\n")
+    from tmcode.output import write_files
+
+    write_files([(args.directory / name, content) for name, content in files.items()], [])
     for name in stale_files(args.directory, files):
         (args.directory / name).unlink()
     return 0

@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -57,7 +58,7 @@ def code(value: str) -> str:
 STAGES = ("design", "development", "deployment", "operation", "decommissioning")
 STYLESHEET = "stylesheets/tmcode.css"
 _FULL_DIAGRAM_LIMIT = 60
-MARKER = ".tmcode-site"
+MANIFEST = ".tmcode-site.json"
 
 
 def _plain(value: Any) -> Any:
@@ -77,6 +78,19 @@ def _plain(value: Any) -> Any:
 def _slug(value: str) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", value.lower()).strip("-")[:40].strip("-")
     return slug or "system"
+
+
+# Names a system's folder may not take: the site's own pages and folders.
+_RESERVED_SLUGS = frozenset({"index", "threats", "standards", "assets"})
+
+
+def unique_name(base: str, used: set[str]) -> str:
+    """``base``, or ``base-2``, ``base-3``…: the first not in ``used`` ignoring case; record it."""
+    name, n = base, 2
+    while name.casefold() in used:
+        name, n = f"{base}-{n}", n + 1
+    used.add(name.casefold())
+    return name
 
 
 def _anchor(f: Finding) -> str:
@@ -232,6 +246,8 @@ class _SystemPages:
         for flow in self.model.flows:
             self.flows_in.setdefault(flow.to, []).append(flow)
             self.flows_out.setdefault(flow.from_, []).append(flow)
+        used: set[str] = set()  # ids differ, but may differ only in case
+        self.page = {cid: unique_name(cid, used) for cid in self.model.components}
         self.by_component: dict[str, list[Finding]] = {}
         for f in findings:
             owner = (
@@ -284,7 +300,7 @@ class _SystemPages:
         out[f"{self.slug}/decisions.md"] = self.decisions()
         out[f"{self.slug}/lifecycle.md"] = self.lifecycle()
         for cid in self.model.components:
-            out[f"{self.slug}/components/{cid}.md"] = self.component(cid)
+            out[f"{self.slug}/components/{self.page[cid]}.md"] = self.component(cid)
         return out
 
     def nav(self) -> dict[str, Any]:
@@ -299,7 +315,8 @@ class _SystemPages:
                 {"Lifecycle": f"{self.slug}/lifecycle.md"},
                 {
                     "Components": [
-                        {cid: f"{self.slug}/components/{cid}.md"} for cid in self.model.components
+                        {cid: f"{self.slug}/components/{self.page[cid]}.md"}
+                        for cid in self.model.components
                     ]
                 },
             ]
@@ -376,7 +393,7 @@ class _SystemPages:
         ]
         for cid, c in m.components.items():
             lines.append(
-                f"| [{code(cid)}](components/{cid}.md) | {c.kind} | {code(c.boundary)} | "
+                f"| [{code(cid)}](components/{self.page[cid]}.md) | {c.kind} | {code(c.boundary)} | "
                 f"{m.effective_trust(cid).value} | {c.source.value if c.source else ''} | "
                 f"{c.exposure.value if c.exposure else ''} | {text(c.owner or '')} |"
             )
@@ -405,7 +422,9 @@ class _SystemPages:
                     },
                 )
                 details = "; ".join(f"{k}: {text(str(v))}" for k, v in attrs.items())
-                lines.append(f"| [{code(cid)}](components/{cid}.md) | {c.kind} | {details} |")
+                lines.append(
+                    f"| [{code(cid)}](components/{self.page[cid]}.md) | {c.kind} | {details} |"
+                )
         lines += [
             "",
             "## Data assets",
@@ -450,7 +469,8 @@ class _SystemPages:
                 code(c.id) + (" (planned)" if not c.implemented else "") for c in p.controls
             )
             lines.append(
-                f"| [{code(agent)}](components/{agent}.md) | [{code(target)}](components/{target}.md) | "
+                f"| [{code(agent)}](components/{self.page[agent]}.md) | "
+                f"[{code(target)}](components/{self.page[target]}.md) | "
                 f"{self.model.components[target].kind} | {', '.join(s.value for s in p.scopes)} | "
                 f"{p.credential.value if p.credential else ''} | {controls} |"
             )
@@ -563,18 +583,18 @@ class _SystemPages:
             lines += ["## Flows", "", "| direction | peer | kind | data |", "|---|---|---|---|"]
             for f in flows_in:
                 lines.append(
-                    f"| from | [{code(f.from_)}]({f.from_}.md) | {f.kind.value} | {', '.join(code(d) for d in f.data)} |"
+                    f"| from | [{code(f.from_)}]({self.page[f.from_]}.md) | {f.kind.value} | {', '.join(code(d) for d in f.data)} |"
                 )
             for f in flows_out:
                 lines.append(
-                    f"| to | [{code(f.to)}]({f.to}.md) | {f.kind.value} | {', '.join(code(d) for d in f.data)} |"
+                    f"| to | [{code(f.to)}]({self.page[f.to]}.md) | {f.kind.value} | {', '.join(code(d) for d in f.data)} |"
                 )
             lines.append("")
         if isinstance(c, Agent) and c.tools:
             lines += ["## Permissions held", "", "| target | scopes |", "|---|---|"]
             for target, p in c.tools.items():
                 lines.append(
-                    f"| [{code(target)}]({target}.md) | {', '.join(s.value for s in p.scopes)} |"
+                    f"| [{code(target)}]({self.page[target]}.md) | {', '.join(s.value for s in p.scopes)} |"
                 )
             lines.append("")
         mine = self.by_component.get(cid, [])
@@ -703,12 +723,10 @@ def site_files(report: Report, *, svg: bool) -> dict[str, str | bytes]:
     """Return every file of the documentation site, keyed by path relative to the site root."""
     catalog: Catalog = report.threats
     docs: dict[str, str | bytes] = {}
-    slugs: Counter[str] = Counter()
+    used = set(_RESERVED_SLUGS)
     systems = []
     for loaded in report.sources:
-        base = _slug(loaded.model.system.id or loaded.model.system.name)
-        slugs[base] += 1
-        slug = base if slugs[base] == 1 else f"{base}-{slugs[base]}"
+        slug = unique_name(_slug(loaded.model.system.id or loaded.model.system.name), used)
         pages = _SystemPages(loaded, report.findings_of(loaded.path), report, slug, svg)
         docs.update(pages.files())
         systems.append(pages)
@@ -792,35 +810,23 @@ def mkdocs_yml(site_name: str, nav: list[Any]) -> str:
     )
 
 
-def write_site(files: dict[str, str | bytes], root: Path) -> list[str]:
-    """Write the site under ``root``, replacing only what an earlier run wrote there."""
-    from tmcode.errors import Problem, UsageError
+def write_site(files: dict[str, str | bytes], root: Path, inputs: Iterable[Path] = ()) -> list[str]:
+    """Write the site under ``root``, replacing and removing only files an earlier run wrote."""
+    from tmcode.output import write_tree
 
-    marker = root / MARKER
-    if root.exists() and any(root.iterdir()) and not marker.exists():
-        raise UsageError(
-            Problem(
-                str(root),
-                None,
-                None,
-                "the directory is not empty and was not written by tmcode docs",
-                "choose an empty or new --output directory",
-            )
-        )
-    if marker.exists():
-        for line in marker.read_text(encoding="utf-8").splitlines():
-            old = (root / line).resolve()
-            if root.resolve() in old.parents and old.is_file():
-                old.unlink()
-    for relative, content in files.items():
-        path = root / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content, encoding="utf-8", newline="\n")
-    marker.write_text("\n".join(sorted(files)) + "\n", encoding="utf-8")
-    return sorted(files)
+    return write_tree(root, files, inputs, manifest=MANIFEST, owns=_site_file)
+
+
+def check_site_folder(root: Path) -> None:
+    """Refuse early an output folder ``write_site`` would refuse for what is already in it."""
+    from tmcode.output import recorded_files
+
+    recorded_files(root, manifest=MANIFEST, owns=_site_file)
+
+
+def _site_file(relative: str) -> bool:
+    """Whether ``tmcode docs`` may have written ``relative``: mkdocs.yml or a page under docs/."""
+    return relative == "mkdocs.yml" or relative.startswith("docs/")
 
 
 def build_site(root: Path, site: Path | None = None) -> None:
