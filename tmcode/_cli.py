@@ -357,20 +357,21 @@ def discover(
     found = _guard(debug, lambda: discover_repository(directory))
     system = name or directory.resolve().name or "system"
     text = draft_model(found, system)
-    if output is not None and (output.exists() or output.is_symlink()):
-        _fail(
-            UsageError(
-                Problem(
-                    str(output),
-                    None,
-                    None,
-                    "already exists; discover never overwrites a file",
-                    "choose a new --output, or compare with `tmcode check MODEL --discover DIR`",
-                )
-            ),
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        from tmcode.output import write_files
+
+        _guard(
             debug,
+            lambda: write_files(
+                [(output, text)],
+                [],
+                replace=False,
+                keep_hint="discover never overwrites a file: choose a new --output, or compare "
+                "with `tmcode check MODEL --discover DIR`",
+            ),
         )
-    _emit(text, output, [], debug)
     summary = (
         f"read {len(found.files)} config file(s): {len(found.servers)} MCP server(s), "
         f"{len(found.agents)} agent(s), {len(found.workflows)} agent workflow(s), "

@@ -360,7 +360,9 @@ def _drift_findings(
         file = drift.origin.file if drift.in_model else repository.path_of(drift.origin.file)
         findings.append(
             Finding(
-                id=fingerprint(threat.id, drift.target, system_id),
+                id=fingerprint(
+                    threat.id, drift.target, system_key(system_id, loaded.model.system.name)
+                ),
                 threat=threat.id,
                 title=threat.title,
                 severity=severity,
