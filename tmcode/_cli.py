@@ -331,6 +331,9 @@ def import_model(
     source: Annotated[Path, typer.Argument(help="The file to import.")],
     output: Annotated[Path, typer.Option("--output", "-o", help="The tmcode model to write.")],
     force: Annotated[bool, typer.Option("--force", help="Replace --output if it exists.")] = False,
+    max_bytes: MaxBytes = 20 * 1024 * 1024,
+    max_depth: MaxDepth = 64,
+    max_nodes: MaxNodes = 5_000_000,
 ) -> None:
     """Turn an OTM or Threagile model into a tmcode model to refine, listing what was not mapped."""
     from tmcode.interchange import import_file
@@ -344,7 +347,7 @@ def import_model(
                     str(output), None, None, "already exists", "choose another --output, or --force"
                 )
             )
-        result = import_file(format.value, source)
+        result = import_file(format.value, source, _limits(max_bytes, max_depth, max_nodes))  # type: ignore[arg-type]
         return result.yaml(
             str(source), "OTM" if format is ImportFormat.otm else "Threagile"
         ), result.unmapped

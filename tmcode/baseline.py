@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from tmcode.errors import Problem, TmcodeError
-from tmcode.render.escape import markdown_code, markdown_text
+from tmcode.render.escape import json_text, markdown_code, markdown_text, terminal_text
 from tmcode.report import Report, Severity
 
 
@@ -189,15 +189,17 @@ def diff_reports(old: dict[str, Any], new: dict[str, Any]) -> ReportDiff:
 def render_diff(diff: ReportDiff, fmt: str) -> str:
     """Render a diff as text, Markdown or JSON."""
     if fmt == "json":
-        return json.dumps(diff.to_dict(), indent=2, ensure_ascii=False) + "\n"
+        return json_text(json.dumps(diff.to_dict(), indent=2, ensure_ascii=False)) + "\n"
     md = fmt == "markdown"
-    out = [("### " if md else "") + diff.sentence(), ""]
+    # Both reports may come from the pull request: every field is escaped for the output.
+    safe = markdown_text if md else terminal_text
+    out = [("### " if md else "") + safe(diff.sentence()), ""]
 
     def row(f: dict[str, Any]) -> str:
         target, title = str(f.get("target")), str(f.get("title") or "")
         if md:
-            return f"- **{f.get('severity')}** {markdown_code(str(f.get('threat')))} {markdown_text(title)} on {markdown_code(target)}"
-        return f"  {str(f.get('severity')).upper():8} {f.get('threat')} {title} on {target}"
+            return f"- **{markdown_text(str(f.get('severity')))}** {markdown_code(str(f.get('threat')))} {markdown_text(title)} on {markdown_code(target)}"
+        return f"  {terminal_text(str(f.get('severity')).upper()):8} {terminal_text(str(f.get('threat')))} {terminal_text(title)} on {terminal_text(target)}"
 
     for title, items in (
         ("New findings", diff.new),
@@ -208,7 +210,11 @@ def render_diff(diff: ReportDiff, fmt: str) -> str:
             out.append(f"**{title}**" if md else title)
             out += [
                 row(f)
-                + (f" (was {f['was']['severity']}, {f['was']['status']})" if "was" in f else "")
+                + (
+                    safe(f" (was {f['was']['severity']}, {f['was']['status']})")
+                    if "was" in f
+                    else ""
+                )
                 for f in items
             ]
             out.append("")
@@ -219,6 +225,6 @@ def render_diff(diff: ReportDiff, fmt: str) -> str:
                 out.append(
                     f"**{label}**: " + ", ".join(markdown_code(i) for i in items)
                     if md
-                    else f"{label}: " + ", ".join(items)
+                    else f"{label}: " + ", ".join(terminal_text(i) for i in items)
                 )
     return "\n".join(out).rstrip("\n") + "\n"

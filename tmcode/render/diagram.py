@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import graphviz
 
 from tmcode.errors import Problem, TmcodeError
+from tmcode.render.escape import reveal
 from tmcode.model.elements import Agent
 from tmcode.model.load import LoadedModel
 from tmcode.report import GATING_STATUSES, Finding, Severity
@@ -78,7 +79,6 @@ _MERMAID_SHAPES = {
     "memory": ('[("', '")]'),
     "model_artifact": ('[["', '"]]'),
 }
-_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True)
@@ -119,8 +119,8 @@ class SystemView:
 
 
 def clean(text: str, limit: int = 80) -> str:
-    """Strip control characters and shorten, for a label."""
-    text = _CONTROL.sub(" ", text)
+    """Show hidden characters as escapes (newlines stay) and shorten, for a label."""
+    text = reveal(text.replace("\t", " ").replace("\r", " "), layout=True)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

@@ -1,37 +1,134 @@
-"""Escaping model text for each output it can appear in."""
+"""Escaping model text for each output it can appear in: one policy per kind of output.
+
+Model text is written by whoever opens a pull request, and it ends up in terminals, CI logs,
+pull-request comments, XML and web pages. Nothing in it may act there:
+
+- terminal and CI log (``terminal_text``): control characters and invisible or bidirectional
+  format characters are shown as escapes (``\\x1b``, ``\\u202e``), one line per field;
+- Markdown (``markdown_text``, ``markdown_code``): no markup, HTML, image, link, autolink or
+  ``@mention`` survives, and hidden characters are shown as escapes;
+- XML and HTML (``xml_text``): hidden characters are shown as escapes, so the document is
+  well-formed XML 1.0 (the XML writer or template escapes the markup characters);
+- JSON (``json_text``): hidden characters travel as ``\\uXXXX`` escapes, so the data is
+  unchanged but printing the file cannot drive a terminal.
+"""
 
 from __future__ import annotations
 
 import html
 import os
 import re
+from collections.abc import Callable
 
+# Characters never shown raw: C0 and C1 controls; Unicode format characters (category Cf:
+# bidi embeddings, overrides and isolates, zero-width characters, the byte-order mark, tag
+# characters); the line and paragraph separators; lone surrogates (undecodable file names);
+# the Hangul fillers, which display as blank letters; and the XML non-characters.
+_HIDDEN_OTHER = (
+    "\x7f-\x9f\xad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u115f\u1160"
+    "\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\u3164\ud800-\udfff\ufeff"
+    "\uffa0\ufff9-\ufffb\ufffe\uffff\U000110bd\U000110cd\U00013430-\U0001343f"
+    "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f"
+)
+HIDDEN = re.compile(f"[\x00-\x1f{_HIDDEN_OTHER}]")
+# The same, sparing tab, line feed and carriage return where the output lays text out.
+_HIDDEN_BUT_LAYOUT = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f{_HIDDEN_OTHER}]")
+# In encoded JSON every C0 control is already escaped; a raw tab or newline is layout.
+_HIDDEN_IN_JSON = re.compile(f"[{_HIDDEN_OTHER}]")
+_LINE_BREAKS = re.compile(r"\r\n|[\t\n\r]")
 # CommonMark (GitHub) may escape any ASCII punctuation; Python-Markdown (mkdocs) only these.
 _MD_SPECIAL = {
     "gfm": re.compile(r"([\\`*_{}\[\]()#+\-.!~>@:])"),
     "python": re.compile(r"([\\`*_{}\[\]()#+\-.!>])"),
 }
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_XML_INVALID = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# A word GitHub would make live after rendering (its autolink and mention filters work on the
+# rendered text, so backslash escapes do not stop them): a URL or `www.` autolink, an e-mail
+# autolink, an @mention or team mention, an issue or cross-repository reference. Such a word
+# is shown whole as a code span, where GitHub links and notifies nothing.
+_GFM_LIVE_WORD = re.compile(r"\S*(?:://|www\.|@|#\d|\bGH-\d)\S*", re.IGNORECASE)
+
+
+_SHORT_ESCAPES = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
+
+
+def _escape_char(match: re.Match[str]) -> str:
+    char = match.group()
+    if char in _SHORT_ESCAPES:
+        return _SHORT_ESCAPES[char]
+    code = ord(char)
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    return f"\\U{code:08x}"
+
+
+def reveal(text: str, layout: bool = False) -> str:
+    """Show hidden characters as escapes (``\\x1b``, ``\\u202e``); ``layout`` keeps tab and newlines."""
+    return (_HIDDEN_BUT_LAYOUT if layout else HIDDEN).sub(_escape_char, text)
+
+
+def terminal_text(text: str, multiline: bool = False) -> str:
+    """Text for a terminal or CI log: nothing in it moves the cursor, recolours or reorders.
+
+    A field stays on its line (a newline in it is shown as ``\\n``) so that model text cannot
+    forge a line of the report; ``multiline`` keeps newlines and tabs for free text blocks.
+    """
+    if multiline:
+        return reveal(text.replace("\r\n", "\n"), layout=True).replace("\r", "\\r")
+    return HIDDEN.sub(lambda m: m.group() if m.group() == "\t" else _escape_char(m), text)
+
+
+def _markdown_plain(text: str, flavor: str) -> str:
+    text = html.escape(text, quote=False).replace('"', "&quot;")
+    text = _MD_SPECIAL[flavor].sub(r"\\\1", text)
+    return text.replace("|", "&#124;")
 
 
 def markdown_text(text: str, flavor: str = "gfm") -> str:
     """Escape text for Markdown: no markup, links, HTML, autolinks or mentions survive.
 
     HTML is entity-encoded, Markdown punctuation is backslash-escaped (so `[x](javascript:..)`
-    and images stay text), a pipe cannot split a table cell, newlines become spaces, and a
-    zero-width space breaks `://` so that URLs are not turned into links. ``flavor`` is
-    ``gfm`` (GitHub, pull-request comments) or ``python`` (Python-Markdown, mkdocs).
+    and images stay text), a pipe cannot split a table cell, newlines become spaces and hidden
+    characters are shown as escapes. ``flavor`` is ``gfm`` (GitHub: pull-request comments and
+    job summaries) or ``python`` (Python-Markdown, mkdocs). On GitHub a word that would become
+    a link, a mention or a reference is shown as a code span; Python-Markdown as configured for
+    the site links no bare URL and knows no mentions.
     """
-    text = _CONTROL.sub(" ", text).replace("\r", " ").replace("\n", " ")
-    text = html.escape(text, quote=False).replace('"', "&quot;")
-    text = _MD_SPECIAL[flavor].sub(r"\\\1", text)
-    return text.replace("|", "&#124;").replace("://", ":\u200b//")
+    text = reveal(_LINE_BREAKS.sub(" ", text))
+    if flavor != "gfm":
+        return _markdown_plain(text, flavor)
+    return _split_live_words(text, lambda s: _markdown_plain(s, flavor), markdown_code)
+
+
+def markdown_html_text(text: str) -> str:
+    """Escape text inside raw HTML of a GitHub Markdown document (a ``<summary>``).
+
+    Markdown is not parsed there, but GitHub's autolink and mention filters still act: the
+    text is entity-encoded and a word that would become live is put in ``<code>``.
+    """
+    text = reveal(_LINE_BREAKS.sub(" ", text))
+    return _split_live_words(
+        text,
+        lambda s: html.escape(s, quote=True),
+        lambda s: f"<code>{html.escape(s, quote=True)}</code>",
+    )
+
+
+def _split_live_words(text: str, plain: Callable[[str], str], live: Callable[[str], str]) -> str:
+    out: list[str] = []
+    end = 0
+    for match in _GFM_LIVE_WORD.finditer(text):
+        out.append(plain(text[end : match.start()]))
+        out.append(live(match.group()))
+        end = match.end()
+    out.append(plain(text[end:]))
+    return "".join(out)
 
 
 def markdown_code(text: str, flavor: str = "gfm") -> str:
     """Return text as an inline code span that cannot close early or split a table cell."""
-    text = _CONTROL.sub(" ", text).replace("\r", " ").replace("\n", " ")
+    text = reveal(_LINE_BREAKS.sub(" ", text))
     if flavor == "gfm":
         text = text.replace("|", "\\|")
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
@@ -41,8 +138,29 @@ def markdown_code(text: str, flavor: str = "gfm") -> str:
 
 
 def xml_text(text: str) -> str:
-    """Drop characters XML 1.0 cannot carry (ElementTree escapes the rest)."""
-    return _XML_INVALID.sub("\ufffd", text)
+    """Text for an XML 1.0 (or HTML) element or attribute: hidden characters shown as escapes.
+
+    What XML 1.0 cannot carry at all (most C0 controls, lone surrogates, U+FFFE, U+FFFF) never
+    reaches the writer; the writer or the template escapes the markup characters.
+    """
+    return reveal(text, layout=True)
+
+
+def json_text(document: str) -> str:
+    """Encoded JSON with hidden characters as ``\\uXXXX``: the same data, safe to print.
+
+    Only string contents can hold such characters, and inside a JSON string the escape means
+    the same character, so the parsed data does not change.
+    """
+    return _HIDDEN_IN_JSON.sub(_json_escape, document)
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    code -= 0x10000
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
 
 
 def relative_path(path: str) -> str:

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from tmcode.render.base import Renderer
-from tmcode.render.escape import relative_path
+from tmcode.render.escape import json_text, relative_path
 from tmcode.report import Finding, Report, Severity, Status
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -165,7 +165,7 @@ class SarifRenderer(Renderer):
 
         # One rule and one result per line: large logs stay fast to write and easy to diff.
         driver_head = json.dumps(driver, ensure_ascii=False)[:-1]
-        return (
+        return json_text(
             "{\n"
             f'  "$schema": {json.dumps(SARIF_SCHEMA)},\n'
             '  "version": "2.1.0",\n'
