@@ -72,11 +72,11 @@ def terminal_text(text: str, multiline: bool = False) -> str:
     """Text for a terminal or CI log: nothing in it moves the cursor, recolours or reorders.
 
     A field stays on its line (a newline in it is shown as ``\\n``) so that model text cannot
-    forge a line of the report; ``multiline`` keeps newlines and tabs for free text blocks.
+    forge a line of the report; ``multiline`` keeps newlines and tabs, for messages.
     """
     if multiline:
         return reveal(text.replace("\r\n", "\n"), layout=True).replace("\r", "\\r")
-    return HIDDEN.sub(lambda m: m.group() if m.group() == "\t" else _escape_char(m), text)
+    return reveal(text)
 
 
 def _markdown_plain(text: str, flavor: str) -> str:
