@@ -173,8 +173,9 @@ def test_junit_is_well_formed_with_a_hostile_file_name(tmp_path: Path, name: str
     root = ET.parse(tmp_path / "report.xml").getroot()
     files = {e.get("file") for e in root.iter() if e.get("file")}
     assert files == {reveal(name)}
-    text = tmcode("check", name, "--fail-on", "none", cwd=tmp_path)
-    assert text.returncode == 0 and not hidden_in(text.stdout + text.stderr)
+    for args in (("check", name, "--fail-on", "none"), ("validate", name)):
+        text = tmcode(*args, cwd=tmp_path)
+        assert text.returncode == 0 and not hidden_in(text.stdout + text.stderr), args
 
 
 def _leaves(node: Any, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], Any]]:

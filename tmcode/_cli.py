@@ -126,6 +126,7 @@ def validate(
     """Check model files against the format; exit 0 when all are valid, 2 otherwise."""
     from tmcode.model.load import load_model
     from tmcode.model.yaml_reader import ReadLimits
+    from tmcode.render.escape import terminal_text
 
     debug = _debug()
     limits = ReadLimits(max_bytes=max_bytes, max_depth=max_depth, max_nodes=max_nodes)
@@ -142,7 +143,7 @@ def validate(
             continue
         m = loaded.model
         typer.echo(
-            f"{path}: valid — {len(m.components)} components, {len(m.flows)} flows, "
+            f"{terminal_text(str(path))}: valid — {len(m.components)} components, {len(m.flows)} flows, "
             f"{len(m.permissions())} permissions"
         )
     if failed:

@@ -31,6 +31,8 @@ _HIDDEN_OTHER = (
     "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f"
 )
 HIDDEN = re.compile(f"[\x00-\x1f{_HIDDEN_OTHER}]")
+# The hidden characters that str.isprintable() lets through.
+_FILLERS = re.compile("[\u115f\u1160\u3164\uffa0]")
 # The same, sparing tab, line feed and carriage return where the output lays text out.
 _HIDDEN_BUT_LAYOUT = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f{_HIDDEN_OTHER}]")
 # In encoded JSON every C0 control is already escaped; a raw tab or newline is layout.
@@ -45,7 +47,7 @@ _MD_SPECIAL = {
 # rendered text, so backslash escapes do not stop them): a URL or `www.` autolink, an e-mail
 # autolink, an @mention or team mention, an issue or cross-repository reference. Such a word
 # is shown whole as a code span, where GitHub links and notifies nothing.
-_GFM_LIVE_WORD = re.compile(r"\S*(?:://|www\.|@|#\d|\bGH-\d)\S*", re.IGNORECASE)
+_GFM_LIVE_WORD = re.compile(r"(?<!\S)\S*?(?:://|www\.|@|#\d|\bGH-\d)\S*", re.IGNORECASE)
 
 
 _SHORT_ESCAPES = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
@@ -63,8 +65,19 @@ def _escape_char(match: re.Match[str]) -> str:
     return f"\\U{code:08x}"
 
 
+def _shown(text: str) -> bool:
+    """True when no character of ``text`` is hidden: the common case, checked in C."""
+    return text.isprintable() and (text.isascii() or not _FILLERS.search(text))
+
+
+def _one_line(text: str) -> str:
+    return text if _shown(text) else reveal(_LINE_BREAKS.sub(" ", text))
+
+
 def reveal(text: str, layout: bool = False) -> str:
     """Show hidden characters as escapes (``\\x1b``, ``\\u202e``); ``layout`` keeps tab and newlines."""
+    if _shown(text):
+        return text
     return (_HIDDEN_BUT_LAYOUT if layout else HIDDEN).sub(_escape_char, text)
 
 
@@ -95,7 +108,7 @@ def markdown_text(text: str, flavor: str = "gfm") -> str:
     a link, a mention or a reference is shown as a code span; Python-Markdown as configured for
     the site links no bare URL and knows no mentions.
     """
-    text = reveal(_LINE_BREAKS.sub(" ", text))
+    text = _one_line(text)
     if flavor != "gfm":
         return _markdown_plain(text, flavor)
     return _split_live_words(text, lambda s: _markdown_plain(s, flavor), markdown_code)
@@ -107,7 +120,7 @@ def markdown_html_text(text: str) -> str:
     Markdown is not parsed there, but GitHub's autolink and mention filters still act: the
     text is entity-encoded and a word that would become live is put in ``<code>``.
     """
-    text = reveal(_LINE_BREAKS.sub(" ", text))
+    text = _one_line(text)
     return _split_live_words(
         text,
         lambda s: html.escape(s, quote=True),
@@ -116,6 +129,8 @@ def markdown_html_text(text: str) -> str:
 
 
 def _split_live_words(text: str, plain: Callable[[str], str], live: Callable[[str], str]) -> str:
+    if not _GFM_LIVE_WORD.search(text):
+        return plain(text)
     out: list[str] = []
     end = 0
     for match in _GFM_LIVE_WORD.finditer(text):
@@ -128,10 +143,10 @@ def _split_live_words(text: str, plain: Callable[[str], str], live: Callable[[st
 
 def markdown_code(text: str, flavor: str = "gfm") -> str:
     """Return text as an inline code span that cannot close early or split a table cell."""
-    text = reveal(_LINE_BREAKS.sub(" ", text))
+    text = _one_line(text)
     if flavor == "gfm":
         text = text.replace("|", "\\|")
-    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0) if "`" in text else 0
     fence = "`" * (longest + 1)
     pad = " " if longest or text.startswith("`") or text.endswith("`") else ""
     return f"{fence}{pad}{text}{pad}{fence}"
@@ -152,6 +167,8 @@ def json_text(document: str) -> str:
     Only string contents can hold such characters, and inside a JSON string the escape means
     the same character, so the parsed data does not change.
     """
+    if _shown(document.replace("\n", "")):
+        return document
     return _HIDDEN_IN_JSON.sub(_json_escape, document)
 
 
