@@ -338,3 +338,15 @@ def test_hidden_covers_every_control_format_and_separator_character() -> None:
     for escape in (reveal, terminal_text, markdown_text):
         assert not HIDDEN.sub("", escape(sample)).count("\x1b")
         assert not hidden_in(escape(sample)), escape
+
+
+def test_sarif_messages_shown_by_code_scanning_hide_nothing(tmp_path: Path) -> None:
+    (tmp_path / "payload.yaml").write_text(payload_model_text(), encoding="utf-8")
+    result = tmcode("check", "payload.yaml", "-f", "sarif", "--fail-on", "none", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    run = json.loads(result.stdout)["runs"][0]
+    texts = [r["message"]["text"] for r in run["results"]]
+    texts += [rel["message"]["text"] for r in run["results"] for rel in r.get("relatedLocations", [])]  # fmt: skip
+    texts += [s["justification"] for r in run["results"] for s in r.get("suppressions", [])]
+    assert any("\\x1b[31mANSI" in t for t in texts)
+    assert not [t for t in texts if HIDDEN.search(t)]
