@@ -350,3 +350,12 @@ def test_sarif_messages_shown_by_code_scanning_hide_nothing(tmp_path: Path) -> N
     texts += [s["justification"] for r in run["results"] for s in r.get("suppressions", [])]
     assert any("\\x1b[31mANSI" in t for t in texts)
     assert not [t for t in texts if HIDDEN.search(t)]
+
+
+@pytest.mark.parametrize("command", [("bom",), ("export", "--format", "otm")])
+def test_bom_and_otm_keep_the_data_and_hide_nothing(tmp_path: Path, command: tuple) -> None:
+    model = named_model(tmp_path, HOSTILE)
+    result = tmcode(*command, model, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert not hidden_in(result.stdout), hidden_in(result.stdout)
+    assert HOSTILE in [value for _, value in _leaves(json.loads(result.stdout))]
