@@ -126,7 +126,7 @@ def validate(
     """Check model files against the format; exit 0 when all are valid, 2 otherwise."""
     from tmcode.model.load import load_model
     from tmcode.model.yaml_reader import ReadLimits
-    from tmcode.render.escape import terminal_text
+    from tmcode.hidden import terminal_text
 
     debug = _debug()
     limits = ReadLimits(max_bytes=max_bytes, max_depth=max_depth, max_nodes=max_nodes)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tmcode.hidden import terminal_text
+
 
 @dataclass(frozen=True, order=True)
 class Problem:
@@ -17,9 +19,6 @@ class Problem:
 
     def render(self) -> str:
         """Return the problem as one line: ``file:line:col: message — hint``."""
-        # Imported here: the render package imports this module.
-        from tmcode.render.escape import terminal_text
-
         where = terminal_text(self.file)
         if self.line is not None:
             where += f":{self.line}"

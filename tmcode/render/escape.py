@@ -11,6 +11,8 @@ pull-request comments, XML and web pages. Nothing in it may act there:
   well-formed XML 1.0 (the XML writer or template escapes the markup characters);
 - JSON (``json_text``): hidden characters travel as ``\\uXXXX`` escapes, so the data is
   unchanged but printing the file cannot drive a terminal.
+
+Which characters are hidden, and how they are shown, is :mod:`tmcode.hidden`.
 """
 
 from __future__ import annotations
@@ -20,23 +22,20 @@ import os
 import re
 from collections.abc import Callable
 
-# Characters never shown raw: C0 and C1 controls; Unicode format characters (category Cf:
-# bidi embeddings, overrides and isolates, zero-width characters, the byte-order mark, tag
-# characters); the line and paragraph separators; lone surrogates (undecodable file names);
-# the Hangul fillers, which display as blank letters; and the XML non-characters.
-_HIDDEN_OTHER = (
-    "\x7f-\x9f\xad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u115f\u1160"
-    "\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\u3164\ud800-\udfff\ufeff"
-    "\uffa0\ufff9-\ufffb\ufffe\uffff\U000110bd\U000110cd\U00013430-\U0001343f"
-    "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f"
-)
-HIDDEN = re.compile(f"[\x00-\x1f{_HIDDEN_OTHER}]")
-# The hidden characters that str.isprintable() lets through.
-_FILLERS = re.compile("[\u115f\u1160\u3164\uffa0]")
-# The same, sparing tab, line feed and carriage return where the output lays text out.
-_HIDDEN_BUT_LAYOUT = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f{_HIDDEN_OTHER}]")
-# In encoded JSON every C0 control is already escaped; a raw tab or newline is layout.
-_HIDDEN_IN_JSON = re.compile(f"[{_HIDDEN_OTHER}]")
+from tmcode.hidden import HIDDEN, json_text, reveal, shown, terminal_text
+
+__all__ = [
+    "HIDDEN",
+    "json_text",
+    "markdown_code",
+    "markdown_html_text",
+    "markdown_text",
+    "relative_path",
+    "reveal",
+    "terminal_text",
+    "xml_text",
+]
+
 _LINE_BREAKS = re.compile(r"\r\n|[\t\n\r]")
 # CommonMark (GitHub) may escape any ASCII punctuation; Python-Markdown (mkdocs) only these.
 _MD_SPECIAL = {
@@ -50,46 +49,8 @@ _MD_SPECIAL = {
 _GFM_LIVE_WORD = re.compile(r"(?<!\S)\S*?(?:://|www\.|@|#\d|\bGH-\d)\S*", re.IGNORECASE)
 
 
-_SHORT_ESCAPES = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
-
-
-def _escape_char(match: re.Match[str]) -> str:
-    char = match.group()
-    if char in _SHORT_ESCAPES:
-        return _SHORT_ESCAPES[char]
-    code = ord(char)
-    if code < 0x100:
-        return f"\\x{code:02x}"
-    if code < 0x10000:
-        return f"\\u{code:04x}"
-    return f"\\U{code:08x}"
-
-
-def _shown(text: str) -> bool:
-    """True when no character of ``text`` is hidden: the common case, checked in C."""
-    return text.isprintable() and (text.isascii() or not _FILLERS.search(text))
-
-
 def _one_line(text: str) -> str:
-    return text if _shown(text) else reveal(_LINE_BREAKS.sub(" ", text))
-
-
-def reveal(text: str, layout: bool = False) -> str:
-    """Show hidden characters as escapes (``\\x1b``, ``\\u202e``); ``layout`` keeps tab and newlines."""
-    if _shown(text):
-        return text
-    return (_HIDDEN_BUT_LAYOUT if layout else HIDDEN).sub(_escape_char, text)
-
-
-def terminal_text(text: str, multiline: bool = False) -> str:
-    """Text for a terminal or CI log: nothing in it moves the cursor, recolours or reorders.
-
-    A field stays on its line (a newline in it is shown as ``\\n``) so that model text cannot
-    forge a line of the report; ``multiline`` keeps newlines and tabs, for messages.
-    """
-    if multiline:
-        return reveal(text.replace("\r\n", "\n"), layout=True).replace("\r", "\\r")
-    return reveal(text)
+    return text if shown(text) else reveal(_LINE_BREAKS.sub(" ", text))
 
 
 def _markdown_plain(text: str, flavor: str) -> str:
@@ -159,25 +120,6 @@ def xml_text(text: str) -> str:
     reaches the writer; the writer or the template escapes the markup characters.
     """
     return reveal(text, layout=True)
-
-
-def json_text(document: str) -> str:
-    """Encoded JSON with hidden characters as ``\\uXXXX``: the same data, safe to print.
-
-    Only string contents can hold such characters, and inside a JSON string the escape means
-    the same character, so the parsed data does not change.
-    """
-    if _shown(document.replace("\n", "")):
-        return document
-    return _HIDDEN_IN_JSON.sub(_json_escape, document)
-
-
-def _json_escape(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    if code < 0x10000:
-        return f"\\u{code:04x}"
-    code -= 0x10000
-    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
 
 
 def relative_path(path: str) -> str:
