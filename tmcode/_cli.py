@@ -162,6 +162,7 @@ def validate(
     """Check model files against the format; exit 0 when all are valid, 2 otherwise."""
     from tmcode.model.load import load_model
     from tmcode.model.yaml_reader import ReadLimits
+    from tmcode.hidden import terminal_text
 
     debug = _debug()
     limits = ReadLimits(max_bytes=max_bytes, max_depth=max_depth, max_nodes=max_nodes)
@@ -179,7 +180,7 @@ def validate(
             continue
         m = loaded.model
         typer.echo(
-            f"{path}: valid — {len(m.components)} components, {len(m.flows)} flows, "
+            f"{terminal_text(str(path))}: valid — {len(m.components)} components, {len(m.flows)} flows, "
             f"{len(m.permissions())} permissions"
         )
     if failed:
@@ -319,10 +320,10 @@ def check(
         _guard(debug, lambda: write_files(reports, inputs))
     if outputs or format[0] != "text":
         # The text report ends with this line; without it on stdout, a CI log still says why.
-        from tmcode.render.text import terminal_safe
+        from tmcode.render.escape import terminal_text
         from tmcode.render.wording import summary_line
 
-        typer.echo(summary_line(report, options, terminal_safe), err=True)  # type: ignore[arg-type]
+        typer.echo(summary_line(report, options, terminal_text), err=True)  # type: ignore[arg-type]
     raise typer.Exit(exit_code(report, gate, only_new=fail_on_new))  # type: ignore[arg-type]
 
 
@@ -387,6 +388,9 @@ def import_model(
     source: Annotated[Path, typer.Argument(help="The file to import.")],
     output: Annotated[Path, typer.Option("--output", "-o", help="The tmcode model to write.")],
     force: Annotated[bool, typer.Option("--force", help="Replace --output if it exists.")] = False,
+    max_bytes: MaxBytes = 20 * 1024 * 1024,
+    max_depth: MaxDepth = 64,
+    max_nodes: MaxNodes = 5_000_000,
 ) -> None:
     """Turn an OTM or Threagile model into a tmcode model to refine, listing what was not mapped."""
     from tmcode.interchange import import_file
@@ -397,7 +401,7 @@ def import_model(
         from tmcode.output import check_targets
 
         check_targets([output], [source], replace=force, keep_hint=_KEEP_IMPORT)
-        result = import_file(format.value, source)
+        result = import_file(format.value, source, _limits(max_bytes, max_depth, max_nodes))  # type: ignore[arg-type]
         return result.yaml(
             str(source), "OTM" if format is ImportFormat.otm else "Threagile"
         ), result.unmapped

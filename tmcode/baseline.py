@@ -16,8 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from tmcode.errors import Problem, TmcodeError
-from tmcode.render.escape import markdown_code, markdown_text
-from tmcode.render.text import terminal_safe
+from tmcode.render.escape import json_text, markdown_code, markdown_text, terminal_text
 from tmcode.report import CHANGES, GATING_STATUSES, Report, Severity, Status, system_key
 
 
@@ -451,7 +450,7 @@ def change_sections(
                 + (f" in {markdown_code(where)}" if where else "")
                 + (f" ({markdown_text(note)})" if note else "")
             )
-        return terminal_safe(
+        return terminal_text(
             f"  {str(f.get('severity')).upper():8} {f.get('threat')} {title} on {target}"
             + (f" in {where}" if where else "")
             + (f" ({note})" if note else "")
@@ -469,10 +468,10 @@ def change_sections(
 def render_diff(diff: ReportDiff, fmt: str) -> str:
     """Render a diff as text, Markdown or JSON."""
     if fmt == "json":
-        return json.dumps(diff.to_dict(), indent=2, ensure_ascii=False) + "\n"
+        return json_text(json.dumps(diff.to_dict(), indent=2, ensure_ascii=False)) + "\n"
     md = fmt == "markdown"
     sentence = diff.sentence()
-    out = ["### " + markdown_text(sentence) if md else terminal_safe(sentence), ""]
+    out = ["### " + markdown_text(sentence) if md else terminal_text(sentence), ""]
     out += change_sections(diff.changes.listed, markdown=md, several_systems=diff.several_systems)
     out += [f"Findings: {counts_sentence(diff.changes.counts)}.", ""]
     for kind in ("components", "flows", "permissions"):
@@ -482,6 +481,6 @@ def render_diff(diff: ReportDiff, fmt: str) -> str:
                 out.append(
                     f"**{label}**: " + ", ".join(markdown_code(i) for i in items)
                     if md
-                    else terminal_safe(f"{label}: " + ", ".join(items))
+                    else f"{label}: " + ", ".join(terminal_text(i) for i in items)
                 )
     return "\n".join(out).rstrip("\n") + "\n"

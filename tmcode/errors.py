@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def _visible(text: str) -> str:
-    """Show control characters as escapes, so that input cannot drive the terminal."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+from tmcode.hidden import terminal_text
 
 
 @dataclass(frozen=True, order=True)
@@ -25,7 +19,7 @@ class Problem:
 
     def render(self) -> str:
         """Return the problem as one line: ``file:line:col: message — hint``."""
-        where = self.file
+        where = terminal_text(self.file)
         if self.line is not None:
             where += f":{self.line}"
             if self.column is not None:
@@ -33,7 +27,7 @@ class Problem:
         text = f"{where}: {self.message}"
         if self.hint:
             text += f" — {self.hint}"
-        return _visible(text)
+        return terminal_text(text, multiline=True)
 
 
 class TmcodeError(Exception):

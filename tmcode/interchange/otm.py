@@ -18,6 +18,7 @@ from tmcode.interchange import ImportResult, InterchangeError, safe_id
 from tmcode.model.elements import Model
 from tmcode.model.elements import KIND_CLASSES
 from tmcode.model.enums import Classification, Trust
+from tmcode.render.escape import json_text
 from tmcode.report import Finding, Status
 
 OTM_VERSION = "0.2.0"
@@ -199,7 +200,8 @@ def export_otm(model: Model, findings: list[Finding], catalog: Any) -> dict[str,
 
 def otm_json(model: Model, findings: list[Finding], catalog: Any) -> str:
     """The OTM document as indented JSON text."""
-    return json.dumps(export_otm(model, findings, catalog), indent=2, ensure_ascii=False) + "\n"
+    text = json.dumps(export_otm(model, findings, catalog), indent=2, ensure_ascii=False)
+    return json_text(text) + "\n"
 
 
 _KIND_HINTS = [

@@ -15,6 +15,7 @@ import graphviz
 
 from tmcode.render.palette import SEVERITY_STYLE
 from tmcode.errors import Problem, TmcodeError
+from tmcode.render.escape import reveal
 from tmcode.model.elements import Agent
 from tmcode.model.load import LoadedModel
 from tmcode.report import GATING_STATUSES, Finding, Severity
@@ -74,7 +75,6 @@ _MERMAID_SHAPES = {
     "memory": ('[("', '")]'),
     "model_artifact": ('[["', '"]]'),
 }
-_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True)
@@ -115,8 +115,8 @@ class SystemView:
 
 
 def clean(text: str, limit: int = 80) -> str:
-    """Strip control characters and shorten, for a label."""
-    text = _CONTROL.sub(" ", text)
+    """Show hidden characters as escapes (newlines stay) and shorten, for a label."""
+    text = reveal(text.replace("\t", " ").replace("\r", " "), layout=True)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

@@ -78,7 +78,7 @@ class HtmlRenderer(Renderer):
                 "title": f.title,
                 "message": xml_text(f.message),
                 "target": xml_text(f.target),
-                "where": f"{relative_path(f.location.file)}:{f.location.line or ''}",
+                "where": xml_text(f"{relative_path(f.location.file)}:{f.location.line or ''}"),
                 "elements": [xml_text(e) for e in f.elements],
                 "references": f.references,
                 "controls": [{"all": cs.all} for cs in f.controls],
@@ -97,8 +97,8 @@ class HtmlRenderer(Renderer):
             stale=[
                 {
                     "threat": st.threat,
-                    "target": st.target,
-                    "file": relative_path(st.file),
+                    "target": xml_text(st.target),
+                    "file": xml_text(relative_path(st.file)),
                     "line": st.line,
                 }
                 for st in report.stale_decisions

@@ -6,8 +6,8 @@ import json
 from typing import Any
 
 from tmcode.render.base import Renderer
+from tmcode.render.escape import json_text, relative_path, reveal
 from tmcode.render.wording import status_counts, verdict
-from tmcode.render.escape import relative_path
 from tmcode.report import Finding, Report, Severity, Status
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -100,7 +100,7 @@ class SarifRenderer(Renderer):
         for index, element in enumerate(e for e in f.elements if e != f.target):
             where = _location(locations, uri, element)
             if where is not None:
-                related.append({"id": index, "message": {"text": element}, **where})
+                related.append({"id": index, "message": {"text": reveal(element)}, **where})
         missing = " or ".join("{" + ", ".join(cs.missing) + "}" for cs in f.controls)
         text = f"{f.title}: {f.message}."
         if len(f.elements) > 1:
@@ -110,7 +110,7 @@ class SarifRenderer(Renderer):
             "ruleId": f.threat,
             "ruleIndex": rule_index,
             "level": _LEVEL[f.severity],
-            "message": {"text": text},
+            "message": {"text": reveal(text)},  # code scanning shows it: nothing hidden
             "locations": [location],
             "partialFingerprints": {"tmcode/v1": f.id},
             "properties": {
@@ -128,11 +128,13 @@ class SarifRenderer(Renderer):
                 {
                     "kind": "external",
                     "status": "accepted",
-                    "justification": f"{f.status.value}: {f.decision.reason}"
-                    + (
-                        f" (owner {f.decision.owner}, until {f.decision.expires})"
-                        if f.decision.expires
-                        else ""
+                    "justification": reveal(
+                        f"{f.status.value}: {f.decision.reason}"
+                        + (
+                            f" (owner {f.decision.owner}, until {f.decision.expires})"
+                            if f.decision.expires
+                            else ""
+                        )
                     ),
                 }
             ]
@@ -173,7 +175,7 @@ class SarifRenderer(Renderer):
 
         # One rule and one result per line: large logs stay fast to write and easy to diff.
         driver_head = json.dumps(driver, ensure_ascii=False)[:-1]
-        return (
+        return json_text(
             "{\n"
             f'  "$schema": {json.dumps(SARIF_SCHEMA)},\n'
             '  "version": "2.1.0",\n'

@@ -30,7 +30,7 @@ from tmcode.render.diagram import (
     to_dot,
     to_mermaid,
 )
-from tmcode.render.escape import markdown_code, markdown_text, relative_path
+from tmcode.render.escape import markdown_code, markdown_text, relative_path, reveal
 from tmcode.render.palette import admonition_css
 from tmcode.render.wording import as_of, gating_counts, severity_breakdown, status_counts
 from tmcode.report import GATING_STATUSES, Finding, Report, Severity, Status
@@ -47,7 +47,7 @@ def nav_title(value: str) -> str:
 
 
 def _plain_line(value: str) -> str:
-    return re.sub(r"[\x00-\x1f\x7f-\x9f]", " ", value)
+    return reveal(re.sub(r"[\t\n\r]", " ", value))
 
 
 def code(value: str) -> str:
@@ -793,7 +793,7 @@ def mkdocs_yml(site_name: str, nav: list[Any]) -> str:
                         {
                             "name": "mermaid",
                             "class": "mermaid",
-                            "format": "!!python/name:pymdownx.superfences.fence_code_format",
+                            "format": _PythonName("pymdownx.superfences.fence_code_format"),
                         }
                     ]
                 }
@@ -802,12 +802,27 @@ def mkdocs_yml(site_name: str, nav: list[Any]) -> str:
         ],
         "nav": nav,
     }
-    text_out = yaml.safe_dump(config, sort_keys=False, allow_unicode=True, width=1000)
-    # mkdocs reads this one python/name tag itself; safe_dump quotes it, so restore it.
-    return text_out.replace(
-        "'!!python/name:pymdownx.superfences.fence_code_format'",
-        "!!python/name:pymdownx.superfences.fence_code_format",
+    return str(
+        yaml.dump(config, Dumper=_ConfigDumper, sort_keys=False, allow_unicode=True, width=1000)
     )
+
+
+class _PythonName(str):
+    """A ``!!python/name:`` reference that MkDocs resolves: the one tag its configuration holds."""
+
+
+class _ConfigDumper(yaml.SafeDumper):
+    """The safe dumper, which quotes every string that could read as a tag, anchor or key."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def _represent_python_name(dumper: yaml.SafeDumper, value: _PythonName) -> yaml.ScalarNode:
+    return dumper.represent_scalar(f"tag:yaml.org,2002:python/name:{value}", "")
+
+
+_ConfigDumper.add_representer(_PythonName, _represent_python_name)
 
 
 def write_site(files: dict[str, str | bytes], root: Path, inputs: Iterable[Path] = ()) -> list[str]:
