@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
-from tmcode.errors import Problem, TmcodeError
+from tmcode.errors import ModelError, Problem, TmcodeError
+from tmcode.input_file import Shape, decode_utf8, parse_json, read_input_bytes, shape_problem
 from tmcode.model.diagnose import problems_from_validation
 from tmcode.model.elements import Model
 from tmcode.model.export import model_to_yaml
 from tmcode.model.references import check_references
+from tmcode.model.yaml_reader import read_yaml
 
 
 def safe_id(raw: Any, used: set[str]) -> str:
@@ -64,35 +66,44 @@ class ImportResult:
         return "\n".join(lines) + "\n" + body
 
 
+IMPORT_MAX_BYTES = 20 * 1024 * 1024
+
+
 def import_file(fmt: str, source: Path) -> ImportResult:
     """Read an OTM (JSON) or Threagile (YAML) file and map it to tmcode model data."""
-    import json
-
-    import yaml
-
     from tmcode.interchange.otm import import_otm
     from tmcode.interchange.threagile import import_threagile
 
+    name = str(source)
+    expected = "an OTM file" if fmt == "otm" else "a Threagile file"
+    data = read_input_bytes(
+        source,
+        IMPORT_MAX_BYTES,
+        error=InterchangeError,
+        expected=expected,
+        size_hint=f"{expected} this large is not one tmcode imports",
+    )
+    if fmt == "otm":
+        text = decode_utf8(data, name, error=InterchangeError, what="JSON")
+        document = parse_json(text, name, error=InterchangeError, invalid="cannot parse the file")
+        return import_otm(document, name)
+    text = decode_utf8(data, name, error=InterchangeError)
     try:
-        raw = source.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        document = read_yaml(text, name)
+    except ModelError as exc:
         raise InterchangeError(
-            Problem(str(source), None, None, f"cannot read the file: {exc}")
+            [replace(p, message=f"cannot parse the file: {p.message}") for p in exc.problems]
         ) from None
-    try:
-        document = json.loads(raw) if fmt == "otm" else yaml.safe_load(raw)
-    except json.JSONDecodeError as exc:
+    return import_threagile(document, name)
+
+
+def check_shape(document: Any, shape: Shape, source: str, what: str, hint: str) -> None:
+    """Raise InterchangeError naming the first field of ``document`` that is not ``shape``."""
+    problem = shape_problem(document, shape)
+    if problem is not None:
         raise InterchangeError(
-            Problem(str(source), exc.lineno, exc.colno, f"cannot parse the file: {exc.msg}")
-        ) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        raise InterchangeError(
-            Problem(str(source), line, None, f"cannot parse the file: {exc}")
-        ) from None
-    importer = import_otm if fmt == "otm" else import_threagile
-    return importer(document, str(source))
+            Problem(source, None, None, f"not {what} tmcode reads: {problem}", hint)
+        )
 
 
 __all__ = ["ImportResult", "InterchangeError", "Problem", "import_file", "safe_id"]
