@@ -236,7 +236,11 @@ def load_python_model(
     source = read_input_bytes(path, limits.max_bytes, size_hint=_SIZE_HINT)
     decode_utf8(source, name, what="Python")
     data = run_python_model(
-        path, source, timeout=limits.python_timeout, max_bytes=4 * limits.max_bytes
+        path,
+        source,
+        timeout=limits.python_timeout,
+        max_bytes=4 * limits.max_bytes,
+        while_running=Model.model_rebuild,  # build the validator while the child works
     )
     # Validate what the code built, as a YAML file would be.
     try:

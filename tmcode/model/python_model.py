@@ -14,8 +14,10 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 import traceback
 import types
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +34,7 @@ from tmcode.input_file import (
 )
 
 _RUN_NAME = "__tmcode_model__"
+_SOURCE, _RESULT = "model.py", "result.json"
 _EXIT_HINT = "a model file must not exit; define `model` instead"
 _RESULT_SHAPE = obj(
     model=obj(),
@@ -45,25 +48,40 @@ class PythonModelTraceback(Exception):
 
 
 def run_python_model(
-    path: Path, source: bytes, *, timeout: float, max_bytes: int
+    path: Path,
+    source: bytes,
+    *,
+    timeout: float,
+    max_bytes: int,
+    while_running: Callable[[], object] | None = None,
 ) -> dict[str, Any]:
-    """Run the model source in a child process; return its model data or raise ModelError."""
+    """Run the model source in a child process; return its model data or raise ModelError.
+
+    ``while_running`` is called while the child works (to warm what will check its result).
+    """
     name = str(path)
     package_root = str(Path(__file__).resolve().parent.parent.parent)
     child = (
         f"import sys; sys.path[0] = {package_root!r}; "
         "from tmcode.model.python_model import child_main; child_main()"
     )
-    with tempfile.TemporaryDirectory(prefix="tmcode-model-", ignore_cleanup_errors=True) as tmp:
-        result_path = os.path.join(tmp, "result.json")
-        posix = os.name == "posix"
-        proc = subprocess.Popen(
-            [sys.executable, "-c", child, name, result_path],
-            stdin=subprocess.PIPE,
-            start_new_session=posix,  # its own process group: a timeout ends all it started
-        )
+    posix = os.name == "posix"
+    with _work_directory(name) as work:
+        deadline = time.monotonic() + timeout
         try:
-            proc.communicate(source, timeout=timeout)
+            with open(os.path.join(work, _SOURCE), "wb") as handle:
+                handle.write(source)
+            proc = subprocess.Popen(
+                [sys.executable, "-c", child, name, work],
+                stdin=subprocess.DEVNULL,
+                start_new_session=posix,  # its own process group: a timeout ends all it started
+            )
+        except OSError as exc:
+            raise _cannot_run(name, exc) from None
+        try:
+            if while_running is not None:
+                while_running()
+            proc.wait(timeout=max(0.0, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
             raise ModelError(
                 Problem(
@@ -77,7 +95,7 @@ def run_python_model(
             ) from None
         finally:
             _end(proc, posix)
-        text = _read_result(result_path, name, max_bytes)
+        text = _read_result(os.path.join(work, _RESULT), name, max_bytes)
     if text is None or proc.returncode != 0:
         raise ModelError(Problem(name, None, None, _ending(proc.returncode), _EXIT_HINT))
     result = parse_json(text, name, invalid="the Python model's result is not valid JSON")
@@ -90,6 +108,26 @@ def run_python_model(
             raise error from PythonModelTraceback(result["traceback"])
         raise error
     return result.get("model") or {}
+
+
+def _work_directory(name: str) -> tempfile.TemporaryDirectory[str]:
+    """A private directory for the model's source and result, removed afterwards."""
+    try:
+        return tempfile.TemporaryDirectory(prefix="tmcode-model-", ignore_cleanup_errors=True)
+    except OSError as exc:
+        raise _cannot_run(name, exc) from None
+
+
+def _cannot_run(name: str, exc: OSError) -> ModelError:
+    return ModelError(
+        Problem(
+            name,
+            None,
+            None,
+            f"cannot run the Python model: {exc.strerror or exc}",
+            "check that TMPDIR is writable and processes can be started",
+        )
+    )
 
 
 def _end(proc: subprocess.Popen[bytes], posix: bool) -> None:
@@ -143,9 +181,10 @@ def _problem(name: str, raw: dict[str, Any]) -> Problem:
 
 
 def child_main() -> None:
-    """Run the model given on stdin and write the result file; never returns."""
-    name, result_path = sys.argv[1], sys.argv[2]
-    source = sys.stdin.buffer.read()
+    """Run the model source in the work directory, write the result file there; never returns."""
+    name, work = sys.argv[1], sys.argv[2]
+    with open(os.path.join(work, _SOURCE), "rb") as handle:
+        source = handle.read()
     os.dup2(2, 1)  # the model's prints go to stderr: stdout carries tmcode's output
     result = evaluate(name, source)
     try:
@@ -154,7 +193,7 @@ def child_main() -> None:
         text = json.dumps(
             {"problems": [_raised(f"the model holds a value tmcode cannot read: {exc}")]}
         )
-    with open(result_path, "w", encoding="utf-8") as handle:
+    with open(os.path.join(work, _RESULT), "w", encoding="utf-8") as handle:
         handle.write(text)
     for stream in (sys.stdout, sys.stderr):
         try:
