@@ -381,3 +381,13 @@ def test_a_hostile_import_is_one_clear_error(tmp_path: Path, fmt: str, make, tex
     done = run("import", fmt, source, "--output", out, cwd=tmp_path)
     assert_one_clear_error(done, source, text)
     assert not out.exists()
+
+
+def test_a_docs_output_whose_list_of_files_is_a_fifo_is_one_clear_error(tmp_path: Path) -> None:
+    from tmcode.render.site import MARKER
+
+    out = tmp_path / "site"
+    out.mkdir()
+    marker = fifo(out / MARKER)
+    done = run("docs", MODELS / "support-copilot.yaml", "--output", out, cwd=tmp_path)
+    assert_one_clear_error(done, marker, "named pipe")

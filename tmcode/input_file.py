@@ -60,6 +60,8 @@ def read_input_bytes(
         raise fail("no such file", "check the path") from None
     except OSError as exc:
         raise fail(*_open_problem(exc, expected)) from None
+    except ValueError:  # a NUL byte in the path
+        raise fail("this is not a valid path", "check the path") from None
     try:
         status = os.fstat(fd)
         if not stat.S_ISREG(status.st_mode):
@@ -123,13 +125,14 @@ def decode_utf8(
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line, col = line_and_column(data, exc.start)
+        offset = exc.start + (len(data) - len(exc.object))  # the codec drops a leading BOM
+        line, col = line_and_column(data, offset)
         raise error(
             Problem(
                 name,
                 line,
                 col,
-                f"the file is not valid UTF-8 (byte {exc.start:,})",
+                f"the file is not valid UTF-8 (byte {offset:,})",
                 "save it as UTF-8",
             )
         ) from None
@@ -143,6 +146,10 @@ _BRACKET_DELTA = {"[": 1, "{": 1, "]": -1, "}": -1}
 _TOKEN = re.compile(r'"(?:[^"\\]++|\\.)*+(?:"|\\?\Z)|[\[\]{}]|[0-9]{4301,}', re.S)
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+_LONE_SURROGATE = re.compile(
+    r"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
+    r"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}"
+)
 JSON_MAX_DEPTH = 64
 
 
@@ -182,8 +189,9 @@ def parse_json(
                 "no field of this file holds such a number; fix or remove it",
             ) from None
         raise fail(None, f"{invalid}: {exc}") from None
-    if _has_surrogate(data):
-        found = _ESCAPED_SURROGATE.search(text)
+    # Strict UTF-8 holds no surrogate: only a \u escape can bring one, so most texts skip the walk.
+    if _ESCAPED_SURROGATE.search(text) and _has_surrogate(data):
+        found = _LONE_SURROGATE.search(text)
         raise fail(
             found.start() if found else None,
             "a lone UTF-16 surrogate escape (\\ud800-\\udfff) that is no character",

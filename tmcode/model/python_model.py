@@ -24,6 +24,7 @@ from typing import Any
 from tmcode.errors import ModelError, Problem
 from tmcode.input_file import (
     NUMBER,
+    REQUIRED_TEXT,
     TEXT,
     decode_utf8,
     list_of,
@@ -39,7 +40,16 @@ _EXIT_HINT = "a model file must not exit; define `model` instead"
 _RESULT_SHAPE = obj(
     model=obj(),
     traceback=TEXT,
-    problems=list_of(obj(("message",), line=NUMBER, column=NUMBER, message=TEXT, hint=TEXT)),
+    problems=list_of(
+        obj(
+            ("message",),
+            nullable=False,
+            line=NUMBER,
+            column=NUMBER,
+            message=REQUIRED_TEXT,
+            hint=TEXT,
+        )
+    ),
 )
 
 
@@ -131,11 +141,14 @@ def _cannot_run(name: str, exc: OSError) -> ModelError:
 
 
 def _end(proc: subprocess.Popen[bytes], posix: bool) -> None:
-    """Kill the child and everything it started, unless all has ended already."""
+    """Kill a child still running, and everything it started; then reap it."""
+    # Only while the child is unreaped does its process group id surely name its group.
+    if proc.returncode is not None:
+        return
     try:
         if posix:
             os.killpg(proc.pid, signal.SIGKILL)
-        elif proc.poll() is None:
+        else:
             proc.kill()
     except (ProcessLookupError, PermissionError):
         pass

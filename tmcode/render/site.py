@@ -809,7 +809,12 @@ def write_site(files: dict[str, str | bytes], root: Path) -> list[str]:
             )
         )
     if marker.exists():
-        for line in marker.read_text(encoding="utf-8").splitlines():
+        from tmcode.input_file import decode_utf8, read_input_bytes
+
+        listed = read_input_bytes(
+            marker, 16 * 1024 * 1024, error=UsageError, expected="the list tmcode docs wrote"
+        )
+        for line in decode_utf8(listed, str(marker), error=UsageError, what="text").splitlines():
             old = (root / line).resolve()
             if root.resolve() in old.parents and old.is_file():
                 old.unlink()
