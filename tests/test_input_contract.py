@@ -142,6 +142,16 @@ MODEL_CASES = [
         "cannot read",
     ),
     ("python non-UTF-8", "model.py", write(b"x = '\xe9'\n"), "not valid UTF-8"),
+    (
+        "python model that cannot be dumped",
+        "model.py",
+        write(
+            "from tmcode import Model\n\n\nclass M(Model):\n"
+            "    def model_dump(self, *args, **kwargs):\n        raise RuntimeError('no')\n\n\n"
+            "model = M.model_construct(tmcode=1)\n"
+        ),
+        "cannot be read as data",
+    ),
 ]
 
 

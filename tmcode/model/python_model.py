@@ -196,24 +196,36 @@ def _problem(name: str, raw: dict[str, Any]) -> Problem:
 def child_main() -> None:
     """Run the model source in the work directory, write the result file there; never returns."""
     name, work = sys.argv[1], sys.argv[2]
-    with open(os.path.join(work, _SOURCE), "rb") as handle:
-        source = handle.read()
-    os.dup2(2, 1)  # the model's prints go to stderr: stdout carries tmcode's output
-    result = evaluate(name, source)
     try:
-        text = json.dumps(result, ensure_ascii=True, allow_nan=False)
-    except (TypeError, ValueError) as exc:
-        text = json.dumps(
-            {"problems": [_raised(f"the model holds a value tmcode cannot read: {exc}")]}
-        )
-    with open(os.path.join(work, _RESULT), "w", encoding="utf-8") as handle:
-        handle.write(text)
-    for stream in (sys.stdout, sys.stderr):
+        with open(os.path.join(work, _SOURCE), "rb") as handle:
+            source = handle.read()
+        os.dup2(2, 1)  # the model's prints go to stderr: stdout carries tmcode's output
+        result = evaluate(name, source)
         try:
-            stream.flush()
-        except Exception:  # noqa: BLE001, S110 - the model may have closed or replaced it
-            pass
-    os._exit(0)  # no atexit handler or thread of the model runs after the result is written
+            text = json.dumps(result, ensure_ascii=True, allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            text = json.dumps(
+                {"problems": [_raised(f"the model holds a value tmcode cannot read: {exc}")]}
+            )
+        _write_result(work, text)
+    except BaseException as exc:  # noqa: BLE001 - e.g. a signal handler the model installed
+        problem = _raised(f"the model interrupted its own run with {type(exc).__name__}")
+        _write_result(work, json.dumps({"problems": [problem]}))
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except BaseException:  # noqa: BLE001, S110 - the model may have closed it
+                pass
+        os._exit(0)  # no atexit handler or thread of the model runs after the result
+
+
+def _write_result(work: str, text: str) -> None:
+    try:
+        with open(os.path.join(work, _RESULT), "w", encoding="utf-8") as handle:
+            handle.write(text)
+    except BaseException:  # noqa: BLE001, S110 - no result file tells the parent enough
+        pass
 
 
 def _raised(
@@ -235,7 +247,8 @@ def evaluate(name: str, source: bytes) -> dict[str, Any]:
     module.__dict__.update(__file__=name, __cached__=None, __loader__=None, __spec__=None)
     sys.modules[_RUN_NAME] = module
     try:
-        exec(compile(source, name, "exec", dont_inherit=True), module.__dict__)  # noqa: S102 - the model is code by design; it runs in this child only
+        # The model is code by design; it runs here, in the child, and nowhere else.
+        exec(compile(source, name, "exec", dont_inherit=True), module.__dict__)  # noqa: S102
     except SyntaxError as exc:
         return {"problems": [_raised(f"Python syntax error: {exc.msg}", exc.lineno, exc.offset)]}
     except ValidationError as exc:
@@ -285,7 +298,12 @@ def evaluate(name: str, source: bytes) -> dict[str, Any]:
                 )
             ]
         }
-    return {"model": model_to_data(model)}
+    try:
+        return {"model": model_to_data(model)}
+    except BaseException as exc:  # noqa: BLE001 - a subclass or a constructed model may not dump
+        return _failure(
+            exc, [_raised(f"the model cannot be read as data: {type(exc).__name__}: {_text(exc)}")]
+        )
 
 
 def _text(value: object) -> str:
