@@ -43,6 +43,14 @@ TodayOpt = Annotated[
 MaxBytes = Annotated[int, typer.Option(help="Largest model file read, in bytes.")]
 MaxDepth = Annotated[int, typer.Option(help="Deepest YAML nesting accepted.")]
 MaxNodes = Annotated[int, typer.Option(help="Most YAML values after alias expansion.")]
+PythonTimeout = Annotated[
+    float,
+    typer.Option(
+        "--python-timeout",
+        min=0.1,
+        help="Seconds a Python model may run (in its own process) before it is stopped.",
+    ),
+]
 
 
 class FailOnChoice(str, Enum):
@@ -158,6 +166,7 @@ def validate(
     max_bytes: MaxBytes = 20 * 1024 * 1024,
     max_depth: MaxDepth = 64,
     max_nodes: MaxNodes = 5_000_000,
+    python_timeout: PythonTimeout = 30.0,
 ) -> None:
     """Check model files against the format; exit 0 when all are valid, 2 otherwise."""
     from tmcode.model.load import load_model
@@ -165,7 +174,12 @@ def validate(
     from tmcode.hidden import terminal_text
 
     debug = _debug()
-    limits = ReadLimits(max_bytes=max_bytes, max_depth=max_depth, max_nodes=max_nodes)
+    limits = ReadLimits(
+        max_bytes=max_bytes,
+        max_depth=max_depth,
+        max_nodes=max_nodes,
+        python_timeout=python_timeout,
+    )
     known = _guard(debug, lambda: _known_controls(catalog))
     names = _threat_names(catalog)
     failed = False
@@ -193,22 +207,25 @@ def export(
     format: Annotated[ExportFormat, typer.Option("--format", "-f")] = ExportFormat.yaml,
     output: Annotated[Optional[Path], typer.Option("--output", "-o")] = None,
     catalog: CatalogOpt = None,
+    python_timeout: PythonTimeout = 30.0,
 ) -> None:
     """Write a model as YAML (loads back to an equal model) or as OTM 0.2.0 JSON with its findings."""
     from tmcode.model.export import model_to_yaml
     from tmcode.model.load import load_model
+    from tmcode.model.yaml_reader import ReadLimits
 
     debug = _debug()
+    limits = ReadLimits(python_timeout=python_timeout)
 
     def run() -> str:
         if format is ExportFormat.otm:
             from tmcode.interchange.otm import otm_json
 
-            report = _load_and_check([model], catalog, None)
+            report = _load_and_check([model], catalog, None, limits)
             return otm_json(report.sources[0].model, report.findings, report.threats)  # type: ignore[attr-defined]
         known = _known_controls(catalog)
         names = _threat_names(catalog)
-        return model_to_yaml(load_model(model, known_controls=known, known_threats=names).model)
+        return model_to_yaml(load_model(model, known_controls=known, known_threats=names, limits=limits).model)
 
     _emit(_guard(debug, run), output, _inputs([model], catalog), debug)
 
@@ -277,6 +294,7 @@ def check(
     max_bytes: MaxBytes = 20 * 1024 * 1024,
     max_depth: MaxDepth = 64,
     max_nodes: MaxNodes = 5_000_000,
+    python_timeout: PythonTimeout = 30.0,
 ) -> None:
     """Match models against the threat catalog; exit 1 when a finding fails the gate."""
     from tmcode.render import RENDERERS, RenderOptions, render
@@ -300,7 +318,7 @@ def check(
         from tmcode.output import check_targets
 
         _guard(debug, lambda: check_targets(outputs, inputs))
-    limits = _limits(max_bytes, max_depth, max_nodes)
+    limits = _limits(max_bytes, max_depth, max_nodes, python_timeout)
     report = _guard(debug, lambda: _load_and_check(list(models), catalog, today, limits))
     if baseline is not None:
         from tmcode.baseline import apply_baseline, read_report_json
@@ -369,6 +387,7 @@ def bom(
     max_bytes: MaxBytes = 20 * 1024 * 1024,
     max_depth: MaxDepth = 64,
     max_nodes: MaxNodes = 5_000_000,
+    python_timeout: PythonTimeout = 30.0,
 ) -> None:
     """Write the AI bill of materials (CycloneDX 1.6 JSON) of a model."""
     from tmcode.bom import bom_json
@@ -376,7 +395,9 @@ def bom(
     debug = _debug()
     report = _guard(
         debug,
-        lambda: _load_and_check([model], catalog, today, _limits(max_bytes, max_depth, max_nodes)),
+        lambda: _load_and_check(
+            [model], catalog, today, _limits(max_bytes, max_depth, max_nodes, python_timeout)
+        ),
     )
     text = bom_json(report.sources[0], report.findings, report_url)  # type: ignore[attr-defined]
     _emit(text, output, _inputs([model], catalog), debug)
@@ -472,10 +493,17 @@ def _load_and_check(
     return check_files(models, catalogs=catalog or [], today=when, limits=limits)  # type: ignore[arg-type]
 
 
-def _limits(max_bytes: int, max_depth: int, max_nodes: int) -> object:
+def _limits(
+    max_bytes: int, max_depth: int, max_nodes: int, python_timeout: float = 30.0
+) -> object:
     from tmcode.model.yaml_reader import ReadLimits
 
-    return ReadLimits(max_bytes=max_bytes, max_depth=max_depth, max_nodes=max_nodes)
+    return ReadLimits(
+        max_bytes=max_bytes,
+        max_depth=max_depth,
+        max_nodes=max_nodes,
+        python_timeout=python_timeout,
+    )
 
 
 @app.command()
@@ -494,6 +522,7 @@ def diagram(
     max_bytes: MaxBytes = 20 * 1024 * 1024,
     max_depth: MaxDepth = 64,
     max_nodes: MaxNodes = 5_000_000,
+    python_timeout: PythonTimeout = 30.0,
 ) -> None:
     """Draw the data-flow diagram, coloured by the worst open finding of each component."""
     from tmcode.render.diagram import build_view, dot_to_image, to_dot, to_mermaid
@@ -501,7 +530,9 @@ def diagram(
     debug = _debug()
     report = _guard(
         debug,
-        lambda: _load_and_check([model], catalog, today, _limits(max_bytes, max_depth, max_nodes)),
+        lambda: _load_and_check(
+            [model], catalog, today, _limits(max_bytes, max_depth, max_nodes, python_timeout)
+        ),
     )
     loaded = report.sources[0]  # type: ignore[attr-defined]
     highlight: frozenset[str] = frozenset()
@@ -556,6 +587,7 @@ def docs(
     max_bytes: MaxBytes = 20 * 1024 * 1024,
     max_depth: MaxDepth = 64,
     max_nodes: MaxNodes = 5_000_000,
+    python_timeout: PythonTimeout = 30.0,
 ) -> None:
     """Write a threat-model documentation site (mkdocs-material) for the models."""
     from tmcode.render.diagram import graphviz_available
@@ -566,7 +598,7 @@ def docs(
     report = _guard(
         debug,
         lambda: _load_and_check(
-            list(models), catalog, today, _limits(max_bytes, max_depth, max_nodes)
+            list(models), catalog, today, _limits(max_bytes, max_depth, max_nodes, python_timeout)
         ),
     )
     svg = graphviz_available()

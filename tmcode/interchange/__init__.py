@@ -9,12 +9,13 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from tmcode.errors import Problem, TmcodeError
+from tmcode.errors import ModelError, Problem, TmcodeError
+from tmcode.input_file import Shape, decode_utf8, parse_json, read_input_bytes, shape_problem
 from tmcode.model.diagnose import problems_from_validation
 from tmcode.model.elements import Model
 from tmcode.model.export import model_to_yaml
 from tmcode.model.references import check_references
-from tmcode.model.yaml_reader import ReadLimits, decode_model_bytes, read_yaml
+from tmcode.model.yaml_reader import ReadLimits, read_yaml
 from tmcode.render.escape import reveal
 
 
@@ -74,37 +75,44 @@ class ImportResult:
 def import_file(fmt: str, source: Path, limits: ReadLimits | None = None) -> ImportResult:
     """Read an OTM (JSON) or Threagile (YAML) file and map it to tmcode model data.
 
-    The file is read like a model: within the size limits, and YAML through the safe,
-    bounded reader (no tags that construct objects, no alias bombs, no duplicate keys).
+    The file is read like a model: a regular file within the size limit, JSON with bounded
+    nesting, and YAML through the safe, bounded reader (no tags that construct objects, no
+    alias bombs, no duplicate keys).
     """
-    import json
-
     from tmcode.interchange.otm import import_otm
     from tmcode.interchange.threagile import import_threagile
 
     name = str(source)
     limits = limits or ReadLimits()
+    expected = "an OTM file" if fmt == "otm" else "a Threagile file"
+    data = read_input_bytes(
+        source,
+        limits.max_bytes,
+        error=InterchangeError,
+        expected=expected,
+        size_hint=f"{expected} this large is not one tmcode imports",
+    )
+    if fmt == "otm":
+        text = decode_utf8(data, name, error=InterchangeError, what="JSON")
+        document = parse_json(text, name, error=InterchangeError, invalid="cannot parse the file")
+        return import_otm(document, name)
+    text = decode_utf8(data, name, error=InterchangeError)
     try:
-        raw = source.read_bytes()
-    except OSError as exc:
-        raise InterchangeError(Problem(name, None, None, f"cannot read the file: {exc}")) from None
-    try:
-        text = decode_model_bytes(raw, name, limits)
-        document = json.loads(text) if fmt == "otm" else read_yaml(text, name, limits)
-    except TmcodeError as exc:
+        document = read_yaml(text, name, limits)
+    except ModelError as exc:
         raise InterchangeError(
             [replace(p, message=f"cannot parse the file: {p.message}") for p in exc.problems]
         ) from None
-    except json.JSONDecodeError as exc:
+    return import_threagile(document, name)
+
+
+def check_shape(document: Any, shape: Shape, source: str, what: str, hint: str) -> None:
+    """Raise InterchangeError naming the first field of ``document`` that is not ``shape``."""
+    problem = shape_problem(document, shape)
+    if problem is not None:
         raise InterchangeError(
-            Problem(name, exc.lineno, exc.colno, f"cannot parse the file: {exc.msg}")
-        ) from None
-    except RecursionError:
-        raise InterchangeError(
-            Problem(name, None, None, "cannot parse the file: it nests too deep")
-        ) from None
-    importer = import_otm if fmt == "otm" else import_threagile
-    return importer(document, name)
+            Problem(source, None, None, f"not {what} tmcode reads: {problem}", hint)
+        )
 
 
 __all__ = ["ImportResult", "InterchangeError", "Problem", "import_file", "safe_id"]

@@ -189,10 +189,13 @@ def _message(
     if kind in ("enum", "literal_error"):
         choices = _choices(error)
         if loc == ("tmcode",):
-            return (
-                f"unsupported format version `{value}`",
-                "this tmcode reads `tmcode: 1`; upgrade tmcode for newer formats",
-            )
+            if isinstance(value, int) and not isinstance(value, bool):
+                return (
+                    f"unsupported format version `{value}`",
+                    "this tmcode reads `tmcode: 1`; upgrade tmcode for newer formats",
+                )
+            shown = f"the text `{value}`" if isinstance(value, str) else _type_name(value)
+            return f"unsupported format version: {shown}, not the number 1", "write `tmcode: 1`"
         hint = did_you_mean(value, choices) or "use one of: " + ", ".join(choices)
         return f"{where}: `{value}` is not allowed", hint
     if kind == "string_pattern_mismatch":
