@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import bisect
 import difflib
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -17,6 +18,40 @@ def did_you_mean(word: object, choices: Iterable[str]) -> str:
     """Return ``did you mean `x`?`` for the closest choice, or an empty string."""
     matches = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
     return f"did you mean `{matches[0]}`?" if matches else ""
+
+
+class Suggester:
+    """``did you mean`` for the first ``budget`` unknown names, in bounded work per name.
+
+    A pool of at most ``small`` ids is searched whole by difflib; a larger one only at the
+    ``near`` neighbours of the name in the pool sorted forwards and sorted by reversed id (a
+    typo leaves either the start or the end of an id intact). Past the budget, names get no
+    suggestion: only the first hundred problems are shown anyway.
+    """
+
+    def __init__(self, budget: int = 100, small: int = 500, near: int = 8) -> None:
+        self._budget = budget
+        self._small = small
+        self._near = near
+        self._sorted: dict[int, tuple[Collection[str], list[str], list[str]]] = {}
+
+    def __call__(self, word: str, pool: Collection[str]) -> str:
+        if not pool or self._budget <= 0:
+            return ""
+        self._budget -= 1
+        if len(pool) <= self._small:
+            return did_you_mean(word, pool)
+        key = id(pool)
+        if key not in self._sorted:  # the pool is kept with its index, so its id stays its own
+            ids = sorted(pool)
+            self._sorted[key] = (pool, ids, sorted(i[::-1] for i in ids))
+        _, forwards, backwards = self._sorted[key]
+        near: set[str] = set()
+        for ordered, probe, turn in ((forwards, word, False), (backwards, word[::-1], True)):
+            at = bisect.bisect_left(ordered, probe)
+            for found in ordered[max(0, at - self._near) : at + self._near]:
+                near.add(found[::-1] if turn else found)
+        return did_you_mean(word, sorted(near))
 
 
 def describe(loc: tuple[Any, ...], raw: Any) -> str:

@@ -7,7 +7,7 @@ from collections.abc import Callable, Collection, Iterable
 from typing import Any
 
 from tmcode.errors import Problem
-from tmcode.model.diagnose import did_you_mean
+from tmcode.model.diagnose import Suggester
 from tmcode.model.elements import (
     LLM,
     NO_PERMISSION_KINDS,
@@ -46,6 +46,8 @@ class _Checker:
         # them are not reported as unknown (their own problem already is).
         self.invalid = invalid
         self.problems: list[Problem] = []
+        self.did_you_mean = Suggester()
+        self.pools: dict[frozenset[str], set[str]] = {}
         self.by_kind: dict[str, set[str]] = {}
         for cid, component in model.components.items():
             self.by_kind.setdefault(component.kind, set()).add(cid)
@@ -70,7 +72,7 @@ class _Checker:
         self.add(
             loc,
             f"unknown {what} `{value}` in {owner}",
-            did_you_mean(value, pool) or hint or f"declare `{value}` first",
+            self.did_you_mean(value, pool) or hint or f"declare `{value}` first",
         )
         return False
 
@@ -126,23 +128,23 @@ class _Checker:
 
     def boundary_cycles(self) -> None:
         m = self.model
-        reported: set[str] = set()
+        # Each boundary is walked once: a walk stops at a boundary an earlier walk settled.
+        settled: set[str] = set()
         for start in m.boundaries:
-            chain: list[str] = []
+            chain: dict[str, int] = {}
             current: str | None = start
-            while current is not None and current in m.boundaries:
+            while current is not None and current in m.boundaries and current not in settled:
                 if current in chain:
-                    cycle = chain[chain.index(current) :]
-                    if not reported.intersection(cycle):
-                        reported.update(cycle)
-                        self.add(
-                            ("boundaries", current, "parent"),
-                            "boundaries nest in a cycle: " + " -> ".join(cycle + [current]),
-                            "a boundary cannot contain itself; remove one `parent`",
-                        )
+                    cycle = list(chain)[chain[current] :]
+                    self.add(
+                        ("boundaries", current, "parent"),
+                        "boundaries nest in a cycle: " + " -> ".join(cycle + [current]),
+                        "a boundary cannot contain itself; remove one `parent`",
+                    )
                     break
-                chain.append(current)
+                chain[current] = len(chain)
                 current = m.boundaries[current].parent
+            settled.update(chain)
 
     def component(self, cid: str, c: ComponentBase) -> None:
         m = self.model
@@ -183,13 +185,17 @@ class _Checker:
         m = self.model
         if value in self.invalid:
             return
-        pool = set().union(*(self.by_kind.get(kind, set()) for kind in kinds))
+        key = frozenset(kinds)
+        if key not in self.pools:
+            self.pools[key] = set().union(*(self.by_kind.get(kind, set()) for kind in kinds))
+        pool = self.pools[key]
         noun = " or ".join(sorted(kinds))
         if value in m.components and value not in pool:
             self.add(
                 loc,
                 f"`{value}` in {owner} is a {m.components[value].kind}, not a {noun}",
-                f"name a {noun} component" + (f" ({did_you_mean(value, pool)})" if pool else ""),
+                f"name a {noun} component"
+                + (f" ({self.did_you_mean(value, pool)})" if pool else ""),
             )
         elif value not in m.components:
             self.ref(loc, noun, value, pool, owner)
@@ -225,7 +231,7 @@ class _Checker:
                     self.add(
                         (*loc, "controls", j),
                         f"unknown control `{control.id}`",
-                        did_you_mean(control.id, known)
+                        self.did_you_mean(control.id, known)
                         or "run `tmcode controls` for the known ids, or add it in a custom catalog",
                     )
 
