@@ -267,8 +267,9 @@ def layout_refusal(view: SystemView) -> str:
     return ""
 
 
-def dot_to_image(dot: str, fmt: str, *, timeout: float = LAYOUT_TIMEOUT) -> bytes:
+def dot_to_image(dot: str, fmt: str, *, timeout: float | None = None) -> bytes:
     """Lay out DOT with the Graphviz `dot` binary within ``timeout`` seconds, or RenderError."""
+    timeout = LAYOUT_TIMEOUT if timeout is None else timeout
     hint = "use --format dot or mermaid for the diagram's source"
     try:
         done = subprocess.run(
