@@ -240,6 +240,7 @@ class _SystemPages:
         self.catalog: Catalog = report.threats
         self.view = build_view(loaded, findings)
         self.nodes_by_id = {n.id: n for n in self.view.nodes}
+        self.boundary_order = {b: i for i, b in enumerate(self.view.boundaries)}
         self.edges_by_address: dict[str, list[Any]] = {}
         for edge in self.view.edges:
             self.edges_by_address.setdefault(edge.address, []).append(edge)
@@ -285,7 +286,7 @@ class _SystemPages:
             nodes,
             edges,
             shown,
-            sorted(shown, key=list(self.view.boundaries).index),
+            sorted(shown, key=self.boundary_order.__getitem__),
             highlight,
         )
 
