@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bisect
 import difflib
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -141,7 +141,9 @@ def _choices(error: dict[str, Any]) -> list[str]:
     return [part.strip(" '\"") for part in str(expected).replace(" or ", ",").split(",") if part]
 
 
-def _message(error: dict[str, Any], where: str, raw: Any) -> tuple[str, str]:
+def _message(
+    error: dict[str, Any], where: str, raw: Any, suggest: Callable[[object, Iterable[str]], str]
+) -> tuple[str, str]:
     kind = error["type"]
     loc = _strip_tag(tuple(error["loc"]))
     value = error.get("input")
@@ -149,7 +151,7 @@ def _message(error: dict[str, Any], where: str, raw: Any) -> tuple[str, str]:
     if kind == "extra_forbidden":
         owner = _owner_class(loc[:-1], raw)
         names = _field_names(owner) if owner else []
-        hint = did_you_mean(last, names) or (
+        hint = suggest(last, names) or (
             "known keys: " + ", ".join(f"`{n}`" for n in names if n != "kind")
             if names
             else "remove it"
@@ -162,7 +164,7 @@ def _message(error: dict[str, Any], where: str, raw: Any) -> tuple[str, str]:
         return f"{where} has no `kind`", "add `kind:` with one of: " + ", ".join(KIND_CLASSES)
     if kind == "union_tag_invalid":
         tag = (error.get("ctx") or {}).get("tag", value)
-        hint = did_you_mean(tag, KIND_CLASSES) or "use one of: " + ", ".join(KIND_CLASSES)
+        hint = suggest(tag, KIND_CLASSES) or "use one of: " + ", ".join(KIND_CLASSES)
         return f"{where}: `{tag}` is not a component kind", hint
     if kind in ("enum", "literal_error"):
         choices = _choices(error)
@@ -171,7 +173,7 @@ def _message(error: dict[str, Any], where: str, raw: Any) -> tuple[str, str]:
                 f"unsupported format version `{value}`",
                 "this tmcode reads `tmcode: 1`; upgrade tmcode for newer formats",
             )
-        hint = did_you_mean(value, choices) or "use one of: " + ", ".join(choices)
+        hint = suggest(value, choices) or "use one of: " + ", ".join(choices)
         return f"{where}: `{value}` is not allowed", hint
     if kind == "string_pattern_mismatch":
         if loc and loc[-1] == "[key]":
@@ -227,6 +229,15 @@ def problems_from_validation(exc: ValidationError, raw: Any, path: str) -> list[
     problems: list[Problem] = []
     seen: set[tuple[Any, ...]] = set()
     errors = exc.errors(include_url=False)
+    # A file can repeat one mistake on every element: difflib is asked once per word and choices.
+    hints: dict[tuple[str, tuple[str, ...]], str] = {}
+
+    def suggest(word: object, choices: Iterable[str]) -> str:
+        key = (str(word), tuple(choices))
+        if key not in hints:
+            hints[key] = did_you_mean(*key)
+        return hints[key]
+
     unknown_keys: dict[tuple[Any, ...], list[str]] = {}
     for error in errors:
         if error["type"] == "extra_forbidden":
@@ -234,14 +245,14 @@ def problems_from_validation(exc: ValidationError, raw: Any, path: str) -> list[
             unknown_keys.setdefault(loc[:-1], []).append(str(loc[-1]))
     for error in errors:
         loc = _strip_tag(tuple(error["loc"]))
-        if error["type"] == "missing" and did_you_mean(loc[-1], unknown_keys.get(loc[:-1], [])):
+        if error["type"] == "missing" and suggest(loc[-1], unknown_keys.get(loc[:-1], [])):
             continue  # the misspelt key's own message already says what to do
         lookup = tuple(p for p in loc if p != "[key]")
         if error["type"].startswith("union_tag"):
             lookup += ("kind",)
         line, column = position(raw, lookup)
         where = describe(loc, raw)
-        message, hint = _message(error, where, raw)
+        message, hint = _message(error, where, raw, suggest)
         if (line, column, message) in seen:
             continue
         seen.add((line, column, message))
