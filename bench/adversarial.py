@@ -190,11 +190,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("shapes", nargs="*", choices=[[], *SHAPES], default=[])
+    parser.add_argument("shapes", nargs="*", help="any of: " + ", ".join(SHAPES))
     parser.add_argument("--scale", type=float, default=1.0, help="multiply every size")
     parser.add_argument("--limit", type=float, default=120.0, help="seconds per point")
     args = parser.parse_args()
     chosen = args.shapes or list(SHAPES)
+    unknown = [s for s in chosen if s not in SHAPES]
+    if unknown:
+        parser.error(f"unknown shape {', '.join(unknown)}; choose from {', '.join(SHAPES)}")
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         for shape in chosen:
