@@ -523,9 +523,24 @@ def diagram(
     max_depth: MaxDepth = 64,
     max_nodes: MaxNodes = 5_000_000,
     python_timeout: PythonTimeout = 30.0,
+    layout_timeout: Annotated[
+        float,
+        typer.Option(
+            "--layout-timeout",
+            min=1,
+            help="Seconds Graphviz may take to lay out an SVG or PNG before it is stopped.",
+        ),
+    ] = 20.0,
 ) -> None:
     """Draw the data-flow diagram, coloured by the worst open finding of each component."""
-    from tmcode.render.diagram import build_view, dot_to_image, to_dot, to_mermaid
+    from tmcode.render.diagram import (
+        RenderError,
+        build_view,
+        dot_to_image,
+        layout_refusal,
+        to_dot,
+        to_mermaid,
+    )
 
     debug = _debug()
     report = _guard(
@@ -557,7 +572,23 @@ def diagram(
     elif format is DiagramFormat.dot:
         content = to_dot(view)
     else:
-        content = _guard(debug, lambda: dot_to_image(to_dot(view), format.value))
+        refusal = layout_refusal(view)
+        if refusal:
+            _fail(
+                RenderError(
+                    Problem(
+                        str(model),
+                        None,
+                        None,
+                        f"not laid out as {format.value.upper()}: {refusal}",
+                        "use --format mermaid or dot for the diagram's source",
+                    )
+                ),
+                debug,
+            )
+        content = _guard(
+            debug, lambda: dot_to_image(to_dot(view), format.value, timeout=layout_timeout)
+        )
     if output is None:
         if isinstance(content, bytes):
             sys.stdout.buffer.write(content)

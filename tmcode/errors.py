@@ -6,6 +6,9 @@ from dataclasses import dataclass
 
 from tmcode.hidden import terminal_text
 
+# A hostile file can hold a problem on every line; past this many, the rest are counted.
+SHOWN_PROBLEMS = 100
+
 
 @dataclass(frozen=True, order=True)
 class Problem:
@@ -42,8 +45,12 @@ class TmcodeError(Exception):
         super().__init__(self.diagnostics())
 
     def diagnostics(self) -> str:
-        """Return every problem, one per line, in file and line order."""
-        return "\n".join(p.render() for p in self.problems)
+        """Return the problems, one per line, in file and line order; past a hundred, a count."""
+        shown = [p.render() for p in self.problems[:SHOWN_PROBLEMS]]
+        more = len(self.problems) - len(shown)
+        if more:
+            shown.append(f"... and {more} more problems: fix these first, then run again")
+        return "\n".join(shown)
 
 
 def _problem_order(p: Problem) -> tuple[str, int, int, str]:

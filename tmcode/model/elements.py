@@ -466,9 +466,11 @@ class Model(Strict):
     def boundary_chain(self, boundary_id: str) -> list[str]:
         """Return the boundary and its ancestors, innermost first."""
         chain: list[str] = []
+        seen: set[str] = set()
         current: str | None = boundary_id
-        while current is not None and current not in chain and current in self.boundaries:
+        while current is not None and current not in seen and current in self.boundaries:
             chain.append(current)
+            seen.add(current)
             current = self.boundaries[current].parent
         return chain
 

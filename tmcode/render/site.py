@@ -22,11 +22,12 @@ from tmcode.catalog.load import Catalog, CompiledThreat
 from tmcode.model.elements import Agent
 from tmcode.model.load import LoadedModel
 from tmcode.render.diagram import (
-    SVG_COMPONENT_LIMIT,
+    RenderError,
     SystemView,
     ViewBoundary,
     build_view,
     dot_to_image,
+    layout_refusal,
     to_dot,
     to_mermaid,
 )
@@ -57,7 +58,10 @@ def code(value: str) -> str:
 
 STAGES = ("design", "development", "deployment", "operation", "decommissioning")
 STYLESHEET = "stylesheets/tmcode.css"
+# A finding's page shows the whole diagram, its path highlighted, up to this many components
+# and flows; beyond them the path alone, since every finding's page repeats its diagram.
 _FULL_DIAGRAM_LIMIT = 60
+_FULL_DIAGRAM_EDGES = 200
 MANIFEST = ".tmcode-site.json"
 
 
@@ -235,9 +239,11 @@ class _SystemPages:
         self.report = report
         self.slug = slug
         self.svg = svg
+        self.layout_note = ""
         self.catalog: Catalog = report.threats
         self.view = build_view(loaded, findings)
         self.nodes_by_id = {n.id: n for n in self.view.nodes}
+        self.boundary_order = {b: i for i, b in enumerate(self.view.boundaries)}
         self.edges_by_address: dict[str, list[Any]] = {}
         for edge in self.view.edges:
             self.edges_by_address.setdefault(edge.address, []).append(edge)
@@ -261,7 +267,10 @@ class _SystemPages:
     def path_view(self, f: Finding) -> Any:
         """The attack path on the whole system, or alone when the system is large."""
         highlight = frozenset(f.elements)
-        if len(self.model.components) <= _FULL_DIAGRAM_LIMIT:
+        if (
+            len(self.model.components) <= _FULL_DIAGRAM_LIMIT
+            and len(self.view.edges) <= _FULL_DIAGRAM_EDGES
+        ):
             return replace(self.view, highlight=highlight)
         nodes = [self.nodes_by_id[e] for e in dict.fromkeys(f.elements) if e in self.nodes_by_id]
         keep = {n.id for n in nodes}
@@ -282,16 +291,21 @@ class _SystemPages:
             nodes,
             edges,
             shown,
-            sorted(shown, key=list(self.view.boundaries).index),
+            sorted(shown, key=self.boundary_order.__getitem__),
             highlight,
         )
 
     def files(self) -> dict[str, str | bytes]:
         out: dict[str, str | bytes] = {}
         view = self.view
-        self.svg = self.svg and len(view.nodes) <= SVG_COMPONENT_LIMIT
         if self.svg:
-            out[f"assets/{self.slug}.svg"] = dot_to_image(to_dot(view), "svg")
+            self.layout_note = layout_refusal(view)
+            if not self.layout_note:
+                try:
+                    out[f"assets/{self.slug}.svg"] = dot_to_image(to_dot(view), "svg")
+                except RenderError as exc:
+                    self.layout_note = exc.problems[0].message
+            self.svg = not self.layout_note
         out[f"{self.slug}/index.md"] = self.overview(to_mermaid(view))
         out[f"{self.slug}/inventory.md"] = self.inventory()
         out[f"{self.slug}/permissions.md"] = self.permissions()
@@ -359,6 +373,9 @@ class _SystemPages:
                 "",
             ]
         lines += ["## Data-flow diagram", ""]
+        if self.layout_note:
+            note = self.layout_note[0].upper() + self.layout_note[1:]
+            lines += [f"{text(note)}; the diagram is given as Mermaid source.", ""]
         lines += self._diagram_tabs(mermaid, f"../assets/{self.slug}.svg")
         return "\n".join(lines) + "\n"
 
