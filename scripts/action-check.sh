@@ -18,8 +18,10 @@ rm -f "$out"/tmcode.json "$out"/tmcode.sarif "$out"/tmcode.md "$out"/tmcode.txt 
 # Word-splitting and glob expansion of the model list are intended here (globs expand in the
 # directory the models are checked in).
 model_words="${TMCODE_MODELS:?set the models input}"
-catalog_args=()
-for dir in ${TMCODE_CATALOG:-}; do catalog_args+=(--catalog "$dir"); done
+extra_args=()
+for dir in ${TMCODE_CATALOG:-}; do extra_args+=(--catalog "$dir"); done
+# Drift against the repository's agent configs: one more kind of finding, gated the same way.
+[ -n "${TMCODE_DISCOVER:-}" ] && extra_args+=(--discover "$TMCODE_DISCOVER")
 
 # Write the JSON report of the models at commit $1 to $2; say why not on stderr and fail if not.
 report_at_commit() {
@@ -38,7 +40,7 @@ report_at_commit() {
     cd "$tree/$prefix" || exit 2
     # shellcheck disable=SC2206
     models=($model_words)
-    tmcode check "${models[@]}" ${catalog_args[@]+"${catalog_args[@]}"} --fail-on none -f json -o "$report"
+    tmcode check "${models[@]}" ${extra_args[@]+"${extra_args[@]}"} --fail-on none -f json -o "$report"
   )
   code=$?
   git worktree remove --force "$tree"
@@ -56,7 +58,7 @@ fi
 args=(check)
 # shellcheck disable=SC2206
 models=($model_words)
-args+=("${models[@]}" --fail-on "${TMCODE_FAIL_ON:-high}" ${catalog_args[@]+"${catalog_args[@]}"})
+args+=("${models[@]}" --fail-on "${TMCODE_FAIL_ON:-high}" ${extra_args[@]+"${extra_args[@]}"})
 if [ -n "$baseline" ]; then
   args+=(--baseline "$baseline")
   [ "${TMCODE_FAIL_ON_NEW:-false}" = "true" ] && args+=(--fail-on-new)

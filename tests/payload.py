@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from html.parser import HTMLParser
+
 from tmcode.model.export import model_to_yaml
 from tmcode.model.load import load_model_text
 
@@ -67,3 +70,59 @@ def check_payload_model_loads() -> None:
     loaded = load_model_text(payload_model_text(), "payload.yaml")
     assert loaded.model.system.name == PAYLOAD
     assert model_to_yaml(loaded.model)
+
+
+# Raw HTML the Markdown report writes itself; any other tag came from model text.
+_OWN_TAGS = {"details", "summary", "br", "code"}
+# What GitHub turns into links or notifications after rendering, in text outside code.
+_GITHUB_LIVE = re.compile(r"://|www\.|(?<![\w`])@[A-Za-z0-9]|#\d|\bGH-\d", re.IGNORECASE)
+
+
+class _RenderedMarkdown(HTMLParser):
+    """Collects what rendered Markdown makes live: elements, and text outside code."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.live: list[str] = []
+        self.in_code = 0
+        self.html_blocks: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag in ("code", "pre"):
+            self.in_code += 1
+        if tag in ("a", "img", "script", "iframe", "svg", "object", "embed", "form", "input"):
+            self.live.append(f"<{tag} {attrs}>")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("code", "pre"):
+            self.in_code -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self.in_code:
+            self.live += [
+                f"text {m.group()!r} in {data[:80]!r}" for m in _GITHUB_LIVE.finditer(data)
+            ]
+
+
+def live_markdown(markdown: str) -> list[str]:
+    """What GitHub would make live in ``markdown``: links, images, HTML, mentions, autolinks.
+
+    The Markdown is rendered as CommonMark with tables (markdown-it); raw HTML other than the
+    report's own, any link or image element, and any URL, `www.`, mention or issue reference
+    in text outside code (where GitHub's autolink and mention filters act) are returned, and
+    so is any hidden character (control, bidi or zero-width).
+    """
+    from markdown_it import MarkdownIt
+
+    from tmcode.render.escape import HIDDEN
+
+    found = [f"hidden {m.group()!r}" for m in HIDDEN.finditer(markdown.replace("\n", ""))]
+    md = MarkdownIt("commonmark").enable("table")
+    for token in md.parse(markdown):
+        for inline in [token, *(token.children or [])]:
+            if inline.type in ("html_inline", "html_block"):
+                tags = re.findall(r"</?([A-Za-z][A-Za-z0-9-]*)", inline.content)
+                found += [f"raw HTML <{t}>" for t in tags if t.lower() not in _OWN_TAGS]
+    scan = _RenderedMarkdown()
+    scan.feed(md.render(markdown))
+    return found + scan.live

@@ -328,7 +328,9 @@ def test_diff_says_what_changed(cli, tmp_path: Path) -> None:
     [
         ("{not json", "not valid JSON"),
         ('{"findings": 3}', "not a tmcode JSON report"),
-        ('{"findings": [{"id": 1}]}', "lacks `id`"),
+        ('{"findings": [{"id": 1}]}', "field `findings[0].id` must be text, not a number"),
+        ('{"findings": [{"id": "x"}]}', "the field `findings[0].threat` is missing"),
+        ('{"findings": [], "models": "abc"}', "field `models` must be a list, not text"),
         ("[]", "not a tmcode JSON report"),
     ],
 )

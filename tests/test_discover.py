@@ -241,7 +241,7 @@ def test_drift_appears_when_a_pr_adds_a_server_and_goes_when_it_is_modelled(
         "-f", "sarif", "-o", str(tmp_path / "pr.sarif"), cwd=tmp_path,
     )  # fmt: skip
     assert pr.returncode == 1, pr.stderr
-    assert "FAIL: 1 new finding(s) at or above high." in pr.stderr
+    assert "FAIL: 1 new, regressed or raised finding(s) at or above high." in pr.stderr
     sarif = json.loads((tmp_path / "pr.sarif").read_text())
     [result] = [r for r in sarif["runs"][0]["results"] if r["ruleId"] == "DRIFT-001"]
     location = result["locations"][0]["physicalLocation"]
@@ -327,3 +327,43 @@ def test_a_custom_repository_threat_must_name_a_known_check(tmp_path: Path) -> N
     )  # fmt: skip
     assert done.returncode == 2
     assert "ZZZ-001.yaml:4" in done.stderr and "did you mean `code_missing`" in done.stderr
+
+
+def test_the_action_gates_on_drift_when_asked(tmp_path: Path, pr_repo: Path) -> None:
+    model = pr_repo / "threat-model.yaml"
+    assert tmcode("discover", str(pr_repo), "-o", str(model), cwd=tmp_path).returncode == 0
+    env = {
+        **os.environ,
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        "RUNNER_TEMP": str(tmp_path / "runner"),
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
+        "TMCODE_MODELS": "threat-model.yaml",
+        "TMCODE_FAIL_ON": "critical",  # the draft's own AI findings stay below the gate
+    }
+
+    def run_action(output: str, discover: str) -> str:
+        subprocess.run(
+            ["bash", str(ROOT / "scripts" / "action-check.sh")],
+            cwd=pr_repo,
+            env={**env, "GITHUB_OUTPUT": str(tmp_path / output), "TMCODE_DISCOVER": discover},
+            capture_output=True,
+            timeout=120,
+        )
+        return (tmp_path / output).read_text()
+
+    assert "exit-code=0" in run_action("before", ".")
+    config = json.loads((pr_repo / ".mcp.json").read_text())
+    config["mcpServers"]["leaky"] = {"command": "x", "env": {"API_TOKEN": "s3cr3t-value-123"}}
+    (pr_repo / ".mcp.json").write_text(json.dumps(config, indent=2))
+    assert "exit-code=0" in run_action("off", "")  # drift is opt-in
+    # DRIFT-001 and DRIFT-004 are high: gate at high to see them fail the run.
+    env["TMCODE_FAIL_ON"] = "high"
+    env["TMCODE_BASELINE"] = ""
+    outputs = dict(
+        line.split("=", 1) for line in run_action("after", ".").splitlines() if "=" in line
+    )
+    report = json.loads(Path(outputs["json"]).read_text())
+    drift = {(f["threat"], f["target"]) for f in report["findings"]}
+    assert ("DRIFT-001", "repo:.mcp.json#leaky") in drift
+    assert ("DRIFT-004", "repo:.mcp.json#leaky/API_TOKEN") in drift
+    assert report["repository"]["files"][0] == ".mcp.json"

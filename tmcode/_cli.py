@@ -43,6 +43,24 @@ TodayOpt = Annotated[
 MaxBytes = Annotated[int, typer.Option(help="Largest model file read, in bytes.")]
 MaxDepth = Annotated[int, typer.Option(help="Deepest YAML nesting accepted.")]
 MaxNodes = Annotated[int, typer.Option(help="Most YAML values after alias expansion.")]
+PythonTimeout = Annotated[
+    float,
+    typer.Option(
+        "--python-timeout",
+        min=0.1,
+        help="Seconds a Python model may run (in its own process) before it is stopped.",
+    ),
+]
+
+
+DiscoverOpt = Annotated[
+    Optional[Path],
+    typer.Option(
+        "--discover",
+        help="Also compare the model with the agent configuration in this repository "
+        "directory: drift findings DRIFT-001…007 (configs are read, never executed).",
+    ),
+]
 
 
 class FailOnChoice(str, Enum):
@@ -158,13 +176,20 @@ def validate(
     max_bytes: MaxBytes = 20 * 1024 * 1024,
     max_depth: MaxDepth = 64,
     max_nodes: MaxNodes = 5_000_000,
+    python_timeout: PythonTimeout = 30.0,
 ) -> None:
     """Check model files against the format; exit 0 when all are valid, 2 otherwise."""
     from tmcode.model.load import load_model
     from tmcode.model.yaml_reader import ReadLimits
+    from tmcode.hidden import terminal_text
 
     debug = _debug()
-    limits = ReadLimits(max_bytes=max_bytes, max_depth=max_depth, max_nodes=max_nodes)
+    limits = ReadLimits(
+        max_bytes=max_bytes,
+        max_depth=max_depth,
+        max_nodes=max_nodes,
+        python_timeout=python_timeout,
+    )
     known = _guard(debug, lambda: _known_controls(catalog))
     names = _threat_names(catalog)
     failed = False
@@ -179,7 +204,7 @@ def validate(
             continue
         m = loaded.model
         typer.echo(
-            f"{path}: valid — {len(m.components)} components, {len(m.flows)} flows, "
+            f"{terminal_text(str(path))}: valid — {len(m.components)} components, {len(m.flows)} flows, "
             f"{len(m.permissions())} permissions"
         )
     if failed:
@@ -192,22 +217,25 @@ def export(
     format: Annotated[ExportFormat, typer.Option("--format", "-f")] = ExportFormat.yaml,
     output: Annotated[Optional[Path], typer.Option("--output", "-o")] = None,
     catalog: CatalogOpt = None,
+    python_timeout: PythonTimeout = 30.0,
 ) -> None:
     """Write a model as YAML (loads back to an equal model) or as OTM 0.2.0 JSON with its findings."""
     from tmcode.model.export import model_to_yaml
     from tmcode.model.load import load_model
+    from tmcode.model.yaml_reader import ReadLimits
 
     debug = _debug()
+    limits = ReadLimits(python_timeout=python_timeout)
 
     def run() -> str:
         if format is ExportFormat.otm:
             from tmcode.interchange.otm import otm_json
 
-            report = _load_and_check([model], catalog, None)
+            report = _load_and_check([model], catalog, None, limits)
             return otm_json(report.sources[0].model, report.findings, report.threats)  # type: ignore[attr-defined]
         known = _known_controls(catalog)
         names = _threat_names(catalog)
-        return model_to_yaml(load_model(model, known_controls=known, known_threats=names).model)
+        return model_to_yaml(load_model(model, known_controls=known, known_threats=names, limits=limits).model)
 
     _emit(_guard(debug, run), output, _inputs([model], catalog), debug)
 
@@ -273,17 +301,11 @@ def check(
             "(needs --baseline).",
         ),
     ] = False,
-    discover: Annotated[
-        Optional[Path],
-        typer.Option(
-            "--discover",
-            help="Also compare the model with the agent configuration in this repository "
-            "directory (drift findings DRIFT-001…007).",
-        ),
-    ] = None,
+    discover: DiscoverOpt = None,
     max_bytes: MaxBytes = 20 * 1024 * 1024,
     max_depth: MaxDepth = 64,
     max_nodes: MaxNodes = 5_000_000,
+    python_timeout: PythonTimeout = 30.0,
 ) -> None:
     """Match models against the threat catalog; exit 1 when a finding fails the gate."""
     from tmcode.render import RENDERERS, RenderOptions, render
@@ -307,7 +329,7 @@ def check(
         from tmcode.output import check_targets
 
         _guard(debug, lambda: check_targets(outputs, inputs))
-    limits = _limits(max_bytes, max_depth, max_nodes)
+    limits = _limits(max_bytes, max_depth, max_nodes, python_timeout)
     report = _guard(debug, lambda: _load_and_check(list(models), catalog, today, limits, discover))
     if baseline is not None:
         from tmcode.baseline import apply_baseline, read_report_json
@@ -327,10 +349,10 @@ def check(
         _guard(debug, lambda: write_files(reports, inputs))
     if outputs or format[0] != "text":
         # The text report ends with this line; without it on stdout, a CI log still says why.
-        from tmcode.render.text import terminal_safe
+        from tmcode.render.escape import terminal_text
         from tmcode.render.wording import summary_line
 
-        typer.echo(summary_line(report, options, terminal_safe), err=True)  # type: ignore[arg-type]
+        typer.echo(summary_line(report, options, terminal_text), err=True)  # type: ignore[arg-type]
     raise typer.Exit(exit_code(report, gate, only_new=fail_on_new))  # type: ignore[arg-type]
 
 
@@ -418,6 +440,7 @@ def bom(
     max_bytes: MaxBytes = 20 * 1024 * 1024,
     max_depth: MaxDepth = 64,
     max_nodes: MaxNodes = 5_000_000,
+    python_timeout: PythonTimeout = 30.0,
 ) -> None:
     """Write the AI bill of materials (CycloneDX 1.6 JSON) of a model."""
     from tmcode.bom import bom_json
@@ -425,7 +448,9 @@ def bom(
     debug = _debug()
     report = _guard(
         debug,
-        lambda: _load_and_check([model], catalog, today, _limits(max_bytes, max_depth, max_nodes)),
+        lambda: _load_and_check(
+            [model], catalog, today, _limits(max_bytes, max_depth, max_nodes, python_timeout)
+        ),
     )
     text = bom_json(report.sources[0], report.findings, report_url)  # type: ignore[attr-defined]
     _emit(text, output, _inputs([model], catalog), debug)
@@ -437,6 +462,9 @@ def import_model(
     source: Annotated[Path, typer.Argument(help="The file to import.")],
     output: Annotated[Path, typer.Option("--output", "-o", help="The tmcode model to write.")],
     force: Annotated[bool, typer.Option("--force", help="Replace --output if it exists.")] = False,
+    max_bytes: MaxBytes = 20 * 1024 * 1024,
+    max_depth: MaxDepth = 64,
+    max_nodes: MaxNodes = 5_000_000,
 ) -> None:
     """Turn an OTM or Threagile model into a tmcode model to refine, listing what was not mapped."""
     from tmcode.interchange import import_file
@@ -447,7 +475,7 @@ def import_model(
         from tmcode.output import check_targets
 
         check_targets([output], [source], replace=force, keep_hint=_KEEP_IMPORT)
-        result = import_file(format.value, source)
+        result = import_file(format.value, source, _limits(max_bytes, max_depth, max_nodes))  # type: ignore[arg-type]
         return result.yaml(
             str(source), "OTM" if format is ImportFormat.otm else "Threagile"
         ), result.unmapped
@@ -528,10 +556,17 @@ def _load_and_check(
     )
 
 
-def _limits(max_bytes: int, max_depth: int, max_nodes: int) -> object:
+def _limits(
+    max_bytes: int, max_depth: int, max_nodes: int, python_timeout: float = 30.0
+) -> object:
     from tmcode.model.yaml_reader import ReadLimits
 
-    return ReadLimits(max_bytes=max_bytes, max_depth=max_depth, max_nodes=max_nodes)
+    return ReadLimits(
+        max_bytes=max_bytes,
+        max_depth=max_depth,
+        max_nodes=max_nodes,
+        python_timeout=python_timeout,
+    )
 
 
 @app.command()
@@ -550,14 +585,32 @@ def diagram(
     max_bytes: MaxBytes = 20 * 1024 * 1024,
     max_depth: MaxDepth = 64,
     max_nodes: MaxNodes = 5_000_000,
+    python_timeout: PythonTimeout = 30.0,
+    layout_timeout: Annotated[
+        float,
+        typer.Option(
+            "--layout-timeout",
+            min=1,
+            help="Seconds Graphviz may take to lay out an SVG or PNG before it is stopped.",
+        ),
+    ] = 20.0,
 ) -> None:
     """Draw the data-flow diagram, coloured by the worst open finding of each component."""
-    from tmcode.render.diagram import build_view, dot_to_image, to_dot, to_mermaid
+    from tmcode.render.diagram import (
+        RenderError,
+        build_view,
+        dot_to_image,
+        layout_refusal,
+        to_dot,
+        to_mermaid,
+    )
 
     debug = _debug()
     report = _guard(
         debug,
-        lambda: _load_and_check([model], catalog, today, _limits(max_bytes, max_depth, max_nodes)),
+        lambda: _load_and_check(
+            [model], catalog, today, _limits(max_bytes, max_depth, max_nodes, python_timeout)
+        ),
     )
     loaded = report.sources[0]  # type: ignore[attr-defined]
     highlight: frozenset[str] = frozenset()
@@ -582,7 +635,23 @@ def diagram(
     elif format is DiagramFormat.dot:
         content = to_dot(view)
     else:
-        content = _guard(debug, lambda: dot_to_image(to_dot(view), format.value))
+        refusal = layout_refusal(view)
+        if refusal:
+            _fail(
+                RenderError(
+                    Problem(
+                        str(model),
+                        None,
+                        None,
+                        f"not laid out as {format.value.upper()}: {refusal}",
+                        "use --format mermaid or dot for the diagram's source",
+                    )
+                ),
+                debug,
+            )
+        content = _guard(
+            debug, lambda: dot_to_image(to_dot(view), format.value, timeout=layout_timeout)
+        )
     if output is None:
         if isinstance(content, bytes):
             sys.stdout.buffer.write(content)
@@ -609,9 +678,11 @@ def docs(
     ] = False,
     catalog: CatalogOpt = None,
     today: TodayOpt = None,
+    discover: DiscoverOpt = None,
     max_bytes: MaxBytes = 20 * 1024 * 1024,
     max_depth: MaxDepth = 64,
     max_nodes: MaxNodes = 5_000_000,
+    python_timeout: PythonTimeout = 30.0,
 ) -> None:
     """Write a threat-model documentation site (mkdocs-material) for the models."""
     from tmcode.render.diagram import graphviz_available
@@ -622,7 +693,11 @@ def docs(
     report = _guard(
         debug,
         lambda: _load_and_check(
-            list(models), catalog, today, _limits(max_bytes, max_depth, max_nodes)
+            list(models),
+            catalog,
+            today,
+            _limits(max_bytes, max_depth, max_nodes, python_timeout),
+            discover,
         ),
     )
     svg = graphviz_available()

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from tmcode.errors import Problem, TmcodeError
-from tmcode.render.escape import markdown_code, markdown_text
-from tmcode.render.text import terminal_safe
+from tmcode.input_file import REQUIRED_TEXT, Shape, list_of, obj, read_json_file, shape_problem
+from tmcode.render.escape import json_text, markdown_code, markdown_text, terminal_text
 from tmcode.report import CHANGES, GATING_STATUSES, Report, Severity, Status, system_key
 
 
@@ -25,52 +25,59 @@ class BaselineError(TmcodeError):
     """A baseline or report file that cannot be read as a tmcode JSON report."""
 
 
+REPORT_MAX_BYTES = 256 * 1024 * 1024
+_REPORT_HINT = "pass a report written by `tmcode check --format json`"
+_FINDING_KEYS = ("id", "threat", "target", "severity", "status")
+_ADDRESSES = Shape("container")
+REPORT_SHAPE = obj(
+    ("findings",),
+    nullable=False,
+    findings=list_of(
+        obj(_FINDING_KEYS, nullable=False, **dict.fromkeys(_FINDING_KEYS, REQUIRED_TEXT)),
+        nullable=False,
+    ),
+    models=list_of(
+        obj(
+            nullable=False,
+            system=obj(),
+            components=_ADDRESSES,
+            flows=_ADDRESSES,
+            permissions=_ADDRESSES,
+        )
+    ),
+)
+
+
 def read_report_json(path: Path) -> dict[str, Any]:
     """Read and shape-check a JSON report written by ``tmcode check --format json``."""
     name = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise BaselineError(Problem(name, None, None, "no such file", "check the path")) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BaselineError(Problem(name, None, None, f"cannot read the report: {exc}")) from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
+    data = read_json_file(
+        path,
+        REPORT_MAX_BYTES,
+        error=BaselineError,
+        expected="a JSON report",
+        size_hint="a report this large is not one tmcode wrote",
+        hint=_REPORT_HINT,
+    )
+    problem = shape_problem(data, REPORT_SHAPE)
+    if problem is not None:
         raise BaselineError(
-            Problem(
-                name,
-                exc.lineno,
-                exc.colno,
-                f"not valid JSON: {exc.msg}",
-                "pass a report written by `tmcode check --format json`",
-            )
-        ) from None
-    problems = []
-    if (
-        not isinstance(data, dict)
-        or "findings" not in data
-        or not isinstance(data["findings"], list)
-    ):
-        problems.append("it has no `findings` list")
-    else:
-        systems = _SystemKeys.of(data)
-        for index, finding in enumerate(data["findings"]):
-            problem = _finding_problem(finding, systems)
-            if problem:
-                problems.append(f"finding {index + 1} {problem}")
-                break
-    if problems:
-        raise BaselineError(
-            Problem(
-                name,
-                1,
-                1,
-                f"not a tmcode JSON report: {problems[0]}",
-                "pass a report written by `tmcode check --format json`",
-            )
+            Problem(name, 1, 1, f"not a tmcode JSON report: {problem}", _REPORT_HINT)
         )
-    return data
+    systems = _SystemKeys.of(data)
+    for index, finding in enumerate(data["findings"]):
+        problem = _finding_problem(finding, systems)
+        if problem:
+            raise BaselineError(
+                Problem(
+                    name,
+                    1,
+                    1,
+                    f"not a tmcode JSON report: finding {index + 1} {problem}",
+                    _REPORT_HINT,
+                )
+            )
+    return data  # type: ignore[no-any-return]
 
 
 _RANKS = {s.value: s.rank for s in Severity}
@@ -451,7 +458,7 @@ def change_sections(
                 + (f" in {markdown_code(where)}" if where else "")
                 + (f" ({markdown_text(note)})" if note else "")
             )
-        return terminal_safe(
+        return terminal_text(
             f"  {str(f.get('severity')).upper():8} {f.get('threat')} {title} on {target}"
             + (f" in {where}" if where else "")
             + (f" ({note})" if note else "")
@@ -469,10 +476,10 @@ def change_sections(
 def render_diff(diff: ReportDiff, fmt: str) -> str:
     """Render a diff as text, Markdown or JSON."""
     if fmt == "json":
-        return json.dumps(diff.to_dict(), indent=2, ensure_ascii=False) + "\n"
+        return json_text(json.dumps(diff.to_dict(), indent=2, ensure_ascii=False)) + "\n"
     md = fmt == "markdown"
     sentence = diff.sentence()
-    out = ["### " + markdown_text(sentence) if md else terminal_safe(sentence), ""]
+    out = ["### " + markdown_text(sentence) if md else terminal_text(sentence), ""]
     out += change_sections(diff.changes.listed, markdown=md, several_systems=diff.several_systems)
     out += [f"Findings: {counts_sentence(diff.changes.counts)}.", ""]
     for kind in ("components", "flows", "permissions"):
@@ -482,6 +489,6 @@ def render_diff(diff: ReportDiff, fmt: str) -> str:
                 out.append(
                     f"**{label}**: " + ", ".join(markdown_code(i) for i in items)
                     if md
-                    else terminal_safe(f"{label}: " + ", ".join(items))
+                    else f"{label}: " + ", ".join(terminal_text(i) for i in items)
                 )
     return "\n".join(out).rstrip("\n") + "\n"

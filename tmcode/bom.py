@@ -17,6 +17,7 @@ from typing import Any
 from tmcode import __version__
 from tmcode.model.elements import LLM, Agent, ComponentBase, Dataset, Model
 from tmcode.model.load import LoadedModel
+from tmcode.render.escape import json_text
 from tmcode.report import GATING_STATUSES, Finding
 
 CYCLONEDX_SPEC = "1.6"
@@ -276,4 +277,5 @@ def build_bom(
 
 def bom_json(loaded: LoadedModel, findings: list[Finding], report_url: str | None = None) -> str:
     """The AI-BOM as stable, indented JSON text."""
-    return json.dumps(build_bom(loaded, findings, report_url), indent=2, ensure_ascii=False) + "\n"
+    text = json.dumps(build_bom(loaded, findings, report_url), indent=2, ensure_ascii=False)
+    return json_text(text) + "\n"

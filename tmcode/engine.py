@@ -269,12 +269,15 @@ def _apply_decisions(
 ) -> tuple[list[Finding], list[StaleDecision]]:
     stale: list[StaleDecision] = []
     decided: dict[int, tuple[int, object]] = {}
+    by_target: dict[str, list[int]] = {}
+    if model.decisions:
+        for i, f in enumerate(findings):
+            by_target.setdefault(f.target, []).append(i)
     for index, decision in enumerate(model.decisions):
         matched = False
-        for i, f in enumerate(findings):
-            if f.target == decision.target and (
-                decision.threat == f.threat or decision.threat in f.references
-            ):
+        for i in by_target.get(decision.target, ()):
+            f = findings[i]
+            if decision.threat == f.threat or decision.threat in f.references:
                 matched = True
                 decided.setdefault(i, (index, decision))
         if not matched:
@@ -421,6 +424,7 @@ def check(
         sources=tuple(models),
         threats=catalog,
         models=[model_inventory(loaded) for loaded in models],
+        repository=None if repository is None else repository.inventory(),
     )
 
 

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+from tmcode.hidden import terminal_text
 
-
-def _visible(text: str) -> str:
-    """Show control characters as escapes, so that input cannot drive the terminal."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+# A hostile file can hold a problem on every line; past this many, the rest are counted.
+SHOWN_PROBLEMS = 100
 
 
 @dataclass(frozen=True, order=True)
@@ -25,7 +22,7 @@ class Problem:
 
     def render(self) -> str:
         """Return the problem as one line: ``file:line:col: message — hint``."""
-        where = self.file
+        where = terminal_text(self.file)
         if self.line is not None:
             where += f":{self.line}"
             if self.column is not None:
@@ -33,7 +30,7 @@ class Problem:
         text = f"{where}: {self.message}"
         if self.hint:
             text += f" — {self.hint}"
-        return _visible(text)
+        return terminal_text(text, multiline=True)
 
 
 class TmcodeError(Exception):
@@ -48,8 +45,12 @@ class TmcodeError(Exception):
         super().__init__(self.diagnostics())
 
     def diagnostics(self) -> str:
-        """Return every problem, one per line, in file and line order."""
-        return "\n".join(p.render() for p in self.problems)
+        """Return the problems, one per line, in file and line order; past a hundred, a count."""
+        shown = [p.render() for p in self.problems[:SHOWN_PROBLEMS]]
+        more = len(self.problems) - len(shown)
+        if more:
+            shown.append(f"... and {more} more problems: fix these first, then run again")
+        return "\n".join(shown)
 
 
 def _problem_order(p: Problem) -> tuple[str, int, int, str]:

@@ -10,7 +10,7 @@ much as a whole check of a small model.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -39,6 +39,77 @@ class Hop:
     kind: str
 
 
+class BoundaryChain(Sequence[str]):
+    """A boundary and its ancestors, innermost first, walked on demand.
+
+    Every node shares its boundary's chain instead of a copy, so boundaries nested N deep cost
+    O(N), not O(N²). It compares equal to any sequence with the same ids (a tuple, a list).
+    """
+
+    __slots__ = ("_parents", "_start", "_length")
+
+    def __init__(self, parents: dict[str, str | None], start: str, length: int) -> None:
+        self._parents = parents
+        self._start = start
+        self._length = length
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __iter__(self) -> Iterator[str]:
+        current: str | None = self._start
+        for _ in range(self._length):
+            assert current is not None
+            yield current
+            current = self._parents[current]
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return tuple(self)[index]
+        if index < 0:
+            index += self._length
+        if not 0 <= index < self._length:
+            raise IndexError("boundary chain index out of range")
+        for position, bid in enumerate(self):
+            if position == index:
+                return bid
+        raise IndexError(index)  # pragma: no cover - unreachable
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (str, bytes)) or not isinstance(other, Sequence):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other))
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __repr__(self) -> str:
+        return f"BoundaryChain({tuple(self)!r})"
+
+
+def boundary_chains(model: Model) -> dict[str, BoundaryChain]:
+    """Return every boundary's chain (as ``Model.boundary_chain``), in time linear in the model."""
+    parents = {bid: b.parent for bid, b in model.boundaries.items()}
+    lengths: dict[str, int] = {}
+    for start in parents:
+        path: dict[str, int] = {}
+        current: str | None = start
+        while current in parents and current not in lengths and current not in path:
+            path[current] = len(path)
+            current = parents[current]
+        walked = list(path)
+        if current in path:  # a cycle: each of its boundaries sees the cycle once round
+            cycle = walked[path[current] :]
+            for bid in cycle:
+                lengths[bid] = len(cycle)
+            walked = walked[: path[current]]
+        below = lengths.get(current, 0) if current is not None else 0
+        for bid in reversed(walked):
+            below += 1
+            lengths[bid] = below
+    return {bid: BoundaryChain(parents, bid, lengths[bid]) for bid in parents}
+
+
 @dataclass
 class FlowGraph:
     """The flow graph as plain indexes: node attributes, edges, adjacency lists."""
@@ -61,7 +132,7 @@ def flow_graph(model: Model) -> FlowGraph:
     An LLM's ``artifact`` and ``trained_on`` imply ``artifact`` and ``training_data`` flows.
     """
     graph = FlowGraph(model.system.name)
-    chains = {bid: tuple(model.boundary_chain(bid)) for bid in model.boundaries}
+    chains = boundary_chains(model)
     for cid, component in model.components.items():
         graph.nodes[cid] = {
             "kind": component.kind,
@@ -282,6 +353,88 @@ def path_elements(hops: list[Hop]) -> list[str]:
     for hop in hops:
         elements += [hop.address, hop.target]
     return elements
+
+
+# An evidence path longer than 2 * PATH_END_HOPS + 1 hops keeps this many hops at each end.
+PATH_END_HOPS = 6
+
+
+def elided(hops: int) -> str:
+    """The element that stands for the hops left out of the middle of a long evidence path."""
+    return f"… {hops} more hops …"
+
+
+class EvidencePaths:
+    """Evidence paths from one ``reachable`` result, each bounded in length.
+
+    A path of at most ``2 * ends + 1`` hops is given whole; a longer one as its first and last
+    ``ends`` hops and the number left out, found without walking the middle (each node's depth
+    and the node ``ends`` hops from the search's source are memoised). So n paths along one
+    chain of n nodes cost O(n), not O(n²).
+    """
+
+    def __init__(
+        self, found: dict[str, Hop | None], *, reverse: bool = False, ends: int = PATH_END_HOPS
+    ) -> None:
+        self.found = found
+        self.reverse = reverse
+        self.ends = ends
+        self._depth: dict[str, int] = {}
+        self._anchor: dict[str, str] = {}  # node -> the node `ends` hops from the source
+
+    def _back(self, node: str) -> str | None:
+        """The node one hop nearer the search's source, or None at a source."""
+        hop = self.found.get(node)
+        if hop is None:
+            return None
+        return hop.target if self.reverse else hop.source
+
+    def _settle(self, node: str) -> None:
+        pending: list[str] = []
+        current: str | None = node
+        while current is not None and current not in self._depth:
+            pending.append(current)
+            current = self._back(current)
+        for n in reversed(pending):
+            parent = self._back(n)
+            depth = 0 if parent is None else self._depth[parent] + 1
+            self._depth[n] = depth
+            if depth == self.ends:
+                self._anchor[n] = n
+            elif depth > self.ends:
+                assert parent is not None
+                self._anchor[n] = self._anchor[parent]
+
+    def _walk(self, node: str, limit: int) -> list[Hop]:
+        hops: list[Hop] = []
+        current = node
+        while len(hops) < limit and (hop := self.found.get(current)) is not None:
+            hops.append(hop)
+            current = hop.target if self.reverse else hop.source
+        return hops
+
+    def path(self, node: str) -> tuple[list[Hop], int, list[Hop]]:
+        """Return (first hops, hops left out, last hops) in flow order; whole when short."""
+        self._settle(node)
+        depth = self._depth[node]
+        if depth <= 2 * self.ends + 1:
+            return path_to(self.found, node, reverse=self.reverse), 0, []
+        near_node = self._walk(node, self.ends)
+        near_source = self._walk(self._anchor[node], self.ends)
+        left_out = depth - 2 * self.ends
+        if self.reverse:
+            return near_node, left_out, near_source
+        return near_source[::-1], left_out, near_node[::-1]
+
+    def elements(self, node: str) -> tuple[str | None, list[str]]:
+        """Return the path's origin and its addresses (``path_elements``), the middle elided."""
+        first, left_out, last = self.path(node)
+        if not first:
+            return None, []
+        origin = (last or first)[-1].target if self.reverse else first[0].source
+        if not left_out:
+            return origin, path_elements(first)
+        return origin, [*path_elements(first), elided(left_out), *path_elements(last)]
 
 
 def context_sources(graph: Any, node: str) -> dict[str, Hop | None]:

@@ -468,13 +468,17 @@ def _safe_relative(rel: str) -> bool:
 def _read_manifest(path: Path, owns: Callable[[str], bool]) -> dict[str, list[str]]:
     """The files a manifest records with their digests; a UsageError if it is not one tmcode wrote."""
     hint = f"delete {path.name} and the files it lists, or choose a new output folder"
-    st = os.lstat(path)
-    if not stat.S_ISREG(st.st_mode) or st.st_size > _MAX_MANIFEST_BYTES:
-        raise UsageError(_problem(path, "is not a manifest tmcode wrote", hint))
-    try:
-        data = json.loads(path.read_bytes())
-    except (OSError, ValueError) as exc:
-        raise UsageError(_problem(path, f"cannot read the manifest: {exc}", hint)) from None
+    from tmcode.input_file import read_json_file
+
+    # The one reader of inputs: a regular file only (a FIFO cannot block), bounded, no links.
+    data = read_json_file(
+        path,
+        _MAX_MANIFEST_BYTES,
+        error=UsageError,
+        expected="a manifest tmcode wrote",
+        size_hint="a manifest this large is not one tmcode wrote",
+        hint=hint,
+    )
     files = data.get("files") if isinstance(data, dict) else None
     if not isinstance(files, dict) or data.get("written-by") != "tmcode":
         raise UsageError(_problem(path, "is not a manifest tmcode wrote", hint))

@@ -131,6 +131,8 @@ class Report:
     schema_version: str = SCHEMA_VERSION
     models: list[dict[str, Any]] = field(default_factory=list)
     baseline: dict[str, Any] | None = None
+    # What `check --discover` read from the repository; None when drift was not checked.
+    repository: dict[str, Any] | None = None
     # What the findings were computed from, for renderers; never serialised.
     sources: tuple[Any, ...] = field(default=(), compare=False, repr=False)
     threats: Any = field(default=None, compare=False, repr=False)
@@ -223,6 +225,8 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         "models",
         "catalog",
     ]
+    if report.repository is not None:
+        order.append("repository")
     return {key: data[key] for key in order}
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -10,9 +11,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from tmcode.errors import ModelError, Problem, TmcodeError
 from tmcode.model.diagnose import problems_from_validation
 from tmcode.model.elements import Id
-from tmcode.model.yaml_reader import decode_model_bytes, read_yaml, ReadLimits
+from tmcode.model.yaml_reader import read_yaml_file
 
 Stage = Literal["design", "development", "deployment", "operation", "decommissioning"]
+
+
+_SIZE_HINT = "a catalog file this large is not one; split it"
 
 
 class CatalogError(TmcodeError):
@@ -50,7 +54,7 @@ def load_controls(directories: list[Path] | None = None) -> dict[str, Control]:
     controls: dict[str, Control] = {}
     for directory in [bundled_catalog_dir(), *(directories or [])]:
         path = directory / "controls.yaml"
-        if not path.is_file():
+        if not os.path.lexists(path):
             continue
         for cid, control in _read_control_file(path).items():
             if cid in controls:
@@ -68,9 +72,8 @@ def load_controls(directories: list[Path] | None = None) -> dict[str, Control]:
 
 
 def _read_control_file(path: Path) -> dict[str, Control]:
-    limits = ReadLimits()
     try:
-        raw = read_yaml(decode_model_bytes(path.read_bytes(), str(path), limits), str(path), limits)
+        raw = read_yaml_file(path, expected="a controls.yaml file", size_hint=_SIZE_HINT)
         return ControlFile.model_validate(raw).controls
     except ModelError as exc:
         raise CatalogError(exc.problems) from None

@@ -16,7 +16,7 @@ from tmcode.model.diagnose import did_you_mean, problems_from_validation
 from tmcode.model.elements import KIND_CLASSES, NO_PERMISSION_KINDS
 from tmcode.model.enums import FlowKind
 from tmcode.model.references import ThreatNames
-from tmcode.model.yaml_reader import ReadLimits, decode_model_bytes, position, read_yaml
+from tmcode.model.yaml_reader import ReadLimits, position, read_yaml_file
 
 
 @dataclass(frozen=True)
@@ -149,8 +149,12 @@ def _drift_check(threat: Threat, raw: Any, path: str) -> DriftCheck:
 
 def _load_threat(path: Path, controls: dict[str, Control]) -> CompiledThreat:
     name = str(path)
-    limits = ReadLimits(max_bytes=1024 * 1024)
-    raw = read_yaml(decode_model_bytes(path.read_bytes(), name, limits), name, limits)
+    raw = read_yaml_file(
+        path,
+        ReadLimits(max_bytes=1024 * 1024),
+        expected="a threat file",
+        size_hint="a threat file this large is not one; split it",
+    )
     try:
         threat = Threat.model_validate(raw)
     except ValidationError as exc:

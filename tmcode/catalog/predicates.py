@@ -19,7 +19,7 @@ from typing import Any, Literal, Union
 
 from pydantic import TypeAdapter, ValidationError
 
-from tmcode.graph import FlowGraph, Hop, flow_adjacency, path_elements, path_to, reachable
+from tmcode.graph import EvidencePaths, FlowGraph, Hop, flow_adjacency, reachable
 from tmcode.model.elements import (
     KIND_CLASSES,
     Agent,
@@ -523,23 +523,20 @@ class Reach(Predicate):
 
     def _search(
         self, ctx: EvalContext
-    ) -> list[tuple[dict[str, tuple[str, ...]], dict[str, Hop | None]]]:
+    ) -> list[tuple[dict[str, tuple[str, ...]], dict[str, Hop | None], EvidencePaths]]:
         cached = ctx.cache.get(self.key)
         if cached is None:
-            cached = ctx.cache[self.key] = [
-                (
+            cached = ctx.cache[self.key] = []
+            for tier in self.sources(ctx):
+                found = reachable(
+                    ctx.graph,
                     tier,
-                    reachable(
-                        ctx.graph,
-                        tier,
-                        kinds=self.flow_kinds,
-                        through=self.through,
-                        reverse=self.reverse,
-                    ),
+                    kinds=self.flow_kinds,
+                    through=self.through,
+                    reverse=self.reverse,
                 )
-                for tier in self.sources(ctx)
-            ]
-        return cached
+                cached.append((tier, found, EvidencePaths(found, reverse=self.reverse)))
+        return cached  # type: ignore[no-any-return]
 
     def test(self, ctx: EvalContext, subject: Subject, key: str) -> Result:
         results = ctx.cache.setdefault((self.key, "results"), {})
@@ -549,16 +546,15 @@ class Reach(Predicate):
         return result
 
     def _test(self, ctx: EvalContext, key: str) -> Result:
-        for sources, found in self._search(ctx):
+        for sources, found, paths in self._search(ctx):
             if key not in found:
                 continue
-            hops = path_to(found, key, reverse=self.reverse)
-            if not hops:
+            origin, elements = paths.elements(key)
+            if origin is None:
                 if self.self_counts and key in sources:
                     return Result(True, sources[key])
                 continue
-            origin = hops[-1].target if self.reverse else hops[0].source
-            return Result(True, (*sources.get(origin, ()), *path_elements(hops)))
+            return Result(True, (*sources.get(origin, ()), *elements))
         return FALSE
 
 

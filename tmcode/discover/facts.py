@@ -97,3 +97,14 @@ class Discovery:
     def path_of(self, relative: str) -> str:
         """A config file's path as the user named the repository (``.mcp.json``, ``repo/.mcp.json``)."""
         return os.path.normpath(os.path.join(self.root, relative))
+
+    def inventory(self) -> dict[str, object]:
+        """What was read, as plain data for the JSON report."""
+        return {
+            "root": self.root,
+            "files": list(self.files),
+            "mcp_servers": [f"{s.client}:{s.name}" for s in self.servers],
+            "agents": [f"{a.framework}:{a.name}" for a in self.agents],
+            "workflows": [w.name for w in self.workflows],
+            "not_understood": [f"{u.origin}: {u.what}" for u in self.unknown],
+        }

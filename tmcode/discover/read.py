@@ -4,21 +4,14 @@ from __future__ import annotations
 
 import os
 import re
-import stat
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from tmcode.errors import ModelError, Problem
-from tmcode.model.yaml_reader import (
-    Mapping,
-    ReadLimits,
-    Sequence,
-    decode_model_bytes,
-    position,
-    read_yaml,
-)
+from tmcode.input_file import decode_utf8, read_input_bytes
+from tmcode.model.yaml_reader import Mapping, ReadLimits, Sequence, position, read_yaml
 
 # Folders no configuration of the repository's own lives in.
 SKIPPED_DIRS = frozenset(
@@ -67,22 +60,14 @@ def walk(root: Path) -> Iterator[tuple[Path, bool]]:
 
 
 def read_text(path: Path, relative: str, limit: int = MAX_CONFIG_BYTES) -> str:
-    """Read a regular file (no FIFO, device or link) up to ``limit`` bytes, as UTF-8."""
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
-    try:
-        fd = os.open(path, flags)
-    except OSError as exc:
-        raise ModelError(
-            Problem(relative, None, None, f"cannot be read: {exc.strerror}", "fix or remove it")
-        ) from None
-    with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(handle.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            raise ModelError(
-                Problem(relative, None, None, "is not a regular file", "replace it with a file")
-            )
-        data = handle.read(limit + 1)
-    return decode_model_bytes(data, relative, ReadLimits(max_bytes=limit))
+    """Read a regular file (no FIFO or device) up to ``limit`` bytes, as UTF-8."""
+    data = read_input_bytes(
+        path,
+        limit,
+        expected="an agent configuration file",
+        size_hint="a config file this large is not one an agent client reads",
+    )
+    return decode_utf8(data, relative, what="text")
 
 
 def _blank_json_comments(text: str) -> str:

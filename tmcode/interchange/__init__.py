@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
-from tmcode.errors import Problem, TmcodeError
+from tmcode.errors import ModelError, Problem, TmcodeError
+from tmcode.input_file import Shape, decode_utf8, parse_json, read_input_bytes, shape_problem
 from tmcode.model.diagnose import problems_from_validation
 from tmcode.model.elements import Model
 from tmcode.model.export import model_to_yaml
 from tmcode.model.references import check_references
+from tmcode.model.yaml_reader import ReadLimits, read_yaml
+from tmcode.render.escape import reveal
 
 
 def safe_id(raw: Any, used: set[str]) -> str:
@@ -51,48 +54,65 @@ class ImportResult:
         return model
 
     def yaml(self, source: str, fmt: str) -> str:
-        """The imported model as YAML, headed by what a person should refine."""
+        """The imported model as YAML, headed by what a person should refine.
+
+        The model goes through the YAML emitter; the comments above it quote foreign text,
+        so every line break YAML knows in that text is shown as an escape: no comment can
+        end early and add a key to the model.
+        """
         body = model_to_yaml(self.model(source))
         lines = [
-            f"# Imported from {fmt} file {source} by tmcode. Review kinds, trust and flow kinds;"
+            f"Imported from {fmt} file {source} by tmcode. Review kinds, trust and flow kinds;"
         ]
         if self.unmapped:
-            lines.append("# Not mapped (refine by hand):")
-            lines += [f"#   - {item}" for item in self.unmapped]
+            lines.append("Not mapped (refine by hand):")
+            lines += [f"  - {item}" for item in self.unmapped]
         else:
-            lines.append("# Everything in the source was mapped.")
-        return "\n".join(lines) + "\n" + body
+            lines.append("Everything in the source was mapped.")
+        return "".join(f"# {reveal(line)}\n" for line in lines) + body
 
 
-def import_file(fmt: str, source: Path) -> ImportResult:
-    """Read an OTM (JSON) or Threagile (YAML) file and map it to tmcode model data."""
-    import json
+def import_file(fmt: str, source: Path, limits: ReadLimits | None = None) -> ImportResult:
+    """Read an OTM (JSON) or Threagile (YAML) file and map it to tmcode model data.
 
-    import yaml
-
+    The file is read like a model: a regular file within the size limit, JSON with bounded
+    nesting, and YAML through the safe, bounded reader (no tags that construct objects, no
+    alias bombs, no duplicate keys).
+    """
     from tmcode.interchange.otm import import_otm
     from tmcode.interchange.threagile import import_threagile
 
+    name = str(source)
+    limits = limits or ReadLimits()
+    expected = "an OTM file" if fmt == "otm" else "a Threagile file"
+    data = read_input_bytes(
+        source,
+        limits.max_bytes,
+        error=InterchangeError,
+        expected=expected,
+        size_hint=f"{expected} this large is not one tmcode imports",
+    )
+    if fmt == "otm":
+        text = decode_utf8(data, name, error=InterchangeError, what="JSON")
+        document = parse_json(text, name, error=InterchangeError, invalid="cannot parse the file")
+        return import_otm(document, name)
+    text = decode_utf8(data, name, error=InterchangeError)
     try:
-        raw = source.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        document = read_yaml(text, name, limits)
+    except ModelError as exc:
         raise InterchangeError(
-            Problem(str(source), None, None, f"cannot read the file: {exc}")
+            [replace(p, message=f"cannot parse the file: {p.message}") for p in exc.problems]
         ) from None
-    try:
-        document = json.loads(raw) if fmt == "otm" else yaml.safe_load(raw)
-    except json.JSONDecodeError as exc:
+    return import_threagile(document, name)
+
+
+def check_shape(document: Any, shape: Shape, source: str, what: str, hint: str) -> None:
+    """Raise InterchangeError naming the first field of ``document`` that is not ``shape``."""
+    problem = shape_problem(document, shape)
+    if problem is not None:
         raise InterchangeError(
-            Problem(str(source), exc.lineno, exc.colno, f"cannot parse the file: {exc.msg}")
-        ) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        raise InterchangeError(
-            Problem(str(source), line, None, f"cannot parse the file: {exc}")
-        ) from None
-    importer = import_otm if fmt == "otm" else import_threagile
-    return importer(document, str(source))
+            Problem(source, None, None, f"not {what} tmcode reads: {problem}", hint)
+        )
 
 
 __all__ = ["ImportResult", "InterchangeError", "Problem", "import_file", "safe_id"]

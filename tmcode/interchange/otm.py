@@ -14,10 +14,12 @@ import re
 from typing import Any
 
 from tmcode.errors import Problem
-from tmcode.interchange import ImportResult, InterchangeError, safe_id
+from tmcode.input_file import ANY, Shape, list_of, obj
+from tmcode.interchange import ImportResult, InterchangeError, check_shape, safe_id
 from tmcode.model.elements import Model
 from tmcode.model.elements import KIND_CLASSES
 from tmcode.model.enums import Classification, Trust
+from tmcode.render.escape import json_text
 from tmcode.report import Finding, Status
 
 OTM_VERSION = "0.2.0"
@@ -199,7 +201,8 @@ def export_otm(model: Model, findings: list[Finding], catalog: Any) -> dict[str,
 
 def otm_json(model: Model, findings: list[Finding], catalog: Any) -> str:
     """The OTM document as indented JSON text."""
-    return json.dumps(export_otm(model, findings, catalog), indent=2, ensure_ascii=False) + "\n"
+    text = json.dumps(export_otm(model, findings, catalog), indent=2, ensure_ascii=False)
+    return json_text(text) + "\n"
 
 
 _KIND_HINTS = [
@@ -234,6 +237,27 @@ def _trust_of(rating: Any) -> str:
     return "privileged"
 
 
+OTM_SHAPE = obj(
+    project=obj(attributes=obj()),
+    trustZones=list_of(obj(nullable=False, risk=obj(), attributes=obj())),
+    assets=list_of(obj(nullable=False, risk=obj(confidentiality=Shape("number", nullable=False)))),
+    components=list_of(obj(nullable=False, parent=obj(), threats=list_of(ANY))),
+    dataflows=list_of(obj(nullable=False, assets=list_of(ANY))),
+    threats=list_of(ANY),
+    mitigations=list_of(ANY),
+)
+# A file tmcode exported: every element carries its id and tmcode's own attributes.
+_OWN_ITEM = obj(("id",), nullable=False, id=Shape("scalar", nullable=False), attributes=obj())
+OTM_TMCODE_SHAPE = obj(
+    project=obj(attributes=obj(tmcode=obj(("system",), system=ANY))),
+    trustZones=list_of(_OWN_ITEM),
+    assets=list_of(_OWN_ITEM),
+    components=list_of(_OWN_ITEM),
+    dataflows=list_of(obj(nullable=False, attributes=obj())),
+)
+_OTM_HINT = "pass an OTM 0.2.0 JSON file"
+
+
 def import_otm(document: Any, source: str) -> ImportResult:
     """Build model data from an OTM document; tmcode's own attributes restore it exactly."""
     if not isinstance(document, dict) or not isinstance(document.get("project"), dict):
@@ -252,7 +276,9 @@ def import_otm(document: Any, source: str) -> ImportResult:
         else None
     )
     unmapped: list[str] = []
+    check_shape(document, OTM_SHAPE, source, "an OTM document", _OTM_HINT)
     if isinstance(own, dict):
+        check_shape(document, OTM_TMCODE_SHAPE, source, "an OTM document", _OTM_HINT)
         return _restore(document, own, source)
     used: set[str] = set()
     zone_ids: dict[str, str] = {}

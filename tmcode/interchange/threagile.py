@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from tmcode.errors import Problem
-from tmcode.interchange import ImportResult, InterchangeError, safe_id
+from tmcode.input_file import ANY, SCALAR, TEXT, list_of, map_of, obj
+from tmcode.interchange import ImportResult, InterchangeError, check_shape, safe_id
 
 _CLASSIFICATION = {
     "public": "public",
@@ -111,6 +112,23 @@ def _kind(asset: dict[str, Any]) -> str:
     return "service"
 
 
+_LINK = obj(data_assets_sent=list_of(SCALAR), data_assets_received=list_of(SCALAR))
+THREAGILE_SHAPE = obj(
+    data_assets=map_of(obj(tags=list_of(SCALAR))),
+    trust_boundaries=map_of(
+        obj(technical_assets_inside=list_of(ANY), trust_boundaries_nested=list_of(ANY))
+    ),
+    technical_assets=map_of(
+        obj(
+            technologies=list_of(TEXT),
+            tags=list_of(ANY),
+            data_assets_stored=list_of(SCALAR),
+            communication_links=map_of(_LINK),
+        )
+    ),
+)
+
+
 def import_threagile(document: Any, source: str) -> ImportResult:
     """Map a parsed Threagile YAML document to tmcode model data."""
     if not isinstance(document, dict) or "technical_assets" not in document:
@@ -123,6 +141,9 @@ def import_threagile(document: Any, source: str) -> ImportResult:
                 "pass a Threagile YAML model",
             )
         )
+    check_shape(
+        document, THREAGILE_SHAPE, source, "a Threagile model", "pass a Threagile YAML model"
+    )
     unmapped: list[str] = []
     used: set[str] = set()
     for key in document:

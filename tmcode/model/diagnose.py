@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import bisect
 import difflib
-from collections.abc import Iterable
+from collections.abc import Callable, Collection, Iterable
 from types import UnionType
 from typing import Annotated, Any, Union, get_args, get_origin
 
@@ -24,6 +25,40 @@ def did_you_mean(word: object, choices: Iterable[str]) -> str:
     """Return ``did you mean `x`?`` for the closest choice, or an empty string."""
     match = closest(word, choices)
     return f"did you mean `{match}`?" if match is not None else ""
+
+
+class Suggester:
+    """``did you mean`` for the first ``budget`` unknown names, in bounded work per name.
+
+    A pool of at most ``small`` ids is searched whole by difflib; a larger one only at the
+    ``near`` neighbours of the name in the pool sorted forwards and sorted by reversed id (a
+    typo leaves either the start or the end of an id intact). Past the budget, names get no
+    suggestion: only the first hundred problems are shown anyway.
+    """
+
+    def __init__(self, budget: int = 100, small: int = 500, near: int = 8) -> None:
+        self._budget = budget
+        self._small = small
+        self._near = near
+        self._sorted: dict[int, tuple[Collection[str], list[str], list[str]]] = {}
+
+    def __call__(self, word: str, pool: Collection[str]) -> str:
+        if not pool or self._budget <= 0:
+            return ""
+        self._budget -= 1
+        if len(pool) <= self._small:
+            return did_you_mean(word, pool)
+        key = id(pool)
+        if key not in self._sorted:  # the pool is kept with its index, so its id stays its own
+            ids = sorted(pool)
+            self._sorted[key] = (pool, ids, sorted(i[::-1] for i in ids))
+        _, forwards, backwards = self._sorted[key]
+        near: set[str] = set()
+        for ordered, probe, turn in ((forwards, word, False), (backwards, word[::-1], True)):
+            at = bisect.bisect_left(ordered, probe)
+            for found in ordered[max(0, at - self._near) : at + self._near]:
+                near.add(found[::-1] if turn else found)
+        return did_you_mean(word, sorted(near))
 
 
 def describe(loc: tuple[Any, ...], raw: Any) -> str:
@@ -155,7 +190,11 @@ def _choices(error: dict[str, Any]) -> list[str]:
 
 
 def _message(
-    error: dict[str, Any], where: str, raw: Any, owners: dict[tuple[Any, ...], Any]
+    error: dict[str, Any],
+    where: str,
+    raw: Any,
+    owners: dict[tuple[Any, ...], Any],
+    suggest: Callable[[object, Iterable[str]], str],
 ) -> tuple[str, str]:
     kind = error["type"]
     loc = _strip_tag(tuple(error["loc"]))
@@ -168,7 +207,7 @@ def _message(
         names = _field_names(owner) if owner else []
         if owner is not None and issubclass(owner, ComponentBase):
             names.remove("kind")  # written already: it chose these keys
-        hint = did_you_mean(last, names) or (
+        hint = suggest(last, names) or (
             f"known keys{_PLACES.get(owner, '')}: " + ", ".join(f"`{n}`" for n in names)
             if owner
             else "remove it"
@@ -184,16 +223,19 @@ def _message(
         return f"{where} has no `kind`", "add `kind:` with one of: " + ", ".join(KIND_CLASSES)
     if kind == "union_tag_invalid":
         tag = (error.get("ctx") or {}).get("tag", value)
-        hint = did_you_mean(tag, KIND_CLASSES) or "use one of: " + ", ".join(KIND_CLASSES)
+        hint = suggest(tag, KIND_CLASSES) or "use one of: " + ", ".join(KIND_CLASSES)
         return f"{where}: `{tag}` is not a component kind", hint
     if kind in ("enum", "literal_error"):
         choices = _choices(error)
         if loc == ("tmcode",):
-            return (
-                f"unsupported format version `{value}`",
-                "this tmcode reads `tmcode: 1`; upgrade tmcode for newer formats",
-            )
-        hint = did_you_mean(value, choices) or "use one of: " + ", ".join(choices)
+            if isinstance(value, int) and not isinstance(value, bool):
+                return (
+                    f"unsupported format version `{value}`",
+                    "this tmcode reads `tmcode: 1`; upgrade tmcode for newer formats",
+                )
+            shown = f"the text `{value}`" if isinstance(value, str) else _type_name(value)
+            return f"unsupported format version: {shown}, not the number 1", "write `tmcode: 1`"
+        hint = suggest(value, choices) or "use one of: " + ", ".join(choices)
         return f"{where}: `{value}` is not allowed", hint
     if kind == "string_pattern_mismatch":
         if loc and loc[-1] == "[key]":
@@ -249,6 +291,15 @@ def problems_from_validation(exc: ValidationError, raw: Any, path: str) -> list[
     problems: list[Problem] = []
     seen: set[tuple[Any, ...]] = set()
     errors = exc.errors(include_url=False)
+    # A file can repeat one mistake on every element: difflib is asked once per word and choices.
+    hints: dict[tuple[str, tuple[str, ...]], str] = {}
+
+    def suggest(word: object, choices: Iterable[str]) -> str:
+        key = (str(word), tuple(choices))
+        if key not in hints:
+            hints[key] = did_you_mean(*key)
+        return hints[key]
+
     unknown_keys: dict[tuple[Any, ...], list[str]] = {}
     owners: dict[tuple[Any, ...], Any] = {}
     for error in errors:
@@ -257,14 +308,14 @@ def problems_from_validation(exc: ValidationError, raw: Any, path: str) -> list[
             unknown_keys.setdefault(loc[:-1], []).append(str(loc[-1]))
     for error in errors:
         loc = _strip_tag(tuple(error["loc"]))
-        if error["type"] == "missing" and did_you_mean(loc[-1], unknown_keys.get(loc[:-1], [])):
+        if error["type"] == "missing" and suggest(loc[-1], unknown_keys.get(loc[:-1], [])):
             continue  # the misspelt key's own message already says what to do
         lookup = tuple(p for p in loc if p != "[key]")
         if error["type"].startswith("union_tag"):
             lookup += ("kind",)
         line, column = position(raw, lookup)
         where = describe(loc, raw)
-        message, hint = _message(error, where, raw, owners)
+        message, hint = _message(error, where, raw, owners, suggest)
         if (line, column, message) in seen:
             continue
         seen.add((line, column, message))

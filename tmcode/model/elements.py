@@ -7,6 +7,7 @@ from typing import Annotated, Any, ClassVar, Literal, Union
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StrictBool,
@@ -15,6 +16,7 @@ from pydantic import (
     model_validator,
 )
 from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import PydanticCustomError
 
 from tmcode.model.enums import (
     ArtifactFormat,
@@ -428,6 +430,13 @@ class RiskDecision(Strict):
         return self
 
 
+def _format_version(value: Any) -> Any:
+    """Refuse versions that equal 1 only by Python's rules: `true` and `1.0` are not 1."""
+    if isinstance(value, (bool, float)):
+        raise PydanticCustomError("literal_error", "Input should be 1", {"expected": "1"})
+    return value
+
+
 class Model(Strict):
     """A whole tmcode model: the system, its boundaries, data, components, flows, decisions."""
 
@@ -439,7 +448,9 @@ class Model(Strict):
     )
 
     schema_: str | None = Field(None, alias="$schema", description="Optional JSON Schema link.")
-    tmcode: Literal[1] = Field(description="Format version: 1.")
+    tmcode: Annotated[Literal[1], BeforeValidator(_format_version)] = Field(
+        description="Format version: 1."
+    )
     system: System
     boundaries: dict[Id, Boundary] = Field(description="Trust boundaries by id.")
     data: dict[Id, DataAsset] = Field(default_factory=dict, description="Data assets by id.")
@@ -455,9 +466,11 @@ class Model(Strict):
     def boundary_chain(self, boundary_id: str) -> list[str]:
         """Return the boundary and its ancestors, innermost first."""
         chain: list[str] = []
+        seen: set[str] = set()
         current: str | None = boundary_id
-        while current is not None and current not in chain and current in self.boundaries:
+        while current is not None and current not in seen and current in self.boundaries:
             chain.append(current)
+            seen.add(current)
             current = self.boundaries[current].parent
         return chain
 

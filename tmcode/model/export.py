@@ -18,7 +18,11 @@ class _ModelDumper(yaml.SafeDumper):
 
 
 def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    style = "'" if not isinstance(resolve_plain(value), str) else None
+    try:
+        plain = isinstance(resolve_plain(value), str)
+    except ValueError:  # a number too long to read back: quoting keeps it text
+        plain = False
+    style = "'" if not plain else None
     if "\n" in value:
         style = "|"
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)

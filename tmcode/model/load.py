@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import runpy
-import sys
-import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,8 +16,9 @@ from tmcode._gc import gc_paused
 from tmcode.errors import ModelError, Problem
 from tmcode.model.diagnose import closest, problems_from_validation
 from tmcode.model.elements import ID_PATTERN, Agent, Model, System, permission_address
+from tmcode.input_file import decode_utf8, read_input_bytes
 from tmcode.model.references import SYSTEM_ADDRESS, ThreatNamesSource, Unvalidated, check_references
-from tmcode.model.yaml_reader import Mapping, ReadLimits, decode_model_bytes, position, read_yaml
+from tmcode.model.yaml_reader import Mapping, ReadLimits, position, read_yaml
 
 
 @dataclass(frozen=True)
@@ -59,23 +57,19 @@ def load_model(
     """
     path = Path(path)
     name = str(path)
-    if not path.exists():
-        raise ModelError(Problem(name, None, None, "no such file", "check the path"))
-    if path.is_dir():
-        raise ModelError(Problem(name, None, None, "this is a directory", "name a model file"))
-    if path.suffix == ".py":
-        return load_python_model(path, known_controls=known_controls, known_threats=known_threats)
     limits = limits or ReadLimits()
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ModelError(
-            Problem(name, None, None, f"cannot read the file: {exc.strerror}")
-        ) from None
-    text = decode_model_bytes(data, name, limits)
+    if path.suffix == ".py":
+        return load_python_model(
+            path, known_controls=known_controls, known_threats=known_threats, limits=limits
+        )
+    data = read_input_bytes(path, limits.max_bytes, size_hint=_SIZE_HINT)
+    text = decode_utf8(data, name)
     return load_model_text(
         text, name, limits=limits, known_controls=known_controls, known_threats=known_threats
     )
+
+
+_SIZE_HINT = "split the model, or raise --max-bytes if it really is this large"
 
 
 def load_model_text(
@@ -273,79 +267,28 @@ def load_python_model(
     *,
     known_controls: frozenset[str] | None = None,
     known_threats: ThreatNamesSource | None = None,
+    limits: ReadLimits | None = None,
 ) -> LoadedModel:
-    """Run a Python model file and take its module-level ``model``; it is trusted code."""
+    """Run a Python model file in a child process and validate the ``model`` it defines."""
+    from tmcode.model.python_model import run_python_model
+
+    limits = limits or ReadLimits()
     name = str(path)
-    sys_path = list(sys.path)
-    sys.path.insert(0, str(path.resolve().parent))
+    source = read_input_bytes(path, limits.max_bytes, size_hint=_SIZE_HINT)
+    decode_utf8(source, name, what="Python")
+    data = run_python_model(
+        path,
+        source,
+        timeout=limits.python_timeout,
+        max_bytes=4 * limits.max_bytes,
+        while_running=Model.model_rebuild,  # build the validator while the child works
+    )
+    # Validate what the code built, as a YAML file would be.
     try:
-        namespace = runpy.run_path(str(path), run_name="__tmcode_model__")
-    except SyntaxError as exc:
-        raise ModelError(
-            Problem(name, exc.lineno, exc.offset, f"Python syntax error: {exc.msg}")
-        ) from None
-    except ValidationError as exc:
-        line = _line_in(exc, path)
-        problems = [
-            Problem(
-                name,
-                line,
-                None,
-                f"invalid model element: {e['msg']} at `{'.'.join(str(p) for p in e['loc'])}`",
-            )
-            for e in exc.errors(include_url=False)
-        ]
-        raise ModelError(problems) from None
-    except SystemExit as exc:
-        raise ModelError(
-            Problem(
-                name,
-                _line_in(exc, path),
-                None,
-                f"the model called exit({exc.code})",
-                "a model file must not exit; define `model` instead",
-            )
-        ) from None
-    except Exception as exc:  # noqa: BLE001 - any failure of the user's code is reported
-        raise ModelError(
-            Problem(
-                name,
-                _line_in(exc, path),
-                None,
-                f"the model raised {type(exc).__name__}: {exc}",
-                "fix the Python model (run it with --debug for the traceback)",
-            )
-        ) from exc
-    finally:
-        sys.path[:] = sys_path
-    model = namespace.get("model")
-    if not isinstance(model, Model):
-        found = "nothing" if model is None else f"a {type(model).__name__}"
-        raise ModelError(
-            Problem(
-                name,
-                None,
-                None,
-                f"a Python model must define a module-level `model`, a tmcode.Model; found {found}",
-                "end the file with `model = Model(...)`",
-            )
-        )
-    # Re-validate what the code built, as a YAML file would be.
-    try:
-        model = Model.model_validate(model.model_dump(by_alias=True, exclude_unset=True))
+        model = Model.model_validate(data)
     except ValidationError as exc:
         raise ModelError(problems_from_validation(exc, None, name)) from None
     problems = check_references(model, name, None, known_controls, known_threats)
     if problems:
         raise ModelError(problems)
     return LoadedModel(canonical_order(model), name, {})
-
-
-def _line_in(exc: BaseException, path: Path) -> int | None:
-    """Return the innermost line of ``path`` in the exception's traceback."""
-    target = os.path.realpath(path)
-    line = None
-    for frame, lineno in traceback.walk_tb(exc.__traceback__):
-        if os.path.realpath(frame.f_code.co_filename) == target:
-            line = lineno
-    return line

@@ -9,7 +9,7 @@ from functools import cached_property
 from typing import Any
 
 from tmcode.errors import Problem
-from tmcode.model.diagnose import closest, did_you_mean
+from tmcode.model.diagnose import Suggester, closest
 from tmcode.model.elements import (
     LLM,
     NO_PERMISSION_KINDS,
@@ -110,6 +110,8 @@ class _Checker:
         # The ends of id-less flows with a bad end (None): their `from->to` address is in doubt.
         self.doubtful_flows: set[tuple[str | None, str | None]] = set()
         self.problems: list[Problem] = []
+        self.did_you_mean = Suggester()
+        self.pools: dict[frozenset[str], set[str]] = {}
         self.by_kind: dict[str, set[str]] = {}
         for cid, component in model.components.items():
             self.by_kind.setdefault(component.kind, set()).add(cid)
@@ -135,7 +137,7 @@ class _Checker:
         self.add(
             loc,
             f"unknown {what} `{value}` in {owner}",
-            did_you_mean(value, pool) or hint or f"declare `{value}` first",
+            self.did_you_mean(value, pool) or hint or f"declare `{value}` first",
         )
         return False
 
@@ -186,23 +188,23 @@ class _Checker:
 
     def boundary_cycles(self) -> None:
         m = self.model
-        reported: set[str] = set()
+        # Each boundary is walked once: a walk stops at a boundary an earlier walk settled.
+        settled: set[str] = set()
         for start in m.boundaries:
-            chain: list[str] = []
+            chain: dict[str, int] = {}
             current: str | None = start
-            while current is not None and current in m.boundaries:
+            while current is not None and current in m.boundaries and current not in settled:
                 if current in chain:
-                    cycle = chain[chain.index(current) :]
-                    if not reported.intersection(cycle):
-                        reported.update(cycle)
-                        self.add(
-                            ("boundaries", current, "parent"),
-                            "boundaries nest in a cycle: " + " -> ".join(cycle + [current]),
-                            "a boundary cannot contain itself; remove one `parent`",
-                        )
+                    cycle = list(chain)[chain[current] :]
+                    self.add(
+                        ("boundaries", current, "parent"),
+                        "boundaries nest in a cycle: " + " -> ".join(cycle + [current]),
+                        "a boundary cannot contain itself; remove one `parent`",
+                    )
                     break
-                chain.append(current)
+                chain[current] = len(chain)
                 current = m.boundaries[current].parent
+            settled.update(chain)
 
     def component(self, cid: str, c: ComponentBase) -> None:
         m = self.model
@@ -257,7 +259,10 @@ class _Checker:
         m = self.model
         if value in self.invalid:
             return
-        pool = set().union(*(self.by_kind.get(kind, set()) for kind in kinds))
+        key = frozenset(kinds)
+        if key not in self.pools:
+            self.pools[key] = set().union(*(self.by_kind.get(kind, set()) for kind in kinds))
+        pool = self.pools[key]
         noun = " or ".join(sorted(kinds))
         if pool:
             listed = sorted(pool)
@@ -266,7 +271,7 @@ class _Checker:
             hint = f"name a {noun} component of this model: {names}{more}"
         else:
             hint = f"this model has no {noun} component: declare one"
-        close = did_you_mean(value, pool)
+        close = self.did_you_mean(value, pool)
         if close:
             hint = f"{close} ({hint})"
         if value in m.components and value not in pool:
@@ -354,7 +359,7 @@ class _Checker:
                     self.add(
                         (*loc, "controls", j),
                         f"unknown control `{control.id}`",
-                        did_you_mean(control.id, known)
+                        self.did_you_mean(control.id, known)
                         or "run `tmcode controls` for the known ids, or add it in a custom catalog",
                     )
 

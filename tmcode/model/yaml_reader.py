@@ -12,6 +12,7 @@ ten, dates stay strings; strict field types then say clearly what was expected.
 from __future__ import annotations
 
 import math
+import os
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +20,7 @@ from typing import Any
 import yaml
 
 from tmcode.errors import ModelError, Problem
+from tmcode.input_file import decode_utf8, read_input_bytes
 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -30,6 +32,7 @@ class ReadLimits:
     max_bytes: int = 20 * 1024 * 1024
     max_depth: int = 64
     max_nodes: int = 5_000_000
+    python_timeout: float = 30.0  # seconds a Python model may run, in its own process
 
 
 class Mapping(dict):  # type: ignore[type-arg]
@@ -96,14 +99,23 @@ def _number(cls: type, value: Any, text: str) -> Any:
     return number
 
 
+_MAX_INT_TEXT = 4300  # Python's own bound on int <-> str conversion (CVE-2020-10735)
+
+
 def resolve_plain(text: str) -> Any:
-    """Resolve an untagged plain scalar by the YAML 1.2 core schema."""
+    """Resolve an untagged plain scalar by the YAML 1.2 core schema.
+
+    Raises ValueError for an integer written with more than 4,300 characters: Python could
+    not print it back, and no field of a model holds one.
+    """
     if text and text[0] not in _MAYBE_SPECIAL:
         return text
     if text in _NULLS:
         return None
     if text in _BOOLS:
         return _BOOLS[text]
+    if len(text) > _MAX_INT_TEXT and (_INT.match(text) or _OCT.match(text) or _HEX.match(text)):
+        raise ValueError(f"an integer of {len(text):,} characters is too large to read")
     if _INT.match(text):
         return _number(SourceInt, int(text), text)
     if _OCT.match(text):
@@ -202,7 +214,12 @@ class _Reader:
                     except ValueError as exc:
                         raise self.fail(mark, str(exc), "fix the value or drop the tag") from None
                 elif not ev.style:
-                    value = resolve_plain(ev.value)
+                    try:
+                        value = resolve_plain(ev.value)
+                    except ValueError as exc:
+                        raise self.fail(
+                            mark, str(exc), "no field holds such a number; quote it if it is text"
+                        ) from None
                     if value == "<<" and stack and stack[-1].is_map and stack[-1].key is _NO_KEY:
                         value = _MERGE
                 else:
@@ -335,37 +352,18 @@ class _Reader:
                     container.key_marks[key] = mark
 
 
-def _line_of_offset(data: bytes, offset: int) -> tuple[int, int]:
-    line = data.count(b"\n", 0, offset) + 1
-    column = offset - (data.rfind(b"\n", 0, offset) + 1) + 1
-    return line, column
-
-
-def decode_model_bytes(data: bytes, path: str, limits: ReadLimits) -> str:
-    """Decode a model file's bytes as UTF-8, refusing oversized and binary files clearly."""
-    if len(data) > limits.max_bytes:
-        raise ModelError(
-            Problem(
-                path,
-                None,
-                None,
-                f"the file is {len(data):,} bytes, over the limit of {limits.max_bytes:,}",
-                "split the model, or raise --max-bytes if it really is this large",
-            )
-        )
-    nul = data.find(b"\x00")
-    if nul >= 0 and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        line, col = _line_of_offset(data, nul)
-        raise ModelError(
-            Problem(path, line, col, "this is a binary file, not YAML", "point tmcode at a model")
-        )
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line, col = _line_of_offset(data, exc.start)
-        raise ModelError(
-            Problem(path, line, col, "the file is not valid UTF-8", "save it as UTF-8")
-        ) from None
+def read_yaml_file(
+    path: str | os.PathLike[str],
+    limits: ReadLimits | None = None,
+    *,
+    expected: str = "a model file",
+    size_hint: str = "split the model, or raise --max-bytes if it really is this large",
+) -> Any:
+    """Read one YAML file through the safe reader and parse it, or raise a ModelError."""
+    limits = limits or ReadLimits()
+    name = os.fspath(path)
+    data = read_input_bytes(path, limits.max_bytes, expected=expected, size_hint=size_hint)
+    return read_yaml(decode_utf8(data, name), name, limits)
 
 
 def read_yaml(text: str, path: str, limits: ReadLimits | None = None) -> Any:

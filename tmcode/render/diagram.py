@@ -9,12 +9,15 @@ smuggled in through a name.
 from __future__ import annotations
 
 import re
+import subprocess
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import graphviz
 
 from tmcode.render.palette import SEVERITY_STYLE
 from tmcode.errors import Problem, TmcodeError
+from tmcode.render.escape import reveal
 from tmcode.model.elements import Agent
 from tmcode.model.load import LoadedModel
 from tmcode.report import GATING_STATUSES, Finding, Severity
@@ -30,6 +33,12 @@ PATH_COLOR = "#263238"
 # Graphviz's layered layout grows much faster than linearly; above this many components the
 # HTML report and the docs site give the Mermaid and DOT sources instead of laying out an SVG.
 SVG_COMPONENT_LIMIT = 200
+# Dense flows and deep nesting slow it as well; and a layout that runs longer is stopped.
+SVG_FLOW_LIMIT = 1_000
+SVG_NESTING_LIMIT = 50
+LAYOUT_TIMEOUT = 20.0
+# Nested clusters are indented no deeper than this; the nesting itself is kept.
+_INDENT_LIMIT = 16
 
 _DOT_SHAPES = {
     "user": "ellipse",
@@ -74,7 +83,6 @@ _MERMAID_SHAPES = {
     "memory": ('[("', '")]'),
     "model_artifact": ('[["', '"]]'),
 }
-_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True)
@@ -115,8 +123,8 @@ class SystemView:
 
 
 def clean(text: str, limit: int = 80) -> str:
-    """Strip control characters and shorten, for a label."""
-    text = _CONTROL.sub(" ", text)
+    """Show hidden characters as escapes (newlines stay) and shorten, for a label."""
+    text = reveal(text.replace("\t", " ").replace("\r", " "), layout=True)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -166,6 +174,17 @@ def build_view(
     return view
 
 
+def _preorder(view: SystemView) -> Iterator[tuple[str | None, int]]:
+    """Yield (boundary, depth) as each cluster opens and (None, depth) as it closes, roots at 1."""
+    stack: list[tuple[str | None, int]] = [(root, 1) for root in reversed(view.roots)]
+    while stack:
+        bid, depth = stack.pop()
+        yield bid, depth
+        if bid is not None:
+            stack.append((None, depth))
+            stack += [(child, depth + 1) for child in reversed(view.boundaries[bid].children)]
+
+
 # ---------------------------------------------------------------- DOT
 
 
@@ -204,19 +223,23 @@ def to_dot(view: SystemView) -> str:
             attrs.update(color=PATH_COLOR, penwidth="3")
         return attrs
 
-    counter = iter(range(1_000_000))
-
-    def cluster(parent: graphviz.Digraph, bid: str) -> None:
+    # Clusters are written iteratively, indented at most _INDENT_LIMIT deep: boundaries nested
+    # thousands deep cost neither recursion nor quadratic indentation.
+    scratch = graphviz.Digraph()
+    number = 0
+    for bid, depth in _preorder(view):
+        if bid is None:
+            g.body.append("\t" * min(depth, _INDENT_LIMIT) + "}\n")
+            continue
+        pad = "\t" * min(depth - 1, _INDENT_LIMIT)
         boundary = view.boundaries[bid]
-        with parent.subgraph(name=f"cluster_{next(counter)}") as sub:
-            sub.attr(label=graphviz.escape(boundary.label), style="dashed", color="#607d8b")
-            for node in by_boundary.get(bid, []):
-                sub.node(_dot_id(node.id), label=graphviz.escape(node.label), **node_attrs(node))
-            for child in boundary.children:
-                cluster(sub, child)
-
-    for root in view.roots:
-        cluster(g, root)
+        g.body.append(f"{pad}\tsubgraph cluster_{number} {{\n")
+        number += 1
+        scratch.attr(label=graphviz.escape(boundary.label), style="dashed", color="#607d8b")
+        for node in by_boundary.get(bid, []):
+            scratch.node(_dot_id(node.id), label=graphviz.escape(node.label), **node_attrs(node))
+        g.body += [pad + "\t" + line for line in scratch.body]
+        scratch.body.clear()
     for edge in view.edges:
         attrs = {"label": graphviz.escape(edge.label)}
         if edge.permission:
@@ -227,20 +250,60 @@ def to_dot(view: SystemView) -> str:
     return g.source
 
 
-def dot_to_image(dot: str, fmt: str) -> bytes:
-    """Lay out DOT with the Graphviz `dot` binary; RenderError when it is not installed."""
+def layout_refusal(view: SystemView) -> str:
+    """Say why Graphviz is not asked to lay out the view (too large to finish in time), or ''."""
+    depth = max((d for _, d in _preorder(view)), default=0)
+    for count, limit, what in (
+        (len(view.nodes), SVG_COMPONENT_LIMIT, "components"),
+        (len(view.edges), SVG_FLOW_LIMIT, "flows and permissions"),
+        (depth, SVG_NESTING_LIMIT, "levels of nested boundaries"),
+    ):
+        if count > limit:
+            return f"the system has {count} {what}, more than the {limit} laid out automatically"
+    return ""
+
+
+def dot_to_image(dot: str, fmt: str, *, timeout: float | None = None) -> bytes:
+    """Lay out DOT with the Graphviz `dot` binary within ``timeout`` seconds, or RenderError."""
+    timeout = LAYOUT_TIMEOUT if timeout is None else timeout
+    hint = "use --format dot or mermaid for the diagram's source"
     try:
-        return graphviz.Source(dot).pipe(format=fmt)
-    except graphviz.ExecutableNotFound:
+        done = subprocess.run(
+            ["dot", f"-T{fmt}"], input=dot.encode("utf-8"), capture_output=True, timeout=timeout
+        )
+    except FileNotFoundError:
         raise RenderError(
             Problem(
                 "tmcode",
                 None,
                 None,
                 f"cannot render {fmt.upper()}: the Graphviz `dot` program is not installed",
-                "install Graphviz (e.g. `apt-get install graphviz`), or use --format dot or mermaid",
+                f"install Graphviz (e.g. `apt-get install graphviz`), or {hint}",
             )
         ) from None
+    except subprocess.TimeoutExpired:
+        raise RenderError(
+            Problem(
+                "tmcode",
+                None,
+                None,
+                f"Graphviz did not lay out the diagram within {timeout:g} s",
+                f"{hint}, or allow more time with --layout-timeout",
+            )
+        ) from None
+    if done.returncode != 0:
+        said = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise RenderError(
+            Problem(
+                "tmcode",
+                None,
+                None,
+                f"Graphviz failed to lay out the diagram (exit {done.returncode})"
+                + (f": {clean(said[0], 200)}" if said else ""),
+                hint,
+            )
+        )
+    return done.stdout
 
 
 def graphviz_available() -> bool:
@@ -272,21 +335,18 @@ def to_mermaid(view: SystemView) -> str:
     by_boundary: dict[str, list[ViewNode]] = {}
     for node in view.nodes:
         by_boundary.setdefault(node.boundary, []).append(node)
-    counter = iter(range(1_000_000))
-
-    def subgraph(bid: str, depth: int) -> None:
+    number = 0
+    for bid, depth in _preorder(view):
+        pad = "  " * min(depth, _INDENT_LIMIT)
+        if bid is None:
+            lines.append(f"{pad}end")
+            continue
         boundary = view.boundaries[bid]
-        pad = "  " * depth
-        lines.append(f'{pad}subgraph b{next(counter)}["{mermaid_text(boundary.label)}"]')
+        lines.append(f'{pad}subgraph b{number}["{mermaid_text(boundary.label)}"]')
+        number += 1
         for node in by_boundary.get(bid, []):
             opener, closer = _MERMAID_SHAPES.get(node.kind, ('["', '"]'))
             lines.append(f"{pad}  {ids[node.id]}{opener}{mermaid_text(node.label)}{closer}")
-        for child in boundary.children:
-            subgraph(child, depth + 1)
-        lines.append(f"{pad}end")
-
-    for root in view.roots:
-        subgraph(root, 1)
     highlighted: list[int] = []
     for index, edge in enumerate(view.edges):
         arrow = "-.->" if edge.permission else "-->"

@@ -10,10 +10,11 @@ from markupsafe import Markup
 
 from tmcode.render.base import Renderer
 from tmcode.render.diagram import (
-    SVG_COMPONENT_LIMIT,
+    RenderError,
     build_view,
     dot_to_image,
     graphviz_available,
+    layout_refusal,
     to_dot,
     to_mermaid,
 )
@@ -49,15 +50,18 @@ class HtmlRenderer(Renderer):
         for loaded in report.sources:
             view = build_view(loaded, report.findings_of(loaded.path))
             svg = None
-            too_big = len(view.nodes) > SVG_COMPONENT_LIMIT
-            if has_dot and not too_big:
-                raw = dot_to_image(to_dot(view), "svg").decode("utf-8")
-                # Graphviz escapes every label it writes; drop its XML prologue and comments.
-                svg = Markup(_COMMENT.sub("", raw[raw.index("<svg") :]))
+            refusal = layout_refusal(view)
+            if has_dot and not refusal:
+                try:
+                    raw = dot_to_image(to_dot(view), "svg").decode("utf-8")
+                except RenderError as exc:
+                    refusal = exc.problems[0].message
+                else:
+                    # Graphviz escapes every label it writes; drop its XML prologue and comments.
+                    svg = Markup(_COMMENT.sub("", raw[raw.index("<svg") :]))
             note = (
-                f"The system has {len(view.nodes)} components, more than the {SVG_COMPONENT_LIMIT} "
-                "laid out automatically; the diagram is given as Mermaid source."
-                if too_big
+                f"{refusal[0].upper()}{refusal[1:]}; the diagram is given as Mermaid source."
+                if refusal
                 else "Graphviz is not installed, so the diagram is given as Mermaid "
                 "source; paste it into any Mermaid viewer."
             )
@@ -78,7 +82,7 @@ class HtmlRenderer(Renderer):
                 "title": f.title,
                 "message": xml_text(f.message),
                 "target": xml_text(f.target),
-                "where": f"{relative_path(f.location.file)}:{f.location.line or ''}",
+                "where": xml_text(f"{relative_path(f.location.file)}:{f.location.line or ''}"),
                 "elements": [xml_text(e) for e in f.elements],
                 "references": f.references,
                 "controls": [{"all": cs.all} for cs in f.controls],
@@ -97,8 +101,8 @@ class HtmlRenderer(Renderer):
             stale=[
                 {
                     "threat": st.threat,
-                    "target": st.target,
-                    "file": relative_path(st.file),
+                    "target": xml_text(st.target),
+                    "file": xml_text(relative_path(st.file)),
                     "line": st.line,
                 }
                 for st in report.stale_decisions

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from tmcode.render.base import Renderer
+from tmcode.render.escape import json_text
 from tmcode.report import Report, report_to_dict
 
 
@@ -31,7 +32,7 @@ def dumps_lines(data: dict[str, Any], long_lists: tuple[str, ...]) -> str:
         else:
             lines.append(f"  {json.dumps(key)}: {_text(value)}{comma}")
     lines.append("}")
-    return "\n".join(lines) + "\n"
+    return json_text("\n".join(lines)) + "\n"
 
 
 class JsonRenderer(Renderer):

@@ -27,7 +27,7 @@ class JunitRenderer(Renderer):
                 root,
                 "testsuite",
                 name=xml_text(loaded.model.system.name),
-                file=relative_path(loaded.path),
+                file=xml_text(relative_path(loaded.path)),
             )
             properties = ET.SubElement(suite, "properties")
             for name, value in (
@@ -44,7 +44,7 @@ class JunitRenderer(Renderer):
                     "testcase",
                     classname=f"tmcode.{f.threat}",
                     name=xml_text(f"{f.threat} {f.target}"),
-                    file=relative_path(f.location.file),
+                    file=xml_text(relative_path(f.location.file)),
                     line=str(f.location.line or 0),
                 )
                 if id(f) in failing:

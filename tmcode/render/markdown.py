@@ -5,7 +5,7 @@ from __future__ import annotations
 from tmcode.baseline import LISTED, change_sections
 from tmcode.render.base import Renderer
 from tmcode.render.diagram import build_view, to_mermaid
-from tmcode.render.escape import markdown_code, markdown_text, relative_path
+from tmcode.render.escape import markdown_code, markdown_html_text, markdown_text, relative_path
 from tmcode.render.palette import SEVERITY_STYLE
 from tmcode.render.wording import STATUS_WORDS, as_of, status_counts, verdict
 from tmcode.report import GATING_STATUSES, Report, Severity, Status
@@ -97,7 +97,7 @@ class MarkdownRenderer(Renderer):
             view = build_view(loaded, report.findings_of(loaded.path))
             out += [
                 "<details><summary>Data-flow diagram: "
-                f"{markdown_text(loaded.model.system.name)}</summary>",
+                f"{markdown_html_text(loaded.model.system.name)}</summary>",
                 "",
                 "```mermaid",
                 to_mermaid(view).rstrip("\n"),

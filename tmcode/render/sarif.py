@@ -6,10 +6,12 @@ import json
 from typing import Any
 
 from tmcode.render.base import Renderer
+from tmcode.render.escape import json_text, relative_path, reveal
 from tmcode.render.wording import status_counts, verdict
-from tmcode.render.escape import relative_path
 from tmcode.report import Finding, Report, Severity, Status
 
+# Related locations per result: an evidence list can be long (an agent's every permission).
+RELATED_LIMIT = 30
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _text = json.JSONEncoder(ensure_ascii=False).encode
 _LEVEL = {
@@ -100,7 +102,9 @@ class SarifRenderer(Renderer):
         for index, element in enumerate(e for e in f.elements if e != f.target):
             where = _location(locations, uri, element)
             if where is not None:
-                related.append({"id": index, "message": {"text": element}, **where})
+                related.append({"id": index, "message": {"text": reveal(element)}, **where})
+                if len(related) == RELATED_LIMIT:
+                    break
         missing = " or ".join("{" + ", ".join(cs.missing) + "}" for cs in f.controls)
         text = f"{f.title}: {f.message}."
         if len(f.elements) > 1:
@@ -112,7 +116,7 @@ class SarifRenderer(Renderer):
             "ruleId": f.threat,
             "ruleIndex": rule_index,
             "level": _LEVEL[f.severity],
-            "message": {"text": text},
+            "message": {"text": reveal(text)},  # code scanning shows it: nothing hidden
             "locations": [location],
             "partialFingerprints": {"tmcode/v1": f.id},
             "properties": {
@@ -130,11 +134,13 @@ class SarifRenderer(Renderer):
                 {
                     "kind": "external",
                     "status": "accepted",
-                    "justification": f"{f.status.value}: {f.decision.reason}"
-                    + (
-                        f" (owner {f.decision.owner}, until {f.decision.expires})"
-                        if f.decision.expires
-                        else ""
+                    "justification": reveal(
+                        f"{f.status.value}: {f.decision.reason}"
+                        + (
+                            f" (owner {f.decision.owner}, until {f.decision.expires})"
+                            if f.decision.expires
+                            else ""
+                        )
                     ),
                 }
             ]
@@ -145,8 +151,9 @@ class SarifRenderer(Renderer):
         ids = list(threats)
         index = {tid: i for i, tid in enumerate(ids)}
         sources = {m.path: (m.locations, relative_path(m.path)) for m in report.sources}
+        # Each result is written as it is made: a large log never holds every result's dict.
         results = [
-            self._result(sources, f, index[f.threat])
+            _text(self._result(sources, f, index[f.threat]))
             for f in report.findings
             if f.status is not Status.mitigated and f.threat in index
         ]
@@ -158,7 +165,7 @@ class SarifRenderer(Renderer):
             "version": report.tool["version"],
             "semanticVersion": report.tool["version"],
         }
-        rules = [_rule(threats[tid]) for tid in ids]
+        rules = [_text(_rule(threats[tid])) for tid in ids]
         decision = verdict(report, self.options)
         run_properties = {
             "summary": status_counts(report.summary),
@@ -167,15 +174,15 @@ class SarifRenderer(Renderer):
             "verdict": decision.sentence,
         }
 
-        def items(values: list[dict[str, Any]], indent: str) -> str:
+        def items(values: list[str], indent: str) -> str:
             if not values:
                 return "[]"
-            body = ",\n".join(indent + "  " + _text(v) for v in values)
+            body = ",\n".join(indent + "  " + v for v in values)
             return "[\n" + body + "\n" + indent + "]"
 
         # One rule and one result per line: large logs stay fast to write and easy to diff.
         driver_head = json.dumps(driver, ensure_ascii=False)[:-1]
-        return (
+        return json_text(
             "{\n"
             f'  "$schema": {json.dumps(SARIF_SCHEMA)},\n'
             '  "version": "2.1.0",\n'

@@ -19,18 +19,19 @@ import yaml
 
 from tmcode.catalog.coverage import coverage
 from tmcode.catalog.load import Catalog, CompiledThreat
-from tmcode.model.elements import Agent
+from tmcode.model.elements import Agent, ControlRef
 from tmcode.model.load import LoadedModel
 from tmcode.render.diagram import (
-    SVG_COMPONENT_LIMIT,
+    RenderError,
     SystemView,
     ViewBoundary,
     build_view,
     dot_to_image,
+    layout_refusal,
     to_dot,
     to_mermaid,
 )
-from tmcode.render.escape import markdown_code, markdown_text, relative_path
+from tmcode.render.escape import markdown_code, markdown_text, relative_path, reveal
 from tmcode.render.palette import admonition_css
 from tmcode.render.wording import as_of, gating_counts, severity_breakdown, status_counts
 from tmcode.report import GATING_STATUSES, Finding, Report, Severity, Status
@@ -47,7 +48,7 @@ def nav_title(value: str) -> str:
 
 
 def _plain_line(value: str) -> str:
-    return re.sub(r"[\x00-\x1f\x7f-\x9f]", " ", value)
+    return reveal(re.sub(r"[\t\n\r]", " ", value))
 
 
 def code(value: str) -> str:
@@ -57,7 +58,10 @@ def code(value: str) -> str:
 
 STAGES = ("design", "development", "deployment", "operation", "decommissioning")
 STYLESHEET = "stylesheets/tmcode.css"
+# A finding's page shows the whole diagram, its path highlighted, up to this many components
+# and flows; beyond them the path alone, since every finding's page repeats its diagram.
 _FULL_DIAGRAM_LIMIT = 60
+_FULL_DIAGRAM_EDGES = 200
 MANIFEST = ".tmcode-site.json"
 
 
@@ -235,9 +239,11 @@ class _SystemPages:
         self.report = report
         self.slug = slug
         self.svg = svg
+        self.layout_note = ""
         self.catalog: Catalog = report.threats
         self.view = build_view(loaded, findings)
         self.nodes_by_id = {n.id: n for n in self.view.nodes}
+        self.boundary_order = {b: i for i, b in enumerate(self.view.boundaries)}
         self.edges_by_address: dict[str, list[Any]] = {}
         for edge in self.view.edges:
             self.edges_by_address.setdefault(edge.address, []).append(edge)
@@ -261,7 +267,10 @@ class _SystemPages:
     def path_view(self, f: Finding) -> Any:
         """The attack path on the whole system, or alone when the system is large."""
         highlight = frozenset(f.elements)
-        if len(self.model.components) <= _FULL_DIAGRAM_LIMIT:
+        if (
+            len(self.model.components) <= _FULL_DIAGRAM_LIMIT
+            and len(self.view.edges) <= _FULL_DIAGRAM_EDGES
+        ):
             return replace(self.view, highlight=highlight)
         nodes = [self.nodes_by_id[e] for e in dict.fromkeys(f.elements) if e in self.nodes_by_id]
         keep = {n.id for n in nodes}
@@ -282,16 +291,21 @@ class _SystemPages:
             nodes,
             edges,
             shown,
-            sorted(shown, key=list(self.view.boundaries).index),
+            sorted(shown, key=self.boundary_order.__getitem__),
             highlight,
         )
 
     def files(self) -> dict[str, str | bytes]:
         out: dict[str, str | bytes] = {}
         view = self.view
-        self.svg = self.svg and len(view.nodes) <= SVG_COMPONENT_LIMIT
         if self.svg:
-            out[f"assets/{self.slug}.svg"] = dot_to_image(to_dot(view), "svg")
+            self.layout_note = layout_refusal(view)
+            if not self.layout_note:
+                try:
+                    out[f"assets/{self.slug}.svg"] = dot_to_image(to_dot(view), "svg")
+                except RenderError as exc:
+                    self.layout_note = exc.problems[0].message
+            self.svg = not self.layout_note
         out[f"{self.slug}/index.md"] = self.overview(to_mermaid(view))
         out[f"{self.slug}/inventory.md"] = self.inventory()
         out[f"{self.slug}/permissions.md"] = self.permissions()
@@ -359,6 +373,9 @@ class _SystemPages:
                 "",
             ]
         lines += ["## Data-flow diagram", ""]
+        if self.layout_note:
+            note = self.layout_note[0].upper() + self.layout_note[1:]
+            lines += [f"{text(note)}; the diagram is given as Mermaid source.", ""]
         lines += self._diagram_tabs(mermaid, f"../assets/{self.slug}.svg")
         return "\n".join(lines) + "\n"
 
@@ -616,12 +633,29 @@ class _SystemPages:
         ]
         places += [(f.address, f.controls) for f in m.flows]
         places += [(f"{a}.tools.{t}", p.controls) for a, t, p in m.permissions()]
+        checked = self.report.repository is not None  # `--discover`: evidence paths checked
+        missing = {f.target for f in self.findings if f.threat == "DRIFT-006"}
+
+        def evidence(where: str, control: ControlRef) -> str:
+            if not control.evidence:
+                return ""
+            state = ""
+            if checked and "://" in control.evidence:
+                state = " (a URL: not checked)"
+            elif checked:
+                state = (
+                    " (missing from the repository)"
+                    if f"{where}#{control.id}" in missing
+                    else " (checked: present)"
+                )
+            return f" — evidence {code(control.evidence)}{state}"
+
         for where, controls in places:
             for control in controls:
                 declared.setdefault(control.id, []).append(
                     code(where)
                     + (" (planned)" if not control.implemented else "")
-                    + (f" — evidence {code(control.evidence)}" if control.evidence else "")
+                    + evidence(where, control)
                 )
         lines = [
             "# Control coverage",
@@ -793,7 +827,7 @@ def mkdocs_yml(site_name: str, nav: list[Any]) -> str:
                         {
                             "name": "mermaid",
                             "class": "mermaid",
-                            "format": "!!python/name:pymdownx.superfences.fence_code_format",
+                            "format": _PythonName("pymdownx.superfences.fence_code_format"),
                         }
                     ]
                 }
@@ -802,12 +836,27 @@ def mkdocs_yml(site_name: str, nav: list[Any]) -> str:
         ],
         "nav": nav,
     }
-    text_out = yaml.safe_dump(config, sort_keys=False, allow_unicode=True, width=1000)
-    # mkdocs reads this one python/name tag itself; safe_dump quotes it, so restore it.
-    return text_out.replace(
-        "'!!python/name:pymdownx.superfences.fence_code_format'",
-        "!!python/name:pymdownx.superfences.fence_code_format",
+    return str(
+        yaml.dump(config, Dumper=_ConfigDumper, sort_keys=False, allow_unicode=True, width=1000)
     )
+
+
+class _PythonName(str):
+    """A ``!!python/name:`` reference that MkDocs resolves: the one tag its configuration holds."""
+
+
+class _ConfigDumper(yaml.SafeDumper):
+    """The safe dumper, which quotes every string that could read as a tag, anchor or key."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def _represent_python_name(dumper: yaml.SafeDumper, value: _PythonName) -> yaml.ScalarNode:
+    return dumper.represent_scalar(f"tag:yaml.org,2002:python/name:{value}", "")
+
+
+_ConfigDumper.add_representer(_PythonName, _represent_python_name)
 
 
 def write_site(files: dict[str, str | bytes], root: Path, inputs: Iterable[Path] = ()) -> list[str]:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import re
-
 from tmcode.render.base import Renderer
+from tmcode.render.escape import terminal_text
 from tmcode.render.palette import SEVERITY_STYLE
 from tmcode.render.wording import severity_breakdown, summary_line
 from tmcode.report import GATING_STATUSES, Finding, Report, Severity, Status
@@ -19,13 +18,6 @@ _STATUS_ORDER = {
     Status.mitigated: 4,
 }
 _RESET = "\033[0m"
-# C0/C1 control characters (ESC included) from model text must never reach the terminal.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def terminal_safe(text: str) -> str:
-    """Replace control characters so model text cannot drive the terminal."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 # How a finding compares with a baseline, where that is worth a mark.
@@ -55,12 +47,12 @@ class TextRenderer(Renderer):
             status += f" [{_CHANGE_MARKS[f.change]}]"
         lines = [
             f"  {self._paint(_COLORS[f.severity], f.severity.value.upper())} {f.threat} "
-            f"{terminal_safe(f.title)}{status}",
-            f"    {terminal_safe(f.message)}",
-            f"    at {terminal_safe(where)} · target {terminal_safe(f.target)}",
+            f"{terminal_text(f.title)}{status}",
+            f"    {terminal_text(f.message)}",
+            f"    at {terminal_text(where)} · target {terminal_text(f.target)}",
         ]
         if len(f.elements) > 1:
-            lines.append("    path: " + terminal_safe(" → ".join(f.elements)))
+            lines.append("    path: " + terminal_text(" → ".join(f.elements)))
         if f.status is Status.mitigated:
             sets = " and ".join("{" + ", ".join(s.all) + "}" for s in f.controls if s.satisfied)
             lines.append(self._paint(_DIM, f"    mitigated by: {sets}"))
@@ -78,9 +70,9 @@ class TextRenderer(Renderer):
                     self._paint(_DIM, "    planned, not yet mitigating: " + ", ".join(planned))
                 )
         if f.status_reason:
-            lines.append(f"    {terminal_safe(f.status_reason)}")
+            lines.append(f"    {terminal_text(f.status_reason)}")
         for assumption in f.assumptions:
-            lines.append(self._paint(_DIM, f"    assumed: {terminal_safe(assumption)}"))
+            lines.append(self._paint(_DIM, f"    assumed: {terminal_text(assumption)}"))
         lines.append(self._paint(_DIM, "    refs: " + ", ".join(f.references)))
         return lines
 
@@ -101,8 +93,8 @@ class TextRenderer(Renderer):
         for stale in report.stale_decisions:
             where = stale.file + (f":{stale.line}" if stale.line else "")
             out.append(
-                f"stale decision at {terminal_safe(where)}: {terminal_safe(stale.threat)} on "
-                f"{terminal_safe(stale.target)} {stale.reason}"
+                f"stale decision at {terminal_text(where)}: {terminal_text(stale.threat)} on "
+                f"{terminal_text(stale.target)} {stale.reason}"
             )
         if report.stale_decisions:
             out.append("")
@@ -116,6 +108,6 @@ class TextRenderer(Renderer):
                 markdown=False,
                 several_systems=len(report.systems) > 1,
             )
-            out.append(f"compared with {terminal_safe(b['file'])}: {b['counts_summary']}")
-        out.append(summary_line(report, self.options, terminal_safe))
+            out.append(f"compared with {terminal_text(b['file'])}: {b['counts_summary']}")
+        out.append(summary_line(report, self.options, terminal_text))
         return "\n".join(out) + "\n"
