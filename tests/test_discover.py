@@ -367,3 +367,20 @@ def test_the_action_gates_on_drift_when_asked(tmp_path: Path, pr_repo: Path) -> 
     assert ("DRIFT-001", "repo:.mcp.json#leaky") in drift
     assert ("DRIFT-004", "repo:.mcp.json#leaky/API_TOKEN") in drift
     assert report["repository"]["files"][0] == ".mcp.json"
+
+
+def test_checking_the_draft_finds_the_risks_the_configs_imply(found) -> None:
+    from tmcode.engine import check
+
+    catalog = load_catalog()
+    loaded = load_model_text(draft_model(found, "repo-agents"), "draft.yaml")
+    report = check([loaded], catalog, repository=found)
+    open_ = {(f.threat, f.target) for f in report.findings if f.status.value == "open"}
+    # A remote server reached with no credential (Continue's `search`).
+    assert ("MCP-001", "search") in open_
+    # Outsiders' issue comments steer the CI agent, which can write to the repository.
+    assert ("PI-002", "claude-claude-agent") in open_
+    assert ("AG-001", "claude-claude-agent.tools.repository") in open_
+    # And the configs' own drift: the inline token and the unpinned launches.
+    assert ("DRIFT-004", "repo:.mcp.json#github/GITHUB_PERSONAL_ACCESS_TOKEN") in open_
+    assert {t for t, _ in open_ if t.startswith("DRIFT")} == {"DRIFT-004", "DRIFT-005"}
