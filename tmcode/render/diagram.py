@@ -30,6 +30,8 @@ class RenderError(TmcodeError):
 SEVERITY_FILL = {severity: style.fill for severity, style in SEVERITY_STYLE.items()}
 # No severity's hue: a highlighted attack path must not read as a severity.
 PATH_COLOR = "#263238"
+# Permissions are drawn dashed in a hue no severity uses (purple is critical's).
+PERMISSION_COLOR = "#00796b"
 # Graphviz's layered layout grows much faster than linearly; above this many components the
 # HTML report and the docs site give the Mermaid and DOT sources instead of laying out an SVG.
 SVG_COMPONENT_LIMIT = 200
@@ -243,7 +245,9 @@ def to_dot(view: SystemView) -> str:
     for edge in view.edges:
         attrs = {"label": graphviz.escape(edge.label)}
         if edge.permission:
-            attrs.update(style="dashed", color="#6a1b9a", fontcolor="#6a1b9a", arrowhead="vee")
+            attrs.update(
+                style="dashed", color=PERMISSION_COLOR, fontcolor=PERMISSION_COLOR, arrowhead="vee"
+            )
         if edge.address in view.highlight:
             attrs.update(color=PATH_COLOR, penwidth="3")
         g.edge(_dot_id(edge.source), _dot_id(edge.target), **attrs)
