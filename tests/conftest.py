@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -31,6 +34,20 @@ def bundled_models(suffix: str = "*") -> list[Path]:
 def all_example_models() -> list[Path]:
     """Spec examples and bundled models together."""
     return spec_examples() + bundled_models()
+
+
+def run_tmcode(
+    *args: object, cwd: Path, env: dict[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """Run the real command line in a subprocess; a hang fails the test instead of the suite."""
+    return subprocess.run(
+        [sys.executable, "-m", "tmcode", *(str(a) for a in args)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "NO_COLOR": "1"} if env is None else env,
+    )
 
 
 @pytest.fixture

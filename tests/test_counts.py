@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import MODELS
+from conftest import MODELS, run_tmcode
 from tmcode.pipeline import check_files
 from tmcode.render import RenderOptions, render
 from tmcode.render.site import site_files
@@ -23,14 +23,8 @@ PAST_EXPIRY = "2027-07-01"  # the model's acceptance expires on 2027-06-30
 
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "tmcode", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={"NO_COLOR": "1", "PATH": "/usr/bin:/bin"},
-    )
+    # A bare environment: no colour, no inherited TZ or NO_COLOR settings.
+    return run_tmcode(*args, cwd=cwd, env={"NO_COLOR": "1", "PATH": "/usr/bin:/bin"})
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, run_tmcode
 from tmcode.catalog.load import load_catalog
 from tmcode.discover import discover_repository
 from tmcode.discover.draft import draft_model
@@ -21,15 +21,7 @@ from tmcode.model.load import load_model_text
 REPO = ROOT / "tests" / "discover" / "repo-agents"
 
 
-def tmcode(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "tmcode", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "NO_COLOR": "1"},
-    )
+tmcode = run_tmcode
 
 
 @pytest.fixture(scope="module")
