@@ -376,3 +376,24 @@ def test_checking_the_draft_finds_the_risks_the_configs_imply(found) -> None:
     # And the configs' own drift: the inline token and the unpinned launches.
     assert ("DRIFT-004", "repo:.mcp.json#github/GITHUB_PERSONAL_ACCESS_TOKEN") in open_
     assert {t for t, _ in open_ if t.startswith("DRIFT")} == {"DRIFT-004", "DRIFT-005"}
+
+
+def test_tools_a_config_allows_beyond_the_model_are_drift(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    (repo / ".gemini").mkdir(parents=True)
+    (repo / ".gemini" / "settings.json").write_text(
+        '{"mcpServers": {"shell": {"command": "uvx", "args": ["shell-mcp==1.0.0"],'
+        ' "includeTools": ["run_command", "read_file"]}}}'
+    )
+    model = tmp_path / "m.yaml"
+    model.write_text(
+        "tmcode: 1\nsystem: {name: S}\nboundaries: {b: {trust: internal}, v: {trust: partner}}\n"
+        "components:\n  llm: {kind: llm, boundary: v}\n"
+        "  agent: {kind: agent, boundary: b, model: llm, tools: {shell: {scopes: [read]}}}\n"
+        "  shell: {kind: mcp_server, boundary: b, transport: stdio, tools: [read_file]}\n"
+    )
+    done = tmcode(
+        "check", model, "--discover", repo, "-f", "json", "--fail-on", "none", cwd=tmp_path
+    )
+    [finding] = [f for f in json.loads(done.stdout)["findings"] if f["threat"] == "DRIFT-003"]
+    assert "`run_command`" in finding["message"] and "read_file" not in finding["message"]

@@ -149,6 +149,14 @@ def fact_contradicts(loaded: LoadedModel, found: Discovery) -> Iterator[Drift]:
                 said.append(
                     f"auth: the model says `{component.auth.value}`, the config sends no credential"
                 )
+        if component.tools and server.allowed_tools:
+            unlisted = sorted(set(server.allowed_tools) - set(component.tools))
+            if unlisted:
+                said.append(
+                    "tools: the config allows "
+                    + ", ".join(f"`{t}`" for t in unlisted[:10])
+                    + " that the model's `tools:` does not list"
+                )
         pinned_claim = component.version is not None or any(
             c.id == "version_pinning" and c.implemented for c in component.controls
         )
