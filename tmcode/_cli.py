@@ -330,11 +330,16 @@ def check(
 
         _guard(debug, lambda: check_targets(outputs, inputs))
     limits = _limits(max_bytes, max_depth, max_nodes, python_timeout)
-    report = _guard(debug, lambda: _load_and_check(list(models), catalog, today, limits, discover))
+    earlier = None
     if baseline is not None:
-        from tmcode.baseline import apply_baseline, read_report_json
+        from tmcode.baseline import read_report_json
 
+        # Read before any model: a Python model runs code, which must not rewrite the baseline.
         earlier = _guard(debug, lambda: read_report_json(baseline))
+    report = _guard(debug, lambda: _load_and_check(list(models), catalog, today, limits, discover))
+    if earlier is not None:
+        from tmcode.baseline import apply_baseline
+
         report = apply_baseline(report, earlier, str(baseline))  # type: ignore[arg-type]
     gate = FailOn(fail_on.value)
     options = RenderOptions(color=bool(color), fail_on=gate, only_new=fail_on_new)

@@ -8,6 +8,15 @@ from tmcode.hidden import terminal_text
 
 # A hostile file can hold a problem on every line; past this many, the rest are counted.
 SHOWN_PROBLEMS = 100
+# Messages quote what the input says; a quoted megabyte (repeated through YAML aliases) must
+# not become gigabytes of output, so each message and hint keeps this many characters at most.
+LONGEST_TEXT = 1000
+
+
+def _clipped(text: str) -> str:
+    if len(text) <= LONGEST_TEXT:
+        return text
+    return f"{text[:LONGEST_TEXT]}… ({len(text) - LONGEST_TEXT:,} more characters)"
 
 
 @dataclass(frozen=True, order=True)
@@ -19,6 +28,10 @@ class Problem:
     column: int | None
     message: str
     hint: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "message", _clipped(self.message))
+        object.__setattr__(self, "hint", _clipped(self.hint))
 
     def render(self) -> str:
         """Return the problem as one line: ``file:line:col: message — hint``."""

@@ -54,6 +54,12 @@ def read_input_bytes(
     def fail(message: str, hint: str = "") -> TmcodeError:
         return error(Problem(name, None, None, message, hint))
 
+    if _leads_out_of_working_tree(name):
+        raise fail(
+            "is reached through a symbolic link that leads outside the working directory; "
+            "tmcode does not read it",
+            "copy the file into the repository, or name it by its real path",
+        )
     try:
         fd = os.open(name, _OPEN_FLAGS)
     except FileNotFoundError:
@@ -86,6 +92,19 @@ def read_input_bytes(
     if len(data) > max_bytes:
         raise fail(f"the file is over the limit of {max_bytes:,} bytes", size_hint)
     return data
+
+
+def _leads_out_of_working_tree(name: str) -> bool:
+    """True when a path inside the working directory (a checkout a pull request controls)
+    reaches, through a symbolic link, a file outside it, such as ``/etc/shadow``."""
+    try:
+        here = os.path.realpath(os.getcwd())
+        written = os.path.abspath(name)
+        if os.path.commonpath([here, written]) != here:
+            return False  # named outside the tree: whoever runs tmcode chose it
+        return os.path.commonpath([here, os.path.realpath(written)]) != here
+    except (OSError, ValueError):
+        return False  # no working directory, another drive, a NUL byte: open() will say
 
 
 def _open_problem(exc: OSError, expected: str) -> tuple[str, str]:
@@ -140,10 +159,11 @@ def decode_utf8(
 
 # A JSON string, or an unterminated one up to the end: the match never fails once started,
 # so stripping strings stays linear even on hostile text.
-_JSON_STRING = re.compile(r'"(?:[^"\\]++|\\.)*+(?:"|\\?\Z)', re.S)
-_NOT_BRACKET = re.compile(r"[^\[\]{}]++")
+# No possessive quantifiers (Python 3.11+): the alternatives never overlap, so it stays linear.
+_JSON_STRING = re.compile(r'"(?:[^"\\]+|\\.)*(?:"|\\?\Z)', re.S)
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 _BRACKET_DELTA = {"[": 1, "{": 1, "]": -1, "}": -1}
-_TOKEN = re.compile(r'"(?:[^"\\]++|\\.)*+(?:"|\\?\Z)|[\[\]{}]|[0-9]{4301,}', re.S)
+_TOKEN = re.compile(r'"(?:[^"\\]+|\\.)*(?:"|\\?\Z)|[\[\]{}]|[0-9]{4301,}', re.S)
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 _LONE_SURROGATE = re.compile(

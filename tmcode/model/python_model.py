@@ -91,7 +91,7 @@ def run_python_model(
         try:
             if while_running is not None:
                 while_running()
-            proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+            _wait_unreaped(proc, deadline, posix)
         except subprocess.TimeoutExpired:
             raise ModelError(
                 Problem(
@@ -140,9 +140,23 @@ def _cannot_run(name: str, exc: OSError) -> ModelError:
     )
 
 
+def _wait_unreaped(proc: subprocess.Popen[bytes], deadline: float, posix: bool) -> None:
+    """Wait for the child to end without reaping it, so that its group id stays its own."""
+    if not (posix and hasattr(os, "waitid")):
+        proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+        return
+    pause = 0.001
+    while os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is None:
+        if time.monotonic() >= deadline:
+            raise subprocess.TimeoutExpired(proc.args, 0)
+        time.sleep(pause)
+        pause = min(pause * 2, 0.05)
+
+
 def _end(proc: subprocess.Popen[bytes], posix: bool) -> None:
-    """Kill a child still running, and everything it started; then reap it."""
-    # Only while the child is unreaped does its process group id surely name its group.
+    """Kill everything the child started (it may have ended itself), then reap it."""
+    # Only while the child is unreaped does its process group id surely name its group: a
+    # model that forked leaves processes there that would outlive tmcode and hold its output.
     if proc.returncode is not None:
         return
     try:

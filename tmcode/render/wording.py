@@ -89,6 +89,7 @@ def summary_line(report: Report, options: RenderOptions, escape: Callable[[str],
     return (
         f"{escape(str(report.system.get('name')))} — {status_counts(s)}; "
         f"open or expired by severity: {gating_counts(s)}; "
-        f"{len(report.stale_decisions)} stale decision(s); {as_of(report)}. "
+        f"{s.get('stale_decisions', len(report.stale_decisions))} stale decision(s); "
+        f"{as_of(report)}. "
         f"{verdict(report, options).sentence}"
     )
