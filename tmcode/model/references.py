@@ -12,7 +12,6 @@ from tmcode.errors import Problem
 from tmcode.model.diagnose import Suggester, closest
 from tmcode.model.elements import (
     LLM,
-    NO_PERMISSION_KINDS,
     Agent,
     ComponentBase,
     Controls,
@@ -20,11 +19,10 @@ from tmcode.model.elements import (
     Memory,
     Model,
     Store,
-    permission_address,
 )
+from tmcode.model.address import SYSTEM_ADDRESS, flow_ends, owner, permission_address
+from tmcode.model.kinds import Trait, has
 from tmcode.model.yaml_reader import position
-
-SYSTEM_ADDRESS = "system"
 
 Locate = Callable[[tuple[Any, ...]], tuple[int | None, int | None]]
 
@@ -242,7 +240,7 @@ class _Checker:
                     self.doubtful_owners.add(cid)
                     continue
                 kind = m.components[target].kind
-                if kind in NO_PERMISSION_KINDS:
+                if has(kind, Trait.no_permission):
                     self.add(
                         loc,
                         f"agent `{cid}` cannot hold a permission on {kind} `{target}`",
@@ -340,12 +338,14 @@ class _Checker:
             return True
         if target in self.invalid or target in self.doubtful:
             return True
-        owner, dot, _ = target.partition(".")  # ids never contain a dot
-        if dot and owner in self.doubtful_owners:
+        if owner(target) != target and owner(target) in self.doubtful_owners:
             return True
-        source, arrow, sink = target.partition("->")
+        flow = flow_ends(target)
+        if flow is None:
+            return False
+        source, sink = flow
         ends = ((source, sink), (None, sink), (source, None), (None, None))
-        return bool(arrow) and not self.doubtful_flows.isdisjoint(ends)
+        return not self.doubtful_flows.isdisjoint(ends)
 
     def controls(self, known: frozenset[str]) -> None:
         m = self.model
