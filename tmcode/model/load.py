@@ -22,7 +22,7 @@ from tmcode.model.address import (
     permission_address,
     trained_on_address,
 )
-from tmcode.model.elements import ID_PATTERN, Agent, Model, System
+from tmcode.model.elements import ID_PATTERN, KIND_CLASSES, LLM, Agent, Model, System
 from tmcode.input_file import decode_utf8, read_input_bytes
 from tmcode.model.references import ThreatNamesSource, Unvalidated, check_references
 from tmcode.model.yaml_reader import Mapping, ReadLimits, position, read_yaml
@@ -245,11 +245,13 @@ def _locations(raw: Mapping, path: str) -> dict[str, Location]:
         for cid, component in components.items():
             if not isinstance(component, Mapping):
                 continue
+            kind = component.get("kind")
+            cls = KIND_CLASSES.get(kind) if isinstance(kind, str) else None
             tools = component.get("tools")
-            if isinstance(tools, Mapping) and component.get("kind") == "agent":
+            if isinstance(tools, Mapping) and cls is Agent:
                 for target in tools:
                     put(permission_address(str(cid), str(target)), tools, target)
-            if component.get("kind") == "llm":
+            if cls is LLM:
                 if "artifact" in component:
                     put(artifact_address(str(cid)), component, "artifact")
                 trained = component.get("trained_on")

@@ -18,7 +18,9 @@ from tmcode.model.elements import (
     Dataset,
     Memory,
     Model,
+    ModelArtifact,
     Store,
+    kinds_of,
 )
 from tmcode.model.address import SYSTEM_ADDRESS, flow_ends, owner, permission_address
 from tmcode.model.kinds import Trait, has
@@ -223,13 +225,15 @@ class _Checker:
                 self.data_ref(("components", cid, "contains", i), d, owner)
         if isinstance(c, LLM):
             for i, d in enumerate(c.trained_on):
-                self.kind_ref(("components", cid, "trained_on", i), d, {"dataset"}, owner)
+                self.kind_ref(
+                    ("components", cid, "trained_on", i), d, set(kinds_of(Dataset)), owner
+                )
             if c.artifact is not None:
                 self.kind_ref(
-                    ("components", cid, "artifact"), c.artifact, {"model_artifact"}, owner
+                    ("components", cid, "artifact"), c.artifact, set(kinds_of(ModelArtifact)), owner
                 )
         if isinstance(c, Agent):
-            self.kind_ref(("components", cid, "model"), c.model, {"llm"}, owner)
+            self.kind_ref(("components", cid, "model"), c.model, set(kinds_of(LLM)), owner)
             for target in c.tools:
                 loc = ("components", cid, "tools", target)
                 where = f"the tools of agent `{cid}`"
