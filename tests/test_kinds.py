@@ -14,6 +14,7 @@ from tmcode.model import load_model
 from tmcode.model.address import (
     artifact_address,
     flow_address,
+    finding_owner,
     flow_ends,
     is_edge,
     owner,
@@ -56,7 +57,7 @@ def test_every_component_class_declares_traits_and_glyph(cls: type[ComponentBase
 def test_table_holds_every_kind_once() -> None:
     assert set(KINDS) == set(KIND_CLASSES)
     assert all(KINDS[k].cls is KIND_CLASSES[k] for k in KINDS)
-    assert len(COMPONENT_CLASSES) == 17
+    assert sum(len(kinds_of(c)) for c in COMPONENT_CLASSES) == len(KINDS)  # none twice
 
 
 def test_traits_give_the_sets_the_code_used_to_spell() -> None:
@@ -124,6 +125,11 @@ def test_addresses_round_trip() -> None:
     assert owner(permission_address("agent", "db")) == "agent"
     assert owner(trained_on_address("llm", "set")) == owner(artifact_address("llm")) == "llm"
     assert owner("a->b") == "a->b" and owner("system") == "system"
+    components = {"agent", "db"}
+    assert finding_owner("db", [], components) == "db"
+    assert finding_owner("agent.tools.db", ["agent", "agent.tools.db", "db"], components) == "agent"
+    assert finding_owner("system", [], components) is None
+    assert finding_owner("x->y", ["x", "x->y"], components) is None
 
 
 def test_every_graph_edge_address_reads_back_as_an_edge() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Container, Sequence
+
 SYSTEM_ADDRESS = "system"
 _TOOLS = ".tools."
 _TRAINED_ON = ".trained_on."
@@ -54,3 +56,11 @@ def permission_ends(address: str) -> tuple[str, str] | None:
 def owner(address: str) -> str:
     """The component a permission or implied flow belongs to, else the address itself."""
     return address.partition(".")[0]  # ids never contain a dot
+
+
+def finding_owner(target: str, elements: Sequence[str], components: Container[str]) -> str | None:
+    """The component a finding belongs to: its target, else the first element on its path."""
+    if target in components:
+        return target
+    first = elements[0] if elements else None
+    return first if first is not None and first in components else None

@@ -18,7 +18,7 @@ import graphviz
 from tmcode.render.palette import SEVERITY_STYLE
 from tmcode.errors import Problem, TmcodeError
 from tmcode.render.escape import reveal
-from tmcode.model.address import permission_address
+from tmcode.model.address import finding_owner, permission_address
 from tmcode.model.kinds import glyph
 from tmcode.model.elements import Agent
 from tmcode.model.load import LoadedModel
@@ -105,9 +105,9 @@ def build_view(
     worst = worst_open(findings)
     # A permission's or flow's finding colours the component it belongs to.
     for f in findings:
-        if f.status in GATING_STATUSES and f.target not in model.components and f.elements:
-            owner = f.elements[0]
-            if owner in model.components and (owner not in worst or f.severity > worst[owner]):
+        owner = finding_owner(f.target, f.elements, model.components)
+        if f.status in GATING_STATUSES and owner is not None:
+            if owner not in worst or f.severity > worst[owner]:
                 worst[owner] = f.severity
     view = SystemView(clean(model.system.name), highlight=highlight)
     children: dict[str, list[str]] = {b: [] for b in model.boundaries}

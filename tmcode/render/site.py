@@ -19,7 +19,7 @@ import yaml
 
 from tmcode.catalog.coverage import coverage
 from tmcode.catalog.load import Catalog, CompiledThreat
-from tmcode.model.address import is_edge, permission_address
+from tmcode.model.address import finding_owner, is_edge, permission_address
 from tmcode.model.kinds import Trait, has
 from tmcode.model.elements import Agent, ControlRef
 from tmcode.model.load import LoadedModel
@@ -258,12 +258,8 @@ class _SystemPages:
         self.page = {cid: unique_name(cid, used) for cid in self.model.components}
         self.by_component: dict[str, list[Finding]] = {}
         for f in findings:
-            owner = (
-                f.target
-                if f.target in self.model.components
-                else (f.elements[0] if f.elements else None)
-            )
-            if owner in self.model.components:
+            owner = finding_owner(f.target, f.elements, self.model.components)
+            if owner is not None:
                 self.by_component.setdefault(owner, []).append(f)
 
     def path_view(self, f: Finding) -> Any:
