@@ -9,6 +9,11 @@ from tmcode.model.traits import BOX, Glyph, Trait
 
 __all__ = ["KINDS", "Glyph", "Kind", "Trait", "glyph", "has", "kinds_with"]
 
+# A new kind is one component class in elements.py (its `kind` literal, TRAITS and GLYPH, and
+# its place in the Component union); code elsewhere asks traits, so nothing else needs editing.
+# Then: `make docs` for docs/reference, the kind in the contract (tests/contract/model-format.md)
+# and docs/modelling.md, and the kinds: lists of the catalog threats that should apply to it.
+
 
 @dataclass(frozen=True)
 class Kind:
