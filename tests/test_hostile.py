@@ -21,6 +21,7 @@ from tmcode.catalog.load import load_catalog
 from tmcode.engine import check
 from tmcode.errors import ModelError
 from tmcode.model.export import model_to_yaml
+from tmcode.model.kinds import KINDS as KIND_TABLE
 from tmcode.model.load import load_model, load_model_text
 from tmcode.model.yaml_reader import read_yaml
 from tmcode.render import RenderOptions, render
@@ -164,30 +165,7 @@ def test_key_reordering_changes_nothing_but_lines(tmp_path: Path, monkeypatch, n
 
 # ---------------------------------------------------------------- random valid models
 
-KINDS = [
-    "user",
-    "ui",
-    "external_content",
-    "external_service",
-    "remote_agent",
-    "llm",
-    "agent",
-    "tool",
-    "mcp_server",
-    "guardrail",
-    "ml_model",
-    "vector_store",
-    "datastore",
-    "secret_store",
-    "log_sink",
-    "model_registry",
-    "memory",
-    "retriever",
-    "dataset",
-    "model_artifact",
-    "training_pipeline",
-    "service",
-]
+KINDS = list(KIND_TABLE)
 FLOW_KINDS = [
     "prompt",
     "context",

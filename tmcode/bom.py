@@ -16,14 +16,14 @@ from typing import Any
 
 from tmcode import __version__
 from tmcode.model.elements import LLM, Agent, ComponentBase, Dataset, Model
+from tmcode.model.kinds import Trait, has
 from tmcode.model.load import LoadedModel
 from tmcode.render.escape import json_text
 from tmcode.report import GATING_STATUSES, Finding
 
 CYCLONEDX_SPEC = "1.6"
-MODEL_KINDS = frozenset({"llm", "model_artifact", "ml_model"})
-DATA_KINDS = frozenset({"dataset"})
-NOT_SERVICES = MODEL_KINDS | DATA_KINDS | {"user", "external_content", "ui"}
+# Kinds the BOM lists as neither models, datasets nor services.
+_NOT_SERVICES = (Trait.model, Trait.dataset, Trait.human, Trait.outside_content, Trait.ui)
 
 
 def _properties(pairs: dict[str, Any]) -> list[dict[str, str]]:
@@ -201,7 +201,7 @@ def build_bom(
     components: list[dict[str, Any]] = []
     services: list[dict[str, Any]] = []
     for cid, c in model.components.items():
-        if c.kind in MODEL_KINDS:
+        if has(c.kind, Trait.model):
             components.append(_model_component(model, cid, c, findings))
         elif isinstance(c, Dataset):
             components.append(
@@ -215,7 +215,7 @@ def build_bom(
                     {"origin": _value(c.origin), "source": _value(c.source)},
                 )
             )
-        elif c.kind not in NOT_SERVICES:
+        elif not any(has(c.kind, t) for t in _NOT_SERVICES):
             services.append(_service(model, cid, c))
     for did, asset in model.data.items():
         components.append(

@@ -16,7 +16,7 @@ from tmcode.graph import FlowGraph, flow_graph
 from tmcode.model.elements import Agent, ComponentBase, Model, User
 from tmcode.model.enums import Classification
 from tmcode.model.load import LoadedModel
-from tmcode.model.references import SYSTEM_ADDRESS
+from tmcode.model.address import SYSTEM_ADDRESS, permission_address
 from tmcode.report import (
     ControlSetState,
     DecisionRecord,
@@ -437,6 +437,7 @@ def model_inventory(loaded: LoadedModel) -> dict[str, object]:
         "components": {cid: c.kind for cid, c in model.components.items()},
         "flows": [flow.address for flow in model.flows],
         "permissions": {
-            f"{a}.tools.{t}": sorted(s.value for s in p.scopes) for a, t, p in model.permissions()
+            permission_address(a, t): sorted(s.value for s in p.scopes)
+            for a, t, p in model.permissions()
         },
     }

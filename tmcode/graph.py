@@ -14,16 +14,16 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from tmcode.model.elements import Model, permission_address
+from tmcode.model.address import artifact_address, permission_address, trained_on_address
+from tmcode.model.elements import Model
+from tmcode.model.kinds import Trait, kinds_with
 from tmcode.model.enums import FlowKind
 
 if TYPE_CHECKING:
     import networkx as nx
 
 PERMISSION = "permission"
-STORE_KINDS = frozenset(
-    {"vector_store", "datastore", "secret_store", "log_sink", "model_registry", "memory", "dataset"}
-)
+STORE_KINDS = kinds_with(Trait.store)
 WRITE_SCOPES = frozenset({"write", "delete", "admin", "memory_write"})
 
 Edge = tuple[str, str, str, dict[str, Any]]
@@ -193,7 +193,7 @@ def flow_graph(model: Model) -> FlowGraph:
     for cid, component in model.components.items():
         artifact = getattr(component, "artifact", None)
         if artifact is not None:
-            address = f"{cid}.artifact"
+            address = artifact_address(cid)
             edges.append(
                 (
                     artifact,
@@ -208,7 +208,7 @@ def flow_graph(model: Model) -> FlowGraph:
                 )
             )
         for dataset in getattr(component, "trained_on", []):
-            address = f"{cid}.trained_on.{dataset}"
+            address = trained_on_address(cid, dataset)
             edges.append(
                 (
                     dataset,

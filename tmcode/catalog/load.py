@@ -13,7 +13,8 @@ from tmcode.catalog.predicates import ConditionError, Predicate, Subject, compil
 from tmcode.catalog.schema import Threat
 from tmcode.errors import ModelError, Problem
 from tmcode.model.diagnose import did_you_mean, problems_from_validation
-from tmcode.model.elements import KIND_CLASSES, NO_PERMISSION_KINDS
+from tmcode.model.elements import KIND_CLASSES
+from tmcode.model.kinds import Trait, kinds_with
 from tmcode.model.enums import FlowKind
 from tmcode.model.references import ThreatNames
 from tmcode.model.yaml_reader import ReadLimits, position, read_yaml_file
@@ -95,7 +96,7 @@ def catalog_files(extra: list[Path] | None = None) -> list[Path]:
 def _target_subject(threat: Threat, raw: Any, path: str) -> Subject:
     vocabulary = {
         "component": set(KIND_CLASSES),
-        "permission": set(KIND_CLASSES) - NO_PERMISSION_KINDS,
+        "permission": set(KIND_CLASSES) - kinds_with(Trait.no_permission),
         "flow": {k.value for k in FlowKind},
         "system": set(),
     }[threat.target]

@@ -27,8 +27,9 @@ from tmcode.model.elements import (
     Model,
     Permission,
     System,
-    permission_address,
 )
+from tmcode.model.address import permission_address
+from tmcode.model.kinds import Trait, has
 from tmcode.model.enums import Classification, FlowKind, PromptContent, Trust, _Ordered
 
 SENSITIVE_TAGS = ("pii", "phi", "pci", "secret", "credentials")
@@ -575,13 +576,13 @@ def _taint_sources(users: bool) -> Callable[[EvalContext], Tiers]:
         weaker: dict[str, tuple[str, ...]] = {}
         for cid, c in ctx.model.components.items():
             kind = c.kind
-            if kind in ("llm", "agent") or (kind == "user" and not users):
+            if has(kind, Trait.generates) or (has(kind, Trait.human) and not users):
                 continue
             trust = ctx.model.effective_trust(cid)
-            if kind in ("external_content", "remote_agent") or trust is Trust.untrusted:
+            if has(kind, Trait.outsider) or trust is Trust.untrusted:
                 outside[cid] = ()
             elif trust < Trust.internal or (
-                kind in ("mcp_server", "tool")
+                has(kind, Trait.callable_tool)
                 and c.source is not None
                 and c.source.value in ("community", "public_hub")
             ):
@@ -622,7 +623,7 @@ class Egress(Predicate):
             if self.SCOPES.intersection(s.value for s in permission.scopes):
                 evidence += [address, target_id]
         for ui, hop in flow_adjacency(ctx.graph).get(key, ()):
-            if hop.kind != "output" or ctx.graph.nodes[ui]["kind"] != "ui":
+            if hop.kind != "output" or not has(ctx.graph.nodes[ui]["kind"], Trait.ui):
                 continue
             component = ctx.model.components[ui]
             renders = component.renders

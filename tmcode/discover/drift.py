@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tmcode.discover.facts import Discovery, Origin
+from tmcode.model.address import permission_address
 from tmcode.model.elements import Agent, ComponentBase, ControlRef, McpServer, Model
 from tmcode.model.load import LoadedModel
 
@@ -116,7 +117,7 @@ def agent_not_modelled(loaded: LoadedModel, found: Discovery) -> Iterator[Drift]
 
 def _permissions_on(model: Model, server_id: str) -> list[tuple[str, list[ControlRef]]]:
     return [
-        (f"{agent}.tools.{target}", permission.controls)
+        (permission_address(agent, target), permission.controls)
         for agent, target, permission in model.permissions()
         if target == server_id
     ]
@@ -227,7 +228,7 @@ def _claims(model: Model) -> Iterator[tuple[str, ControlRef]]:
             yield cid, control
     for agent, target, permission in model.permissions():
         for control in permission.controls:
-            yield f"{agent}.tools.{target}", control
+            yield permission_address(agent, target), control
     for flow in model.flows:
         for control in flow.controls:
             yield flow.address, control

@@ -16,6 +16,7 @@ from typing import Any
 from tmcode.errors import Problem
 from tmcode.input_file import ANY, Shape, list_of, obj
 from tmcode.interchange import ImportResult, InterchangeError, check_shape, safe_id
+from tmcode.model.address import permission_ends
 from tmcode.model.elements import Model
 from tmcode.model.elements import KIND_CLASSES
 from tmcode.model.enums import Classification, Trust
@@ -65,9 +66,8 @@ def export_otm(model: Model, findings: list[Finding], catalog: Any) -> dict[str,
     # Findings on permissions are shown on the agent that holds the permission.
     by_owner: dict[str, list[Finding]] = {}
     for f in findings:
-        owner = f.target
-        if ".tools." in owner:
-            owner = owner.split(".tools.", 1)[0]
+        permission = permission_ends(f.target)
+        owner = permission[0] if permission else f.target
         by_owner.setdefault(owner, []).append(f)
     project = _drop_none(
         {

@@ -12,6 +12,7 @@ from typing import Any
 from tmcode.errors import Problem
 from tmcode.input_file import ANY, SCALAR, TEXT, list_of, map_of, obj
 from tmcode.interchange import ImportResult, InterchangeError, check_shape, safe_id
+from tmcode.model.kinds import Trait, has
 
 _CLASSIFICATION = {
     "public": "public",
@@ -225,11 +226,9 @@ def import_threagile(document: Any, source: str) -> ImportResult:
         if asset.get("internet") and kind not in ("user", "external_service"):
             entry["exposure"] = "internet"
         stored = [data_ids[d] for d in asset.get("data_assets_stored") or [] if d in data_ids]
-        if stored and kind in ("datastore", "vector_store", "secret_store", "log_sink"):
+        if stored and has(kind, Trait.holds_data):
             entry["stores"] = stored
-        if kind in ("datastore", "vector_store", "secret_store", "log_sink") and asset.get(
-            "multi_tenant"
-        ):
+        if has(kind, Trait.holds_data) and asset.get("multi_tenant"):
             entry["tenancy"] = "multi"
         if kind == "user":
             entry["audience"] = "public" if asset.get("internet") else "employees"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, ClassVar, Literal, Union
+from typing import Annotated, Any, ClassVar, Literal, Union, get_args
 
 from pydantic import (
     BaseModel,
@@ -47,6 +47,8 @@ from tmcode.model.enums import (
     Trust,
     Users,
 )
+from tmcode.model.address import flow_address
+from tmcode.model.traits import BOX, CYLINDER, Glyph, Trait
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]*$"
 Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
@@ -163,6 +165,9 @@ class ComponentBase(Strict):
     """Attributes every component kind has."""
 
     KIND_GROUP: ClassVar[str] = "component"
+    # Every component class declares both, for all its kinds or kind by kind (tmcode.model.kinds).
+    TRAITS: ClassVar[frozenset[Trait] | dict[str, frozenset[Trait]]]
+    GLYPH: ClassVar[Glyph | dict[str, Glyph]]
 
     kind: str
     boundary: Id = Field(description="The trust boundary the component sits in.")
@@ -189,6 +194,9 @@ class ComponentBase(Strict):
 class User(ComponentBase):
     """A person or group of people using the system."""
 
+    TRAITS = frozenset({Trait.human, Trait.no_permission})
+    GLYPH = Glyph("ellipse", ('(["', '"])'))
+
     kind: Literal["user"] = "user"
     audience: Audience | None = attr("Who the users are.", assumed="public")
     authenticated: StrictBool | None = attr("Whether users sign in.", assumed=False)
@@ -197,12 +205,18 @@ class User(ComponentBase):
 class UI(ComponentBase):
     """A user interface that shows model output."""
 
+    TRAITS = frozenset({Trait.ui, Trait.no_permission})
+    GLYPH = Glyph("tab")
+
     kind: Literal["ui"] = "ui"
     renders: list[Renders] | None = attr("What it renders.", assumed=["markdown"])
 
 
 class ExternalContent(ComponentBase):
     """Content written outside the system: web pages, mail, tickets, documents."""
+
+    TRAITS = frozenset({Trait.outside_content, Trait.outsider, Trait.no_permission})
+    GLYPH = Glyph("note", ('>"', '"]'))
 
     kind: Literal["external_content"] = "external_content"
     content: Content | None = attr("What kind of content it is.", assumed="other")
@@ -211,11 +225,17 @@ class ExternalContent(ComponentBase):
 class ExternalService(ComponentBase):
     """A third-party API or SaaS."""
 
+    TRAITS = frozenset()
+    GLYPH = Glyph("component")
+
     kind: Literal["external_service"] = "external_service"
 
 
 class RemoteAgent(ComponentBase):
     """Another organisation's agent, reached by an agent protocol."""
+
+    TRAITS = frozenset({Trait.outsider})
+    GLYPH = Glyph("doubleoctagon", ('{{"', '"}}'))
 
     kind: Literal["remote_agent"] = "remote_agent"
 
@@ -228,6 +248,9 @@ class SystemPrompt(Strict):
 
 class LLM(ComponentBase):
     """A large language model."""
+
+    TRAITS = frozenset({Trait.model, Trait.generates, Trait.ai_asset})
+    GLYPH = Glyph("hexagon", ('{{"', '"}}'))
 
     kind: Literal["llm"] = "llm"
     hosting: Hosting | None = attr("Where it runs.", assumed="vendor_api")
@@ -243,6 +266,9 @@ class LLM(ComponentBase):
 class Agent(ComponentBase):
     """An agent: an LLM driving tools in a loop."""
 
+    TRAITS = frozenset({Trait.generates, Trait.ai_asset})
+    GLYPH = Glyph("octagon", ('[["', '"]]'))
+
     kind: Literal["agent"] = "agent"
     model: Id = Field(description="The llm component the agent uses.")
     autonomy: Autonomy | None = attr("How much it acts alone.", assumed="autonomous")
@@ -256,6 +282,9 @@ class Agent(ComponentBase):
 class Tool(ComponentBase):
     """A tool an agent can call."""
 
+    TRAITS = frozenset({Trait.callable_tool})
+    GLYPH = Glyph("cds", ('[/"', '"/]'))
+
     kind: Literal["tool"] = "tool"
     interprets: list[Interprets] = Field(
         default_factory=list, description="What it interprets from its arguments."
@@ -265,6 +294,9 @@ class Tool(ComponentBase):
 
 class McpServer(ComponentBase):
     """A Model Context Protocol server."""
+
+    TRAITS = frozenset({Trait.callable_tool, Trait.ai_asset})
+    GLYPH = Glyph("component", ('[/"', '"/]'))
 
     kind: Literal["mcp_server"] = "mcp_server"
     transport: Transport | None = attr("How clients reach it.", assumed="http")
@@ -278,12 +310,18 @@ class McpServer(ComponentBase):
 class Guardrail(ComponentBase):
     """A filter on prompts or outputs."""
 
+    TRAITS = frozenset()
+    GLYPH = Glyph("invhouse")
+
     kind: Literal["guardrail"] = "guardrail"
     checks: list[Check] = Field(default_factory=list)
 
 
 class MlModel(ComponentBase):
     """A predictive (non-generative) model."""
+
+    TRAITS = frozenset({Trait.model, Trait.ai_asset})
+    GLYPH = Glyph("hexagon")
 
     kind: Literal["ml_model"] = "ml_model"
     decision: DecisionArea | None = attr("What it decides about.", assumed="other")
@@ -292,6 +330,12 @@ class MlModel(ComponentBase):
 class Store(ComponentBase):
     """A store of data: vector store, datastore, secret store, log sink or model registry."""
 
+    TRAITS = {
+        kind: frozenset({Trait.store, Trait.holds_data})
+        for kind in ("vector_store", "datastore", "secret_store", "log_sink")
+    } | {"model_registry": frozenset({Trait.store, Trait.holds_data, Trait.ai_asset})}
+    GLYPH = CYLINDER
+
     kind: Literal["vector_store", "datastore", "secret_store", "log_sink", "model_registry"]
     stores: list[Id] = Field(default_factory=list, description="Data asset ids.")
     tenancy: Tenancy | None = attr("Whether it serves one tenant or many.", assumed="single")
@@ -299,6 +343,9 @@ class Store(ComponentBase):
 
 class Memory(ComponentBase):
     """An agent's memory."""
+
+    TRAITS = frozenset({Trait.store})
+    GLYPH = CYLINDER
 
     kind: Literal["memory"] = "memory"
     stores: list[Id] = Field(default_factory=list, description="Data asset ids.")
@@ -309,11 +356,17 @@ class Memory(ComponentBase):
 class Retriever(ComponentBase):
     """A retriever that fetches context for a model."""
 
+    TRAITS = frozenset()
+    GLYPH = Glyph("parallelogram", ('[\\"', '"\\]'))
+
     kind: Literal["retriever"] = "retriever"
 
 
 class Dataset(ComponentBase):
     """A dataset used for training or evaluation."""
+
+    TRAITS = frozenset({Trait.store, Trait.dataset, Trait.ai_asset})
+    GLYPH = Glyph("folder", ('[("', '")]'))
 
     kind: Literal["dataset"] = "dataset"
     origin: Origin | None = attr("Where it comes from.", assumed="public")
@@ -323,12 +376,18 @@ class Dataset(ComponentBase):
 class ModelArtifact(ComponentBase):
     """Model weights as a file."""
 
+    TRAITS = frozenset({Trait.model, Trait.ai_asset})
+    GLYPH = Glyph("box3d", ('[["', '"]]'))
+
     kind: Literal["model_artifact"] = "model_artifact"
     format: ArtifactFormat | None = attr("How the weights are serialised.", assumed="other")
 
 
 class PlainComponent(ComponentBase):
     """A training pipeline or an ordinary service."""
+
+    TRAITS = frozenset()
+    GLYPH = {"training_pipeline": Glyph("rarrow"), "service": BOX}
 
     kind: Literal["training_pipeline", "service"]
 
@@ -356,25 +415,7 @@ Component = Annotated[
     Field(discriminator="kind"),
 ]
 
-COMPONENT_CLASSES: tuple[type[ComponentBase], ...] = (
-    User,
-    UI,
-    ExternalContent,
-    ExternalService,
-    RemoteAgent,
-    LLM,
-    Agent,
-    Tool,
-    McpServer,
-    Guardrail,
-    MlModel,
-    Store,
-    Memory,
-    Retriever,
-    Dataset,
-    ModelArtifact,
-    PlainComponent,
-)
+COMPONENT_CLASSES: tuple[type[ComponentBase], ...] = get_args(get_args(Component)[0])
 
 
 def kinds_of(cls: type[ComponentBase]) -> tuple[str, ...]:
@@ -386,7 +427,6 @@ def kinds_of(cls: type[ComponentBase]) -> tuple[str, ...]:
 KIND_CLASSES: dict[str, type[ComponentBase]] = {
     kind: cls for cls in COMPONENT_CLASSES for kind in kinds_of(cls)
 }
-NO_PERMISSION_KINDS = frozenset({"user", "ui", "external_content"})
 
 
 class Flow(Strict):
@@ -406,7 +446,7 @@ class Flow(Strict):
     @property
     def address(self) -> str:
         """The flow's address: its id, or ``<from>-><to>``."""
-        return self.id or f"{self.from_}->{self.to}"
+        return self.id or flow_address(self.from_, self.to)
 
 
 class RiskDecision(Strict):
@@ -482,8 +522,3 @@ class Model(Strict):
             if isinstance(component, Agent)
             for target_id, permission in component.tools.items()
         ]
-
-
-def permission_address(agent_id: str, target_id: str) -> str:
-    """Return a permission's address, ``<agent>.tools.<target>``."""
-    return f"{agent_id}.tools.{target_id}"

@@ -15,9 +15,16 @@ from pydantic import TypeAdapter, ValidationError
 from tmcode._gc import gc_paused
 from tmcode.errors import ModelError, Problem
 from tmcode.model.diagnose import closest, problems_from_validation
-from tmcode.model.elements import ID_PATTERN, Agent, Model, System, permission_address
+from tmcode.model.address import (
+    SYSTEM_ADDRESS,
+    artifact_address,
+    flow_address,
+    permission_address,
+    trained_on_address,
+)
+from tmcode.model.elements import ID_PATTERN, KIND_CLASSES, LLM, Agent, Model, System
 from tmcode.input_file import decode_utf8, read_input_bytes
-from tmcode.model.references import SYSTEM_ADDRESS, ThreatNamesSource, Unvalidated, check_references
+from tmcode.model.references import ThreatNamesSource, Unvalidated, check_references
 from tmcode.model.yaml_reader import Mapping, ReadLimits, position, read_yaml
 
 
@@ -201,7 +208,7 @@ def _unusable_sections(raw: Mapping) -> frozenset[str]:
 
 
 def _raw_flow_address(flow: dict[Any, Any]) -> str:
-    return f"{flow.get('from')}->{flow.get('to')}"
+    return flow_address(flow.get("from"), flow.get("to"))
 
 
 def canonical_order(model: Model) -> Model:
@@ -238,17 +245,19 @@ def _locations(raw: Mapping, path: str) -> dict[str, Location]:
         for cid, component in components.items():
             if not isinstance(component, Mapping):
                 continue
+            kind = component.get("kind")
+            cls = KIND_CLASSES.get(kind) if isinstance(kind, str) else None
             tools = component.get("tools")
-            if isinstance(tools, Mapping) and component.get("kind") == "agent":
+            if isinstance(tools, Mapping) and cls is Agent:
                 for target in tools:
                     put(permission_address(str(cid), str(target)), tools, target)
-            if component.get("kind") == "llm":
+            if cls is LLM:
                 if "artifact" in component:
-                    put(f"{cid}.artifact", component, "artifact")
+                    put(artifact_address(str(cid)), component, "artifact")
                 trained = component.get("trained_on")
                 if isinstance(trained, list):
                     for index, dataset in enumerate(trained):
-                        put(f"{cid}.trained_on.{dataset}", trained, index)
+                        put(trained_on_address(str(cid), str(dataset)), trained, index)
     decisions = raw.get("decisions")
     if isinstance(decisions, list):
         for index in range(len(decisions)):

@@ -12,19 +12,19 @@ from tmcode.errors import Problem
 from tmcode.model.diagnose import Suggester, closest
 from tmcode.model.elements import (
     LLM,
-    NO_PERMISSION_KINDS,
     Agent,
     ComponentBase,
     Controls,
     Dataset,
     Memory,
     Model,
+    ModelArtifact,
     Store,
-    permission_address,
+    kinds_of,
 )
+from tmcode.model.address import SYSTEM_ADDRESS, flow_ends, owner, permission_address
+from tmcode.model.kinds import Trait, has
 from tmcode.model.yaml_reader import position
-
-SYSTEM_ADDRESS = "system"
 
 Locate = Callable[[tuple[Any, ...]], tuple[int | None, int | None]]
 
@@ -225,13 +225,15 @@ class _Checker:
                 self.data_ref(("components", cid, "contains", i), d, owner)
         if isinstance(c, LLM):
             for i, d in enumerate(c.trained_on):
-                self.kind_ref(("components", cid, "trained_on", i), d, {"dataset"}, owner)
+                self.kind_ref(
+                    ("components", cid, "trained_on", i), d, set(kinds_of(Dataset)), owner
+                )
             if c.artifact is not None:
                 self.kind_ref(
-                    ("components", cid, "artifact"), c.artifact, {"model_artifact"}, owner
+                    ("components", cid, "artifact"), c.artifact, set(kinds_of(ModelArtifact)), owner
                 )
         if isinstance(c, Agent):
-            self.kind_ref(("components", cid, "model"), c.model, {"llm"}, owner)
+            self.kind_ref(("components", cid, "model"), c.model, set(kinds_of(LLM)), owner)
             for target in c.tools:
                 loc = ("components", cid, "tools", target)
                 where = f"the tools of agent `{cid}`"
@@ -242,7 +244,7 @@ class _Checker:
                     self.doubtful_owners.add(cid)
                     continue
                 kind = m.components[target].kind
-                if kind in NO_PERMISSION_KINDS:
+                if has(kind, Trait.no_permission):
                     self.add(
                         loc,
                         f"agent `{cid}` cannot hold a permission on {kind} `{target}`",
@@ -340,12 +342,14 @@ class _Checker:
             return True
         if target in self.invalid or target in self.doubtful:
             return True
-        owner, dot, _ = target.partition(".")  # ids never contain a dot
-        if dot and owner in self.doubtful_owners:
+        if owner(target) != target and owner(target) in self.doubtful_owners:
             return True
-        source, arrow, sink = target.partition("->")
+        flow = flow_ends(target)
+        if flow is None:
+            return False
+        source, sink = flow
         ends = ((source, sink), (None, sink), (source, None), (None, None))
-        return bool(arrow) and not self.doubtful_flows.isdisjoint(ends)
+        return not self.doubtful_flows.isdisjoint(ends)
 
     def controls(self, known: frozenset[str]) -> None:
         m = self.model

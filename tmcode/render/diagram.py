@@ -18,6 +18,8 @@ import graphviz
 from tmcode.render.palette import SEVERITY_STYLE
 from tmcode.errors import Problem, TmcodeError
 from tmcode.render.escape import reveal
+from tmcode.model.address import finding_owner, permission_address
+from tmcode.model.kinds import glyph
 from tmcode.model.elements import Agent
 from tmcode.model.load import LoadedModel
 from tmcode.report import GATING_STATUSES, Finding, Severity
@@ -41,50 +43,6 @@ SVG_NESTING_LIMIT = 50
 LAYOUT_TIMEOUT = 20.0
 # Nested clusters are indented no deeper than this; the nesting itself is kept.
 _INDENT_LIMIT = 16
-
-_DOT_SHAPES = {
-    "user": "ellipse",
-    "ui": "tab",
-    "external_content": "note",
-    "external_service": "component",
-    "remote_agent": "doubleoctagon",
-    "llm": "hexagon",
-    "agent": "octagon",
-    "tool": "cds",
-    "mcp_server": "component",
-    "guardrail": "invhouse",
-    "ml_model": "hexagon",
-    "vector_store": "cylinder",
-    "datastore": "cylinder",
-    "secret_store": "cylinder",
-    "log_sink": "cylinder",
-    "model_registry": "cylinder",
-    "memory": "cylinder",
-    "retriever": "parallelogram",
-    "dataset": "folder",
-    "model_artifact": "box3d",
-    "training_pipeline": "rarrow",
-    "service": "box",
-}
-_MERMAID_SHAPES = {
-    "user": ('(["', '"])'),
-    "ui": ('["', '"]'),
-    "external_content": ('>"', '"]'),
-    "remote_agent": ('{{"', '"}}'),
-    "llm": ('{{"', '"}}'),
-    "agent": ('[["', '"]]'),
-    "tool": ('[/"', '"/]'),
-    "mcp_server": ('[/"', '"/]'),
-    "retriever": ('[\\"', '"\\]'),
-    "dataset": ('[("', '")]'),
-    "vector_store": ('[("', '")]'),
-    "datastore": ('[("', '")]'),
-    "secret_store": ('[("', '")]'),
-    "log_sink": ('[("', '")]'),
-    "model_registry": ('[("', '")]'),
-    "memory": ('[("', '")]'),
-    "model_artifact": ('[["', '"]]'),
-}
 
 
 @dataclass(frozen=True)
@@ -147,9 +105,9 @@ def build_view(
     worst = worst_open(findings)
     # A permission's or flow's finding colours the component it belongs to.
     for f in findings:
-        if f.status in GATING_STATUSES and f.target not in model.components and f.elements:
-            owner = f.elements[0]
-            if owner in model.components and (owner not in worst or f.severity > worst[owner]):
+        owner = finding_owner(f.target, f.elements, model.components)
+        if f.status in GATING_STATUSES and owner is not None:
+            if owner not in worst or f.severity > worst[owner]:
                 worst[owner] = f.severity
     view = SystemView(clean(model.system.name), highlight=highlight)
     children: dict[str, list[str]] = {b: [] for b in model.boundaries}
@@ -170,7 +128,7 @@ def build_view(
     for cid, c in model.components.items():
         if isinstance(c, Agent):
             for target, permission in c.tools.items():
-                address = f"{cid}.tools.{target}"
+                address = permission_address(cid, target)
                 scopes = ", ".join(s.value for s in permission.scopes)
                 view.edges.append(ViewEdge(cid, target, clean(scopes), address, True))
     return view
@@ -218,7 +176,7 @@ def to_dot(view: SystemView) -> str:
         by_boundary.setdefault(node.boundary, []).append(node)
 
     def node_attrs(node: ViewNode) -> dict[str, str]:
-        attrs = {"shape": _DOT_SHAPES.get(node.kind, "box")}
+        attrs = {"shape": glyph(node.kind).dot}
         if node.severity is not None:
             attrs["fillcolor"] = SEVERITY_FILL[node.severity]
         if node.id in view.highlight:
@@ -349,7 +307,7 @@ def to_mermaid(view: SystemView) -> str:
         lines.append(f'{pad}subgraph b{number}["{mermaid_text(boundary.label)}"]')
         number += 1
         for node in by_boundary.get(bid, []):
-            opener, closer = _MERMAID_SHAPES.get(node.kind, ('["', '"]'))
+            opener, closer = glyph(node.kind).mermaid
             lines.append(f"{pad}  {ids[node.id]}{opener}{mermaid_text(node.label)}{closer}")
     highlighted: list[int] = []
     for index, edge in enumerate(view.edges):

@@ -19,6 +19,8 @@ import yaml
 
 from tmcode.catalog.coverage import coverage
 from tmcode.catalog.load import Catalog, CompiledThreat
+from tmcode.model.address import finding_owner, is_edge, permission_address
+from tmcode.model.kinds import Trait, has
 from tmcode.model.elements import Agent, ControlRef
 from tmcode.model.load import LoadedModel
 from tmcode.render.diagram import (
@@ -256,12 +258,8 @@ class _SystemPages:
         self.page = {cid: unique_name(cid, used) for cid in self.model.components}
         self.by_component: dict[str, list[Finding]] = {}
         for f in findings:
-            owner = (
-                f.target
-                if f.target in self.model.components
-                else (f.elements[0] if f.elements else None)
-            )
-            if owner in self.model.components:
+            owner = finding_owner(f.target, f.elements, self.model.components)
+            if owner is not None:
                 self.by_component.setdefault(owner, []).append(f)
 
     def path_view(self, f: Finding) -> Any:
@@ -416,15 +414,7 @@ class _SystemPages:
             )
         lines += ["", "## AI assets", "", "| id | kind | details |", "|---|---|---|"]
         for cid, c in m.components.items():
-            if c.kind in (
-                "llm",
-                "model_artifact",
-                "dataset",
-                "ml_model",
-                "agent",
-                "mcp_server",
-                "model_registry",
-            ):
+            if has(c.kind, Trait.ai_asset):
                 attrs = c.model_dump(
                     mode="json",
                     exclude_unset=True,
@@ -525,11 +515,7 @@ class _SystemPages:
         if f.severity_factors:
             lines += ["Severity: " + "; ".join(text(x) for x in f.severity_factors), ""]
         lines += ["References: " + ", ".join(code(r) for r in f.references), ""]
-        flows = [
-            e
-            for e in f.elements
-            if "->" in e or ".tools." in e or ".trained_on." in e or e.endswith(".artifact")
-        ]
+        flows = [e for e in f.elements if is_edge(e)]
         if flows and f.status in GATING_STATUSES:
             view = self.path_view(f)
             lines += ['??? note "Attack path"', "", "    ```mermaid"]
@@ -632,7 +618,7 @@ class _SystemPages:
             (cid, c.controls) for cid, c in m.components.items()
         ]
         places += [(f.address, f.controls) for f in m.flows]
-        places += [(f"{a}.tools.{t}", p.controls) for a, t, p in m.permissions()]
+        places += [(permission_address(a, t), p.controls) for a, t, p in m.permissions()]
         checked = self.report.repository is not None  # `--discover`: evidence paths checked
         missing = {f.target for f in self.findings if f.threat == "DRIFT-006"}
 
