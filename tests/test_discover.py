@@ -397,3 +397,43 @@ def test_tools_a_config_allows_beyond_the_model_are_drift(tmp_path: Path) -> Non
     )
     [finding] = [f for f in json.loads(done.stdout)["findings"] if f["threat"] == "DRIFT-003"]
     assert "`run_command`" in finding["message"] and "read_file" not in finding["message"]
+
+
+def test_configs_of_the_wrong_shape_never_crash_discover(tmp_path: Path) -> None:
+    import itertools
+
+    from tmcode.errors import TmcodeError
+
+    odd = ["[1]", "{}", '"x"', "1", "null", "true", '{"a": [1, {"b": null}]}']
+    files = [
+        (".mcp.json", ["mcpServers", "github"]),
+        (".vscode/mcp.json", ["servers", "inputs", "mcp"]),
+        (".gemini/settings.json", ["mcpServers"]),
+        ("mcp-server/server.json", ["packages", "remotes"]),
+    ]
+    for (name, keys), value in itertools.product(files, odd):
+        repo = tmp_path / f"r{abs(hash((name, value)))}"
+        (repo / name).parent.mkdir(parents=True)
+        body = ", ".join(f'"{k}": {value}' for k in keys)
+        (repo / name).write_text("{" + body + "}")
+        try:
+            found = discover_repository(repo)
+        except TmcodeError:
+            continue
+        load_model_text(draft_model(found, "odd"), "draft.yaml")
+    repo = tmp_path / "wf"
+    (repo / ".github" / "workflows").mkdir(parents=True)
+    for i, value in enumerate(
+        ["jobs: [1]", "jobs: {a: [1]}", "jobs: {a: {steps: {x: 1}}}", "on: 3"]
+    ):
+        (repo / ".github" / "workflows" / f"w{i}.yml").write_text(value + "\n")
+    (repo / "a.agent.yaml").write_text("kind: Prompt\ninstructions: x\ntools: 3\nmodel: [1]\n")
+    (repo / "root_agent.yaml").write_text("agent_class: X\ntools: {a: 1}\nsub_agents: 5\n")
+    (repo / "agents.yaml").write_text("x: {role: [1], llm: {a: 1}, tools: 3}\n")
+    found = discover_repository(repo)
+    assert {a.framework for a in found.agents} == {
+        "microsoft-agent-framework",
+        "google-adk",
+        "crewai",
+    }
+    load_model_text(draft_model(found, "odd"), "draft.yaml")

@@ -67,7 +67,8 @@ def discover_repository(root: Path) -> Discovery:
             continue
         known = client is not None or is_workflow or name == "server.json"
         try:
-            doc = _parse(path, relative, generic=not known)
+            by_name = name in ("agents.yaml", "agents.yml", "root_agent.yaml", "root_agent.yml")
+            doc = _parse(path, relative, generic=not (known or by_name))
         except TmcodeError as exc:
             if known:
                 for problem in exc.problems:

@@ -8,6 +8,7 @@ from typing import Any
 
 from tmcode.discover.facts import AgentFact, Origin, ServerFact, Unknown, WorkflowFact
 from tmcode.discover.read import Document, is_list, is_mapping
+from tmcode.discover.read import items as _items
 
 # Events whose text people outside the team can write (comments, issues, fork pull requests).
 OUTSIDER_EVENTS = (
@@ -40,7 +41,7 @@ def maf_agent(doc: Document) -> Iterator[AgentFact | ServerFact | Unknown]:
     servers: list[str] = []
     tools: list[str] = []
     approvals: set[str] = set()
-    for index, tool in enumerate(data.get("tools") or []):
+    for index, tool in enumerate(_items(data.get("tools"))):
         loc = ("tools", index)
         if not is_mapping(tool):
             yield Unknown("a tool entry is not a mapping", Origin(doc.relative, doc.line(*loc)))
@@ -84,7 +85,7 @@ def adk_agent(doc: Document) -> Iterator[AgentFact | Unknown]:
     """A Google ADK agent config (`root_agent.yaml` and the configs it names)."""
     data = doc.data
     tools = []
-    for index, tool in enumerate(data.get("tools") or []):
+    for index, tool in enumerate(_items(data.get("tools"))):
         if is_mapping(tool) and tool.get("name"):
             tools.append(str(tool["name"]))
         elif isinstance(tool, str):
@@ -94,7 +95,7 @@ def adk_agent(doc: Document) -> Iterator[AgentFact | Unknown]:
                 "a tool entry without a name", Origin(doc.relative, doc.line("tools", index))
             )
     subs = []
-    for sub in data.get("sub_agents") or []:
+    for sub in _items(data.get("sub_agents")):
         if is_mapping(sub):
             ref = sub.get("config_path") or sub.get("name") or sub.get("code")
             if ref:
@@ -141,12 +142,13 @@ def workflow(doc: Document) -> Iterator[WorkflowFact]:
         events = []
     outsider = tuple(e for e in events if e in OUTSIDER_EVENTS)
     top_permissions = data.get("permissions")
-    for job_id, job in (data.get("jobs") or {}).items():
+    jobs = data.get("jobs")
+    for job_id, job in (jobs.items() if is_mapping(jobs) else ()):
         if not is_mapping(job):
             continue
         permissions = job.get("permissions", top_permissions)
         writes = _write_scopes(permissions)
-        for index, step in enumerate(job.get("steps") or []):
+        for index, step in enumerate(_items(job.get("steps"))):
             if not is_mapping(step):
                 continue
             uses = step.get("uses") if isinstance(step.get("uses"), str) else ""

@@ -8,6 +8,7 @@ from typing import Any
 
 from tmcode.discover.facts import AgentFact, Origin, Secret, ServerFact, Unknown
 from tmcode.discover.read import Document, is_list, is_mapping
+from tmcode.discover.read import items as _items
 
 # Names of settings that hold credentials (environment variables, headers, inputs).
 SECRET_NAME = re.compile(
@@ -223,11 +224,11 @@ def client_config(
     if servers is None and key == "mcpServers" and client == "claude-code":
         # A plugin's .mcp.json may list servers at the top level.
         servers, loc = data, ()
-    if servers is None and client == "vscode":
-        servers, loc = (data.get("mcp") or {}).get("servers"), ("mcp", "servers")
+    if servers is None and client == "vscode" and is_mapping(data.get("mcp")):
+        servers, loc = data["mcp"].get("servers"), ("mcp", "servers")
     prompted = {
         str(i.get("id"))
-        for i in (data.get("inputs") or [])
+        for i in _items(data.get("inputs"))
         if is_mapping(i) and i.get("type") == "promptString"
     }
     names: list[str] = []
@@ -278,7 +279,7 @@ def registry_entry(doc: Document) -> Iterator[ServerFact | Unknown]:
         return
     name = str(data.get("name") or "server")
     short = name.rsplit("/", 1)[-1]
-    for index, package in enumerate(data.get("packages") or []):
+    for index, package in enumerate(_items(data.get("packages"))):
         loc = ("packages", index)
         if not is_mapping(package):
             yield Unknown("a package entry is not a mapping", Origin(doc.relative, doc.line(*loc)))
@@ -292,7 +293,7 @@ def registry_entry(doc: Document) -> Iterator[ServerFact | Unknown]:
                 False,
                 Origin(doc.relative, doc.line(*loc, "environmentVariables", i)),
             )
-            for i, v in enumerate(package.get("environmentVariables") or [])
+            for i, v in enumerate(_items(package.get("environmentVariables")))
             if is_mapping(v) and v.get("isSecret") is True
         )
         pinned = isinstance(version, str) and bool(re.match(r"^v?\d+\.\d+\.\d+", version))
@@ -305,12 +306,12 @@ def registry_entry(doc: Document) -> Iterator[ServerFact | Unknown]:
             pinned=pinned or bool(package.get("fileSha256")),
             secrets=secrets,
         )
-    for index, remote in enumerate(data.get("remotes") or []):
+    for index, remote in enumerate(_items(data.get("remotes"))):
         loc = ("remotes", index)
         if not is_mapping(remote):
             yield Unknown("a remote entry is not a mapping", Origin(doc.relative, doc.line(*loc)))
             continue
-        headers = [h for h in remote.get("headers") or [] if is_mapping(h)]
+        headers = [h for h in _items(remote.get("headers")) if is_mapping(h)]
         yield ServerFact(
             name=f"{short}-remote" if index == 0 else f"{short}-remote-{index + 1}",
             client="registry",

@@ -169,3 +169,8 @@ def is_mapping(value: Any) -> bool:
 def is_list(value: Any) -> bool:
     """True for a parsed sequence."""
     return isinstance(value, (Sequence, list))
+
+
+def items(value: Any) -> list[Any]:
+    """The items of a parsed list; nothing when the file put something else there."""
+    return list(value) if is_list(value) else []
