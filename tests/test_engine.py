@@ -11,7 +11,8 @@ import pytest
 
 from conftest import MODELS
 from tmcode.catalog.load import load_catalog
-from tmcode.engine import check, severity_of
+from tmcode.engine import check
+from tmcode.severity import severity_of
 from tmcode.model.load import load_model, load_model_text
 from tmcode.report import (
     FailOn,

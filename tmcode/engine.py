@@ -23,7 +23,6 @@ from tmcode.report import (
     Finding,
     FindingLocation,
     Report,
-    Severity,
     StaleDecision,
     Status,
     fingerprint,
@@ -31,26 +30,12 @@ from tmcode.report import (
     summarize,
     utc_today,
 )
+from tmcode.severity import rated
 
 if TYPE_CHECKING:
     from tmcode.discover.facts import Discovery
 
-_LIKELIHOOD = {"low": 1, "medium": 2, "high": 3}
-_IMPACT = {"low": 1, "medium": 2, "high": 3, "critical": 4}
-# rows: likelihood low..high; columns: impact low..critical
-_MATRIX = [
-    [Severity.info, Severity.low, Severity.medium, Severity.high],
-    [Severity.low, Severity.medium, Severity.high, Severity.critical],
-    [Severity.low, Severity.medium, Severity.high, Severity.critical],
-]
 CONSEQUENTIAL = frozenset({"spend", "admin", "delete", "execute"})
-
-
-def severity_of(likelihood: int, impact: int) -> Severity:
-    """Look up the severity of a likelihood (1-3) and impact (1-4), clamped to the matrix."""
-    row = min(max(likelihood, 1), 3) - 1
-    col = min(max(impact, 1), 4) - 1
-    return _MATRIX[row][col]
 
 
 def _candidates(ctx: EvalContext, compiled: CompiledThreat) -> list[str]:
@@ -236,9 +221,7 @@ def _finding(
         frame = [] if target in result.evidence else [target]
     elements = _dedupe([*frame, *result.evidence])
     dl, di, factors, more = _modifiers(ctx, compiled, target, elements)
-    severity = severity_of(
-        _LIKELIHOOD[threat.severity.likelihood] + dl, _IMPACT[threat.severity.impact] + di
-    )
+    severity = rated(threat.severity, dl, di)
     controls = _control_states(ctx, threat.mitigations, target, elements)
     mitigated = any(s.satisfied for s in controls)
     location = loaded.location(target)
@@ -357,7 +340,7 @@ def _drift_findings(
 
     threat = compiled.threat
     system_id = loaded.model.system.id
-    severity = severity_of(_LIKELIHOOD[threat.severity.likelihood], _IMPACT[threat.severity.impact])
+    severity = rated(threat.severity)
     findings = []
     for drift in CHECKS[compiled.predicate.name](loaded, repository):  # type: ignore[attr-defined]
         file = drift.origin.file if drift.in_model else repository.path_of(drift.origin.file)

@@ -37,10 +37,10 @@ def _kebab(title: str) -> str:
 
 
 def _rule(compiled: Any) -> dict[str, Any]:
-    from tmcode.engine import severity_of, _IMPACT, _LIKELIHOOD
+    from tmcode.severity import rated
 
     t = compiled.threat
-    base = severity_of(_LIKELIHOOD[t.severity.likelihood], _IMPACT[t.severity.impact])
+    base = rated(t.severity)
     mitigations = " or ".join("{" + ", ".join(f"`{c}`" for c in s.all) + "}" for s in t.mitigations)
     markdown = (
         f"**{t.title}** ({t.id})\n\n**What it detects.** {t.docs.what_it_detects}\n\n"
