@@ -143,7 +143,7 @@ def workflow(doc: Document) -> Iterator[WorkflowFact]:
     outsider = tuple(e for e in events if e in OUTSIDER_EVENTS)
     top_permissions = data.get("permissions")
     jobs = data.get("jobs")
-    for job_id, job in (jobs.items() if is_mapping(jobs) else ()):
+    for job_id, job in jobs.items() if is_mapping(jobs) else ():
         if not is_mapping(job):
             continue
         permissions = job.get("permissions", top_permissions)

@@ -143,26 +143,23 @@ class _Draft:
             children.append(_Entry("controls", controls, "declared by the config"))
         self.components.append(_Entry(sid, children=children))
         for secret in fact.secrets:
-            did = self.new_id(f"{sid}-credential")
-            self.data.append(
-                _Entry(
-                    did,
-                    children=[
-                        _Entry("classification", "restricted", _from(secret.origin)),
-                        _Entry("tags", ["credentials", "secret"]),
-                        _Entry(
-                            "description",
-                            f"`{secret.name}` "
-                            + (
-                                "written inline in the config"
-                                if secret.inline
-                                else "taken from the environment or a prompt"
-                            ),
-                        ),
-                    ],
-                )
+            how = (
+                "written inline in the config"
+                if secret.inline
+                else "taken from the environment or a prompt"
             )
+            self.secret(f"{sid}-credential", _from(secret.origin), f"`{secret.name}` {how}")
         return sid
+
+    def secret(self, raw_id: str, note: str, description: str | None = None) -> None:
+        """A data asset for a credential the configs hand over: restricted, tagged secret."""
+        children = [
+            _Entry("classification", "restricted", note),
+            _Entry("tags", ["credentials", "secret"]),
+        ]
+        if description:
+            children.append(_Entry("description", description))
+        self.data.append(_Entry(self.new_id(raw_id), children=children))
 
     def model_for(self, agent_id: str, model: str | None, origin: Origin) -> str:
         vendor = self.boundary(
@@ -302,20 +299,8 @@ class _Draft:
             )
             self.flows.append(_scalar({"from": cid, "to": aid, "kind": "context"}))
         for secret in fact.secrets:
-            did = self.new_id(f"{safe_id(secret.lower(), set())}")
-            self.data.append(
-                _Entry(
-                    did,
-                    children=[
-                        _Entry(
-                            "classification",
-                            "restricted",
-                            f"secret `{secret}` handed to the job, {_from(fact.origin)}",
-                        ),
-                        _Entry("tags", ["credentials", "secret"]),
-                    ],
-                )
-            )
+            note = f"secret `{secret}` handed to the job, {_from(fact.origin)}"
+            self.secret(safe_id(secret.lower(), set()), note)
 
     def text(self, name: str) -> str:
         out = [

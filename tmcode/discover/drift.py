@@ -234,39 +234,44 @@ def _claims(model: Model) -> Iterator[tuple[str, ControlRef]]:
             yield flow.address, control
 
 
+def _path_drift(
+    loaded: LoadedModel, found: Discovery, address: str, path: str, target: str, claim: str
+) -> Drift | None:
+    """A drift at ``address`` when ``path``, which the model claims, is no repository path."""
+    why = _repository_path(Path(found.root), path)
+    if why is None:
+        return None
+    where = loaded.location(address)
+    return Drift(
+        target, Origin(where.file, where.line), f"{claim}, which {why}", (address,), in_model=True
+    )
+
+
 def evidence_missing(loaded: LoadedModel, found: Discovery) -> Iterator[Drift]:
     """A control whose `evidence:` repository path does not exist."""
-    root = Path(found.root)
     for address, control in _claims(loaded.model):
-        if control.evidence is None:
-            continue
-        why = _repository_path(root, control.evidence)
-        if why is not None:
-            where = loaded.location(address)
-            yield Drift(
+        if control.evidence is not None:
+            drift = _path_drift(
+                loaded,
+                found,
+                address,
+                control.evidence,
                 f"{address}#{control.id}",
-                Origin(where.file, where.line),
-                f"control `{control.id}` on `{address}` cites evidence `{control.evidence}`, which {why}",
-                elements=(address,),
-                in_model=True,
+                f"control `{control.id}` on `{address}` cites evidence `{control.evidence}`",
             )
+            if drift is not None:
+                yield drift
 
 
 def code_missing(loaded: LoadedModel, found: Discovery) -> Iterator[Drift]:
     """A component whose `code:` repository path does not exist."""
-    root = Path(found.root)
     for cid, component in loaded.model.components.items():
         for path in _code_paths(component):
-            why = _repository_path(root, path)
-            if why is not None:
-                where = loaded.location(cid)
-                yield Drift(
-                    f"{cid}#code:{path}",
-                    Origin(where.file, where.line),
-                    f"`code:` path `{path}` of `{cid}` {why}",
-                    elements=(cid,),
-                    in_model=True,
-                )
+            drift = _path_drift(
+                loaded, found, cid, path, f"{cid}#code:{path}", f"`code:` path `{path}` of `{cid}`"
+            )
+            if drift is not None:
+                yield drift
 
 
 CHECKS: dict[str, Callable[[LoadedModel, Discovery], Iterator[Drift]]] = {
