@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from functools import cache
+from functools import cache, cached_property
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -24,6 +24,7 @@ from tmcode.model.address import (
 )
 from tmcode.model.elements import ID_PATTERN, KIND_CLASSES, LLM, Agent, Model, System
 from tmcode.input_file import decode_utf8, read_input_bytes
+from tmcode.model.index import ModelIndex
 from tmcode.model.references import ThreatNamesSource, Unvalidated, check_references
 from tmcode.model.yaml_reader import Mapping, ReadLimits, position, read_yaml
 
@@ -48,6 +49,11 @@ class LoadedModel:
     def location(self, address: str) -> Location:
         """Return where the element at ``address`` was written (the file if unknown)."""
         return self.locations.get(address, Location(self.path))
+
+    @cached_property
+    def index(self) -> ModelIndex:
+        """The model's index, built on first use and shared by every later stage."""
+        return ModelIndex.build(self.model)
 
 
 def load_model(
