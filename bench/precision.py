@@ -1,0 +1,113 @@
+"""Print the catalog's recall on vulnerable fixtures and its precision against benign designs.
+
+Usage: python bench/precision.py [--gate high] [--json]
+
+- Recall: of the threat fixtures in tests/threats/<ID>/vulnerable.yaml, the share where the
+  threat fires, open, on the target its expected.yaml names.
+- False alarms: an open finding of the fixture's own threat on its expected target in
+  mitigated.yaml, and every open finding at or above the gate on a design of the benign corpus
+  (tests/benign/*.yaml: well-controlled systems modelled as careful teams write them).
+- Precision: true detections over true detections plus false alarms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+
+import yaml
+
+from tmcode.catalog.load import load_catalog
+from tmcode.discover import discover_repository
+from tmcode.engine import check
+from tmcode.model.load import load_model
+from tmcode.report import Severity, Status
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "threats"
+BENIGN = ROOT / "tests" / "benign"
+TODAY = dt.date(2026, 11, 26)
+
+
+def _report(catalog, path: Path):
+    repo = path.with_name(path.stem + "-repo")
+    found = discover_repository(repo) if repo.is_dir() else None
+    loaded = load_model(path, known_controls=frozenset(catalog.controls))
+    return check([loaded], catalog, today=TODAY, repository=found)
+
+
+def _fires(catalog, path: Path, threat: str, target: str) -> bool:
+    return any(
+        f.threat == threat and f.target == target and f.status is Status.open
+        for f in _report(catalog, path).findings
+    )
+
+
+def measure(gate: Severity) -> dict[str, object]:
+    """Run every fixture and benign design; return the counts and the misses and false alarms."""
+    catalog = load_catalog([])
+    detected, missed, mitigated_alarms = [], [], []
+    for fixture in sorted(p for p in FIXTURES.iterdir() if p.is_dir()):
+        threat = fixture.name
+        target = yaml.safe_load((fixture / "expected.yaml").read_text())["target"]
+        if _fires(catalog, fixture / "vulnerable.yaml", threat, target):
+            detected.append(threat)
+        else:
+            missed.append(threat)
+        if _fires(catalog, fixture / "mitigated.yaml", threat, target):
+            mitigated_alarms.append(threat)
+    benign_alarms: dict[str, list[str]] = {}
+    for design in sorted(BENIGN.glob("*.yaml")):
+        alarms = [
+            f"{f.severity.value} {f.threat} on {f.target}"
+            for f in _report(catalog, design).findings
+            if f.status is Status.open and f.severity >= gate
+        ]
+        benign_alarms[design.stem] = alarms
+    false_alarms = len(mitigated_alarms) + sum(len(a) for a in benign_alarms.values())
+    total = len(detected) + len(missed)
+    return {
+        "gate": gate.value,
+        "recall": len(detected) / total if total else 1.0,
+        "precision": len(detected) / (len(detected) + false_alarms) if detected else 0.0,
+        "fixtures": total,
+        "detected": len(detected),
+        "missed": missed,
+        "mitigated_fixtures_still_open": mitigated_alarms,
+        "benign_designs": len(benign_alarms),
+        "benign_designs_passing_gate": sum(1 for a in benign_alarms.values() if not a),
+        "benign_alarms": benign_alarms,
+    }
+
+
+def main() -> None:
+    """Print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--gate", default="high", choices=[s.value for s in Severity])
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    result = measure(Severity(args.gate))
+    if args.json:
+        json.dump(result, sys.stdout, indent=2)
+        print()
+        return
+    print(
+        f"recall     {result['recall']:.3f}  ({result['detected']}/{result['fixtures']} fixtures)"
+    )
+    print(f"precision  {result['precision']:.3f}  (gate {result['gate']})")
+    for threat in result["missed"]:
+        print(f"  missed: {threat} on its vulnerable fixture")
+    for threat in result["mitigated_fixtures_still_open"]:
+        print(f"  false alarm: {threat} still open on its mitigated fixture")
+    passing = result["benign_designs_passing_gate"]
+    print(f"benign     {passing}/{result['benign_designs']} designs pass the {args.gate} gate")
+    for design, alarms in result["benign_alarms"].items():
+        for alarm in alarms:
+            print(f"  false alarm: {design}: {alarm}")
+
+
+if __name__ == "__main__":
+    main()
