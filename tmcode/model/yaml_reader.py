@@ -14,25 +14,15 @@ from __future__ import annotations
 import math
 import os
 import re
-from dataclasses import dataclass
 from typing import Any
 
 import yaml
 
 from tmcode.errors import ModelError, Problem
 from tmcode.input_file import decode_utf8, read_input_bytes
+from tmcode.limits import ReadLimits as ReadLimits  # re-exported: its historical home
 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-@dataclass(frozen=True)
-class ReadLimits:
-    """Bounds that keep a hostile model file from exhausting memory, stack or time."""
-
-    max_bytes: int = 20 * 1024 * 1024
-    max_depth: int = 64
-    max_nodes: int = 5_000_000
-    python_timeout: float = 30.0  # seconds a Python model may run, in its own process
 
 
 class Mapping(dict):  # type: ignore[type-arg]
