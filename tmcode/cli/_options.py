@@ -27,6 +27,8 @@ TodayOpt = Annotated[
     ),
 ]
 OutputOpt = Annotated[Optional[Path], typer.Option("--output", "-o")]
+# `--format/-f` of a command with one output format, chosen from that command's enum.
+FORMAT = typer.Option("--format", "-f")
 DiscoverOpt = Annotated[
     Optional[Path],
     typer.Option(

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from tmcode.cli._options import OutputOpt
+from tmcode.cli._options import FORMAT, OutputOpt
 from tmcode.cli._run import debugging, emit, guard
 
 
@@ -25,7 +25,7 @@ def diff(
         Path, typer.Argument(help="The earlier JSON report (e.g. from the main branch).")
     ],
     new: Annotated[Path, typer.Argument(help="The later JSON report.")],
-    format: Annotated[DiffFormat, typer.Option("--format", "-f")] = DiffFormat.text,
+    format: Annotated[DiffFormat, FORMAT] = DiffFormat.text,
     output: OutputOpt = None,
 ) -> None:
     """Say what changed between two JSON reports: new, regressed and fixed findings, elements."""

@@ -10,6 +10,7 @@ from typing import Annotated, Optional
 import typer
 
 from tmcode.cli._options import (
+    FORMAT,
     CatalogOpt,
     DiscoverOpt,
     ModelArg,
@@ -35,7 +36,7 @@ class DiagramFormat(str, Enum):
 @limit_options()
 def diagram(
     model: ModelArg,
-    format: Annotated[DiagramFormat, typer.Option("--format", "-f")] = DiagramFormat.mermaid,
+    format: Annotated[DiagramFormat, FORMAT] = DiagramFormat.mermaid,
     output: OutputOpt = None,
     finding: Annotated[
         Optional[str],

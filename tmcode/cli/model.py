@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from tmcode.cli._options import CatalogOpt, ModelsArg, OutputOpt, limit_options
+from tmcode.cli._options import FORMAT, CatalogOpt, ModelsArg, OutputOpt, limit_options
 from tmcode.cli._run import (
     debugging,
     emit,
@@ -64,7 +64,7 @@ def validate(
 @limit_options(("python_timeout",))
 def export(
     model: Annotated[Path, typer.Argument(help="The model file to export.")],
-    format: Annotated[ExportFormat, typer.Option("--format", "-f")] = ExportFormat.yaml,
+    format: Annotated[ExportFormat, FORMAT] = ExportFormat.yaml,
     output: OutputOpt = None,
     catalog: CatalogOpt = None,
     limits: ReadLimits = ReadLimits(),
