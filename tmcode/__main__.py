@@ -1,5 +1,5 @@
 """Run the command line as ``python -m tmcode``."""
 
-from tmcode._cli import main
+from tmcode.cli import main
 
 main()

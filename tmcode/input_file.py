@@ -368,12 +368,12 @@ def shape_problem(value: Any, shape: Shape, where: str = "") -> str | None:
                     children.append((item[key], field_shape, f"{here}.{key}" if here else key))
                 elif key in expected.required:
                     children.append((_MISSING, field_shape, f"{here}.{key}" if here else key))
-        elif expected.kind == "map":
-            children = [
-                (v, expected.item, f"{here}.{k}" if here else str(k)) for k, v in item.items()
-            ]  # type: ignore[misc]
-        elif expected.kind == "list":
-            children = [(v, expected.item, f"{here}[{i}]") for i, v in enumerate(item)]  # type: ignore[misc]
+        elif expected.kind == "map" and expected.item is not None:
+            each = expected.item
+            children = [(v, each, f"{here}.{k}" if here else str(k)) for k, v in item.items()]
+        elif expected.kind == "list" and expected.item is not None:
+            each = expected.item
+            children = [(v, each, f"{here}[{i}]") for i, v in enumerate(item)]
         problem = next(filter(None, (_mismatch(*child) for child in children)), None)
         stack.extend(reversed(children))
     return problem

@@ -6,9 +6,13 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass, field, fields
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tmcode.model.enums import _Ordered
+
+if TYPE_CHECKING:
+    from tmcode.catalog.load import Catalog
+    from tmcode.model.load import LoadedModel
 
 SCHEMA_VERSION = "1.0"
 
@@ -117,6 +121,13 @@ class StaleDecision:
     reason: str
 
 
+def _no_catalog() -> Catalog:
+    """The catalog of a report built by hand: no threats, no controls."""
+    from tmcode.catalog.load import Catalog
+
+    return Catalog()
+
+
 @dataclass(frozen=True, slots=True)
 class Report:
     """The result of checking one or more models against the catalog."""
@@ -134,8 +145,8 @@ class Report:
     # What `check --discover` read from the repository; None when drift was not checked.
     repository: dict[str, Any] | None = None
     # What the findings were computed from, for renderers; never serialised.
-    sources: tuple[Any, ...] = field(default=(), compare=False, repr=False)
-    threats: Any = field(default=None, compare=False, repr=False)
+    sources: tuple[LoadedModel, ...] = field(default=(), compare=False, repr=False)
+    threats: Catalog = field(default_factory=_no_catalog, compare=False, repr=False)
 
     def findings_of(self, path: str) -> list[Finding]:
         """Return the findings of the model loaded from ``path``."""
@@ -145,7 +156,8 @@ class Report:
         """Return the counts of the model loaded from ``path`` (computed once, by the engine)."""
         for system in self.systems:
             if system.get("file") == path and "summary" in system:
-                return system["summary"]
+                counts: dict[str, Any] = system["summary"]
+                return counts
         return summarize(self.findings_of(path))
 
 

@@ -29,6 +29,7 @@ Modifier = Literal[
 ]
 TargetType = Literal["component", "permission", "flow", "system", "repository"]
 Place = Literal["target", "evidence", "system"]
+_EVERYWHERE: list[Place] = ["target", "evidence", "system"]
 
 
 class _Strict(BaseModel):
@@ -47,7 +48,7 @@ class ControlSet(_Strict):
     """Controls that together mitigate the threat (all of them), and where they count."""
 
     all: list[str] = Field(min_length=1)
-    on: list[Place] = Field(default_factory=lambda: ["target", "evidence", "system"])
+    on: list[Place] = Field(default_factory=_EVERYWHERE.copy)
 
 
 class Docs(_Strict):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 from tmcode.discover.agents import adk_agent, crewai_agents, maf_agent, workflow
@@ -96,7 +97,9 @@ def discover_repository(root: Path) -> Discovery:
     return found
 
 
-def _facts(doc: Document, client: tuple[str, str] | None, is_workflow: bool, name: str):
+def _facts(
+    doc: Document, client: tuple[str, str] | None, is_workflow: bool, name: str
+) -> Iterator[AgentFact | ServerFact | WorkflowFact | Unknown]:
     data = doc.data
     if client is not None:
         yield from client_config(doc, *client)

@@ -213,7 +213,7 @@ def import_threagile(document: Any, source: str) -> ImportResult:
                 boundary, needs_internet = "internet", True
             else:
                 boundary, needs_default = "unbounded", True
-        entry: dict[str, Any] = {"kind": kind, "boundary": boundary, "name": str(title)}
+        entry = {"kind": kind, "boundary": boundary, "name": str(title)}
         if asset.get("description"):
             entry["description"] = str(asset["description"])
         if asset.get("owner"):

@@ -9,6 +9,7 @@ from types import UnionType
 from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from tmcode.errors import Problem
 from tmcode.model.elements import KIND_CLASSES, ComponentBase, ControlRef, Model, Permission
@@ -183,14 +184,14 @@ def _field_names(cls: type[BaseModel]) -> list[str]:
     return [f.alias or name for name, f in cls.model_fields.items()]
 
 
-def _choices(error: dict[str, Any]) -> list[str]:
+def _choices(error: ErrorDetails) -> list[str]:
     ctx = error.get("ctx") or {}
     expected = ctx.get("expected") or ctx.get("expected_tags") or ""
     return [part.strip(" '\"") for part in str(expected).replace(" or ", ",").split(",") if part]
 
 
 def _message(
-    error: dict[str, Any],
+    error: ErrorDetails,
     where: str,
     raw: Any,
     owners: dict[tuple[Any, ...], Any],

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from enum import Enum
 from functools import cache
-from typing import Any
 
+from pydantic import GetJsonSchemaHandler
 from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 
 @cache
@@ -30,7 +31,9 @@ class _Described(str, Enum):
         return member
 
     @classmethod
-    def __get_pydantic_json_schema__(cls, core_schema: Any, handler: Any) -> JsonSchemaValue:
+    def __get_pydantic_json_schema__(
+        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
         schema = handler(core_schema)
         handler.resolve_ref_schema(schema)["markdownEnumDescriptions"] = [
             member.description for member in cls

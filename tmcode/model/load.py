@@ -222,7 +222,7 @@ def canonical_order(model: Model) -> Model:
     for component in model.components.values():
         if isinstance(component, Agent) and component.tools:
             component.tools = dict(sorted(component.tools.items()))
-    update = {
+    update: dict[str, Any] = {
         name: dict(sorted(getattr(model, name).items()))
         for name in ("boundaries", "data", "components")
         if name in model.model_fields_set

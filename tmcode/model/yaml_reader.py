@@ -14,28 +14,19 @@ from __future__ import annotations
 import math
 import os
 import re
-from dataclasses import dataclass
+from collections.abc import Iterator
 from typing import Any
 
 import yaml
 
 from tmcode.errors import ModelError, Problem
 from tmcode.input_file import decode_utf8, read_input_bytes
+from tmcode.limits import ReadLimits as ReadLimits  # re-exported: its historical home
 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-@dataclass(frozen=True)
-class ReadLimits:
-    """Bounds that keep a hostile model file from exhausting memory, stack or time."""
-
-    max_bytes: int = 20 * 1024 * 1024
-    max_depth: int = 64
-    max_nodes: int = 5_000_000
-    python_timeout: float = 30.0  # seconds a Python model may run, in its own process
-
-
-class Mapping(dict):  # type: ignore[type-arg]
+class Mapping(dict[Any, Any]):
     """A YAML mapping that remembers where it and each of its keys were written, and how."""
 
     __slots__ = ("line", "column", "key_marks", "flow")
@@ -48,7 +39,7 @@ class Mapping(dict):  # type: ignore[type-arg]
         self.flow = flow  # written inline as `{...}`, where a comma ends a plain value
 
 
-class Sequence(list):  # type: ignore[type-arg]
+class Sequence(list[Any]):
     """A YAML sequence that remembers where it and each of its items were written."""
 
     __slots__ = ("line", "column", "item_marks")
@@ -136,9 +127,17 @@ def _tagged_scalar(value: str, tag: str) -> Any:
         return value
     resolved = resolve_plain(value)
     kind = tag.rsplit(":", 1)[1]
-    expected = {"int": int, "float": (int, float), "bool": bool, "null": type(None)}[kind]
+    types: dict[str, type | tuple[type, ...]] = {
+        "int": int,
+        "float": (int, float),
+        "bool": bool,
+        "null": type(None),
+    }
+    expected = types[kind]
     if isinstance(resolved, expected) and not (kind != "bool" and isinstance(resolved, bool)):
-        return float(resolved) if kind == "float" else resolved
+        if kind == "float" and isinstance(resolved, (int, float)):
+            return float(resolved)
+        return resolved
     raise ValueError(f"`{value}` is not a valid !!{kind}")
 
 
@@ -197,7 +196,8 @@ class _Reader:
         documents = 0
         limits = self.limits
         max_nodes = limits.max_nodes
-        events = yaml.parse(text, Loader=_Loader)
+        # Dispatched on the exact class below (fast), which mypy cannot narrow: hence Any.
+        events: Iterator[Any] = yaml.parse(text, Loader=_Loader)
         ScalarEvent, AliasEvent = yaml.ScalarEvent, yaml.AliasEvent
         MappingStartEvent, SequenceStartEvent = yaml.MappingStartEvent, yaml.SequenceStartEvent
         MappingEndEvent, SequenceEndEvent = yaml.MappingEndEvent, yaml.SequenceEndEvent

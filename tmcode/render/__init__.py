@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import importlib
+from typing import TYPE_CHECKING
 
 from tmcode._gc import gc_paused
 from tmcode.render.base import Renderer, RenderOptions
+
+if TYPE_CHECKING:
+    from tmcode.report import Report
 
 # format name -> (module, class); a renderer's dependencies load only when it is used.
 _REGISTRY: dict[str, tuple[str, str]] = {
@@ -43,11 +47,11 @@ class _Registry(dict):  # type: ignore[type-arg]
 RENDERERS: dict[str, type[Renderer]] = _Registry()
 
 
-def render(report: object, fmt: str, options: RenderOptions | None = None) -> str:
+def render(report: Report, fmt: str, options: RenderOptions | None = None) -> str:
     """Render a report in the named format."""
     renderer = RENDERERS[fmt](options or RenderOptions())
     with gc_paused():
-        return renderer.render(report)  # type: ignore[arg-type]
+        return renderer.render(report)
 
 
 __all__ = ["RENDERERS", "RenderOptions", "Renderer", "render"]

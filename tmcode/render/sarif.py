@@ -147,7 +147,7 @@ class SarifRenderer(Renderer):
         return result
 
     def render(self, report: Report) -> str:
-        threats = report.threats.threats if report.threats is not None else {}
+        threats = report.threats.threats
         ids = list(threats)
         index = {tid: i for i, tid in enumerate(ids)}
         sources = {m.path: (m.locations, relative_path(m.path)) for m in report.sources}
