@@ -41,7 +41,7 @@ def coverage_text(lists: list[ListCoverage]) -> str:
                 cited = ", ".join(e.threats)
             else:
                 cited = "NOT COVERED" if spec.required else "not cited"
-            lines.append(f"  {e.reference:28} {name[:52]:52} {cited}")
+            lines.append(f"  {e.reference:28} {name[:58]:58} {cited}")
         covered = len(c.entries) - len(c.gaps)
         lines.append(f"  {covered}/{len(c.entries)} covered" + _gap_note(c))
         for ref, threats in c.unlisted:
@@ -75,8 +75,9 @@ def edition_table(lists: list[ListCoverage]) -> list[str]:
             "",
             f"### {_text(earlier.spec.heading)} → {_text(c.spec.edition)}",
             "",
-            "Each threat that cites an earlier id also cites the later one, so a risk decision "
-            "naming either id keeps matching the same findings.",
+            "Every threat that cites an earlier id also cites the later one, so a risk "
+            "decision written with the earlier id keeps matching; the later id matches the same "
+            "findings, and those of threats that fit only the later text.",
             "",
             f"| {_text(earlier.spec.edition)} | name | {_text(c.spec.edition)} | name |",
             "|---|---|---|---|",
