@@ -99,9 +99,18 @@ def test_every_required_standard_entry_is_covered(catalog) -> None:
     gaps = [e.reference for e in entries if e.required and not e.threats]
     assert not gaps, gaps
     kinds = {e.standard for e in entries}
-    assert {"owasp-llm", "owasp-mcp", "owasp-agentic", "owasp-asi", "nist-aml"} <= kinds
+    assert {
+        "owasp-llm-2025",
+        "owasp-llm-2026",
+        "owasp-mcp",
+        "owasp-agentic",
+        "owasp-asi",
+        "cosai-mcp",
+        "nist-aml",
+    } <= kinds
     counts = {k: sum(1 for e in entries if e.standard == k) for k in kinds}
-    assert counts["owasp-llm"] == 10 and counts["owasp-mcp"] == 10 and counts["owasp-asi"] == 10
+    assert counts["owasp-llm-2025"] == counts["owasp-llm-2026"] == 10
+    assert counts["owasp-mcp"] == 10 and counts["owasp-asi"] == 10 and counts["cosai-mcp"] == 12
     assert counts["owasp-agentic"] >= 15
 
 
@@ -109,12 +118,12 @@ def test_coverage_fails_when_an_entry_loses_coverage(catalog) -> None:
     from tmcode.catalog.coverage import load_standards
 
     standards = load_standards()
-    standards["owasp-llm"] = {
-        **standards["owasp-llm"],
-        "entries": {**standards["owasp-llm"]["entries"], "owasp-llm:LLM11:2025": "Imaginary"},
-    }
+    llm = standards["owasp-llm-2026"]
+    standards["owasp-llm-2026"] = llm.model_copy(
+        update={"entries": {**llm.entries, "owasp-llm:LLM11:2026": "Imaginary"}}
+    )
     gaps = [e.reference for e in coverage(catalog, standards) if e.required and not e.threats]
-    assert gaps == ["owasp-llm:LLM11:2025"]
+    assert gaps == ["owasp-llm:LLM11:2026"]
 
 
 def test_every_reference_is_a_known_standard_entry_or_an_id(catalog) -> None:
@@ -122,7 +131,7 @@ def test_every_reference_is_a_known_standard_entry_or_an_id(catalog) -> None:
     for tid, compiled in catalog.threats.items():
         for ref in compiled.threat.references:
             scheme = ref.split(":", 1)[0]
-            if scheme in ("owasp-llm", "owasp-mcp", "owasp-asi", "owasp-agentic"):
+            if scheme in ("owasp-llm", "owasp-mcp", "owasp-asi", "owasp-agentic", "cosai-mcp"):
                 assert ref in entries, (tid, ref)
 
 

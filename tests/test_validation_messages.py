@@ -281,7 +281,19 @@ def test_a_decision_may_name_a_reference_a_threat_cites(tmp_path: Path) -> None:
     code, errors, model = validate(tmp_path, edit("threat: PI-001", "threat: LLM01"))
     assert code == 2
     assert errors == [
-        f"{model}:30:5: unknown threat `LLM01` in decision 1 — did you mean `owasp-llm:LLM01:2025`?"
+        f"{model}:30:5: unknown threat `LLM01` in decision 1 — did you mean "
+        "`owasp-llm:LLM01:2025` or `owasp-llm:LLM01:2026`?"
+    ]
+
+
+def test_a_bare_list_number_offers_every_edition(tmp_path: Path) -> None:
+    # LLM06 is Excessive Agency in 2025 and Unbounded Consumption in 2026: offer both.
+    assert validate(tmp_path, edit("threat: PI-001", "threat: owasp-llm:LLM01:2026"))[:2] == (0, [])
+    code, errors, model = validate(tmp_path, edit("threat: PI-001", "threat: llm06"))
+    assert code == 2
+    assert errors == [
+        f"{model}:30:5: unknown threat `llm06` in decision 1 — did you mean "
+        "`owasp-llm:LLM06:2025` or `owasp-llm:LLM06:2026`?"
     ]
 
 

@@ -51,23 +51,14 @@ def catalog_show(
 
 
 def catalog_coverage(catalog: CatalogOpt = None) -> None:
-    """Print which threats cover each entry of the mapped standards; exit 1 on a gap."""
-    from tmcode.catalog.coverage import coverage
+    """Print, list by list and edition, which threats cover each entry; exit 1 on a gap."""
+    from tmcode.catalog.coverage import list_coverage
     from tmcode.catalog.load import load_catalog
+    from tmcode.render.standards import coverage_text
 
-    cat = guard(debugging(), lambda: load_catalog(catalog or []))
-    entries = coverage(cat)
-    current = None
-    gaps = 0
-    for e in entries:
-        if e.standard != current:
-            current = e.standard
-            typer.echo(f"\n{e.standard}")
-        covered = ", ".join(e.threats) if e.threats else "NOT COVERED"
-        gaps += int(e.required and not e.threats)
-        typer.echo(f"  {e.reference:28} {e.name[:44]:44} {covered}")
-    typer.echo(f"\n{sum(1 for e in entries if e.threats)}/{len(entries)} entries covered")
-    if gaps:
+    lists = guard(debugging(), lambda: list_coverage(load_catalog(catalog or [])))
+    typer.echo(coverage_text(lists))
+    if any(c.failing for c in lists):
         raise typer.Exit(1)
 
 

@@ -61,11 +61,15 @@ class ThreatNames:
         return {name.lower(): name for name in self.all}
 
     @cached_property
-    def _by_part(self) -> dict[str, str]:
-        # `LLM01` for `owasp-llm:LLM01:2025`: a reference written without its standard; the
-        # latest edition wins.
-        parts = ((part, r) for r in sorted(self.references) for part in r.lower().split(":")[1:])
-        return {part: r for part, r in parts if not part.isdigit()}
+    def _by_part(self) -> dict[str, list[str]]:
+        # `LLM01` for `owasp-llm:LLM01:2025`: a reference written without its standard. Every
+        # edition is offered, since a number may name a different risk in each.
+        by_part: dict[str, list[str]] = {}
+        for r in sorted(self.references):
+            for part in r.lower().split(":")[1:]:
+                if not part.isdigit():
+                    by_part.setdefault(part, []).append(r)
+        return by_part
 
     def suggest(self, word: str, *, close: bool = True) -> str:
         """Say what to write instead of the unknown threat ``word`` (``close``: try difflib)."""
@@ -73,8 +77,8 @@ class ThreatNames:
         if match is not None:
             return f"did you mean `{self._by_case[match]}`?"
         cited = self._by_part.get(word.lower())
-        if cited is not None:
-            return f"did you mean `{cited}`?"
+        if cited:
+            return "did you mean " + " or ".join(f"`{r}`" for r in cited) + "?"
         return (
             "run `tmcode catalog list` for the threat ids, or name a reference a threat cites, "
             "e.g. `owasp-llm:LLM01:2025`"

@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from tmcode.catalog.coverage import coverage
+from tmcode.catalog.coverage import list_coverage
 from tmcode.catalog.load import Catalog, CompiledThreat
 from tmcode.model.address import finding_owner, is_edge, permission_address
 from tmcode.model.kinds import Trait, has
@@ -35,6 +35,7 @@ from tmcode.render.diagram import (
 )
 from tmcode.render.escape import markdown_code, markdown_text, relative_path, reveal
 from tmcode.render.palette import admonition_css
+from tmcode.render.standards import standards_markdown
 from tmcode.render.wording import as_of, gating_counts, severity_breakdown, status_counts
 from tmcode.report import GATING_STATUSES, Finding, Report, Severity, Status
 
@@ -201,31 +202,7 @@ def catalog_index(catalog: Catalog) -> str:
 def standards_page(catalog: Catalog, findings: list[Finding] | None = None) -> str:
     """The cross-walk: every standard entry, the threats covering it, and findings here."""
     fired = Counter(r for f in findings or [] if f.status in GATING_STATUSES for r in f.references)
-    lines = [
-        "# Standards cross-walk",
-        "",
-        "Every entry of the standards tmcode maps to, with the threats "
-        "that cover it"
-        + (" and how many open findings cite it in these models." if findings is not None else "."),
-        "",
-    ]
-    current = None
-    for e in coverage(catalog):
-        if e.standard != current:
-            current = e.standard
-            lines += [
-                "",
-                f"## {e.standard}",
-                "",
-                "| entry | name | threats |" + (" open findings |" if findings is not None else ""),
-                "|---|---|---|" + ("---:|" if findings is not None else ""),
-            ]
-        threats = ", ".join(f"[{t}](threats/{t}.md)" for t in e.threats) or "**not covered**"
-        row = f"| {code(e.reference)} | {text(e.name)} | {threats} |"
-        if findings is not None:
-            row += f" {fired[e.reference]} |"
-        lines.append(row)
-    return "\n".join(lines) + "\n"
+    return standards_markdown(list_coverage(catalog), fired if findings is not None else None)
 
 
 class _SystemPages:
