@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Optional, TypeVar
 
 import typer
 
+from tmcode.assurance_cli import BomFormat, register as register_governance
 from tmcode.errors import Problem, TmcodeError, UsageError
 
 if TYPE_CHECKING:
@@ -440,6 +441,20 @@ def bom(
         Optional[str],
         typer.Option("--report-url", help="Where the threat-model report is published."),
     ] = None,
+    format: Annotated[
+        BomFormat, typer.Option("--format", "-f", help="cyclonedx (1.6 JSON) or spdx (3.0.1).")
+    ] = BomFormat.cyclonedx,
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check",
+            help="List the AI-BOM minimum elements the model does not yet say; exit 1 if any.",
+        ),
+    ] = False,
+    timestamp: Annotated[
+        Optional[str],
+        typer.Option("--timestamp", help="Creation time to stamp: YYYY-MM-DD[THH:MM:SSZ] or now."),
+    ] = None,
     catalog: CatalogOpt = None,
     today: TodayOpt = None,
     max_bytes: MaxBytes = 20 * 1024 * 1024,
@@ -447,8 +462,8 @@ def bom(
     max_nodes: MaxNodes = 5_000_000,
     python_timeout: PythonTimeout = 30.0,
 ) -> None:
-    """Write the AI bill of materials (CycloneDX 1.6 JSON) of a model."""
-    from tmcode.bom import bom_json
+    """Write the AI bill of materials (CycloneDX 1.6 or SPDX 3.0.1 JSON) of a model."""
+    from tmcode.assurance_cli import bom_output
 
     debug = _debug()
     report = _guard(
@@ -457,8 +472,9 @@ def bom(
             [model], catalog, today, _limits(max_bytes, max_depth, max_nodes, python_timeout)
         ),
     )
-    text = bom_json(report.sources[0], report.findings, report_url)  # type: ignore[attr-defined]
+    text, code = _guard(debug, lambda: bom_output(report, format, check, report_url, timestamp))
     _emit(text, output, _inputs([model], catalog), debug)
+    raise typer.Exit(code)
 
 
 @app.command("import")
@@ -724,6 +740,7 @@ def docs(
 
 catalog_app = typer.Typer(help="Browse the threat catalog.", no_args_is_help=True)
 app.add_typer(catalog_app, name="catalog")
+register_governance(app)
 
 
 @catalog_app.command("list")

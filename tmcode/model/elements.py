@@ -85,6 +85,7 @@ def _digest_length(value: str) -> str:
 
 Digest = Annotated[str, StringConstraints(pattern=DIGEST_PATTERN), AfterValidator(_digest_length)]
 License = Annotated[str, StringConstraints(pattern=LICENSE_PATTERN)]
+Address = Annotated[str, StringConstraints(pattern=r"^\S+$")]  # a URL or repository path
 
 
 def attr(description: str, *, assumed: Any = None, default: Any = None) -> Any:
@@ -171,7 +172,7 @@ class System(Strict):
         default_factory=list,
         description="Standards and regulations the system claims to meet, e.g. `EU AI Act`.",
     )
-    security_policy: str | None = Field(
+    security_policy: Address | None = Field(
         None,
         description="Path or URL of the security policy, saying how to report a vulnerability.",
     )
@@ -303,7 +304,7 @@ class Supplied(ComponentBase):
         description="Digest of the exact file in use: `sha256:<hex>` (or sha384, sha512, "
         "sha3-256, sha3-384, sha3-512, blake2b-256, blake2b-512).",
     )
-    url: str | None = Field(
+    url: Address | None = Field(
         None, description="Where it is published: a model card, dataset page or download."
     )
     released: dt.date | None = Field(None, description="When this version was released.")
