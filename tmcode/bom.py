@@ -17,6 +17,7 @@ from typing import Any
 
 from tmcode import __version__
 from tmcode.model.elements import LLM, Agent, ComponentBase, Dataset, Model
+from tmcode.model.enums import Origin, Source
 from tmcode.model.kinds import Trait, has
 from tmcode.model.load import LoadedModel
 from tmcode.render.escape import json_text
@@ -61,6 +62,17 @@ _CDX_ALGORITHM = {
     "blake2b-256": "BLAKE2b-256",
     "blake2b-512": "BLAKE2b-512",
 }
+
+
+def supplier_of(model: Model, c: ComponentBase) -> str | None:
+    """Who supplies a component: its own provider, or the system's for first-party parts."""
+    own = getattr(c, "provider", None)
+    if own:
+        return str(own)
+    internal = isinstance(c, Dataset) and c.origin is Origin.internal
+    if c.assumed("source") is Source.first_party or internal:
+        return model.system.provider
+    return None
 
 
 def _supplied(c: ComponentBase, reference: str) -> dict[str, Any]:
@@ -138,7 +150,7 @@ def _model_component(
         component["description"] = c.description
     if c.version:
         component["version"] = c.version
-    provider = getattr(c, "provider", None)
+    provider = supplier_of(model, c)
     if provider:
         component["supplier"] = {"name": provider}
     component.update(_supplied(c, "model-card"))
@@ -265,7 +277,7 @@ def build_bom(
                         "released": c.released,
                     },
                 )
-                | ({"supplier": {"name": c.provider}} if c.provider else {})
+                | ({"supplier": {"name": supplier_of(model, c)}} if supplier_of(model, c) else {})
                 | _supplied(c, "distribution")
             )
         elif not any(has(c.kind, t) for t in _NOT_SERVICES):

@@ -11,8 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tmcode.assurance import control_claims
+from tmcode.bom import supplier_of
 from tmcode.model.elements import LLM, ComponentBase, Dataset, MlModel, Model, ModelArtifact
-from tmcode.model.enums import FlowKind, Hosting, Source
+from tmcode.model.enums import FlowKind, Hosting
 from tmcode.model.kinds import Trait, has
 from tmcode.model.load import LoadedModel
 from tmcode.render.escape import terminal_text
@@ -29,18 +30,6 @@ class Gap:
     address: str
     field: str
     hint: str
-
-
-def _provider(model: Model, c: ComponentBase) -> str | None:
-    """Who supplies a component: its own provider, or the system's for first-party parts."""
-    own = getattr(c, "provider", None)
-    if own:
-        return str(own)
-    if c.assumed("source") is Source.first_party or (
-        isinstance(c, Dataset) and c.origin is not None and c.origin.value == "internal"
-    ):
-        return model.system.provider
-    return None
 
 
 def _artifact_of(model: Model, cid: str, c: ComponentBase) -> str | None:
@@ -89,7 +78,7 @@ def _model_gaps(model: Model, cid: str, c: ComponentBase) -> list[Gap]:
     version = c.version or (c.model if isinstance(c, LLM) else None)
     if not version:
         need("version", "version", "the model's version or exact name")
-    if not _provider(model, c):
+    if not supplier_of(model, c):
         need("producer", "provider", "who supplies the model (or `system.provider` if you do)")
     if not getattr(c, "license", None):
         need("licence", "license", "an SPDX expression, or `LicenseRef-<name>` for vendor terms")
@@ -117,7 +106,7 @@ def _dataset_gaps(model: Model, cid: str, c: Dataset) -> list[Gap]:
         need("origin", "origin", "internal, public, scraped, vendor, user_feedback or synthetic")
     if not c.provenance:
         need("provenance", "provenance", "where its records come from and how they were made")
-    if not _provider(model, c):
+    if not supplier_of(model, c):
         need("producer", "provider", "who supplies the dataset")
     if not c.license:
         need("licence", "license", "an SPDX expression, or `LicenseRef-<name>`")

@@ -17,7 +17,7 @@ import json
 from typing import Any
 
 from tmcode import __version__
-from tmcode.bom import serial_uuid
+from tmcode.bom import serial_uuid, supplier_of
 from tmcode.model.elements import LLM, Agent, ComponentBase, Dataset, MlModel, Model, ModelArtifact
 from tmcode.model.enums import Autonomy, Classification, FlowKind
 from tmcode.model.kinds import Trait, has
@@ -107,14 +107,14 @@ class _Graph:
             )
 
 
-def _supplied(g: _Graph, c: ComponentBase) -> dict[str, Any]:
+def _supplied(g: _Graph, model: Model, c: ComponentBase) -> dict[str, Any]:
     """The package properties every supplied part shares: version, supplier, file, release."""
     props: dict[str, Any] = {
         "name": c.name or None,
         "description": c.description,
         "software_packageVersion": c.version or (c.model if isinstance(c, LLM) else None),
     }
-    provider = getattr(c, "provider", None)
+    provider = supplier_of(model, c)
     if provider:
         props["suppliedBy"] = g.org(provider)
     url = getattr(c, "url", None)
@@ -190,7 +190,7 @@ def build_spdx(
         ids[cid] = ident
         name = c.name or cid
         if has(c.kind, Trait.model):
-            props = _supplied(g, c) | {"name": name, "software_primaryPurpose": "model"}
+            props = _supplied(g, model, c) | {"name": name, "software_primaryPurpose": "model"}
             if isinstance(c, (LLM, MlModel)):
                 props["ai_typeOfModel"] = [
                     "large language model" if isinstance(c, LLM) else "predictive model"
@@ -234,7 +234,7 @@ def build_spdx(
             )
         elif isinstance(c, Dataset):
             assets = [model.data[d] for d in c.contains if d in model.data]
-            props = _supplied(g, c) | {
+            props = _supplied(g, model, c) | {
                 "name": name,
                 "software_primaryPurpose": "data",
                 "dataset_datasetType": ["noAssertion"],
@@ -280,15 +280,14 @@ def build_spdx(
         if cid not in ids:
             continue
         if isinstance(c, Agent):
-            g.relate(ids[cid], "dependsOn", [ids[c.model]] if c.model in ids else [])
             tools = [
                 t
                 for t in c.tools
                 if t in ids and has(model.components[t].kind, Trait.callable_tool)
             ]
-            others = [t for t in c.tools if t in ids and t not in tools]
+            needs = [c.model, *(t for t in c.tools if t not in tools)]
             g.relate(ids[cid], "usesTool", [ids[t] for t in tools])
-            g.relate(ids[cid], "dependsOn", [ids[t] for t in others])
+            g.relate(ids[cid], "dependsOn", [ids[t] for t in dict.fromkeys(needs) if t in ids])
         trained = list(c.trained_on) if isinstance(c, LLM) else []
         trained += [
             f.from_ for f in model.flows if f.to == cid and f.kind is FlowKind.training_data
