@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -417,3 +418,32 @@ def test_assurance_command(cli, tmp_path: Path) -> None:
     )
     assert out.read_text().startswith("## Assurance cross-walk: Card fraud scoring")
     assert cli("assurance", MODELS / "nope.yaml").exit_code == 2
+
+
+def test_the_json_schema_knows_the_new_fields() -> None:
+    import jsonschema
+
+    from tmcode.model.schema import model_json_schema
+
+    schema = model_json_schema()
+    raw = yaml.safe_load(COMPLETE.read_text())
+    raw["components"]["drafter"]["released"] = "2026-03-14"
+    raw["components"]["history"]["released"] = "2026-02-01"
+    jsonschema.validate(raw, schema)
+    raw["components"]["drafter"]["hash"] = "md5:abc"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(raw, schema)
+
+
+def test_model_text_cannot_act_in_the_assurance_outputs(tmp_path: Path, guidance) -> None:
+    raw = yaml.safe_load(COMPLETE.read_text())
+    raw["system"]["name"] = "Triage \x1b[2J[click](https://evil.invalid)"
+    raw["system"]["controls"][0]["evidence"] = "docs/x.md\x1b]8;;https://evil.invalid\x07|[a](b)"
+    path = tmp_path / "m.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    walked = cross_walk(load_model(path), guidance)
+    for text in (render_text(walked), render_markdown(walked), site_page(walked)):
+        assert "\x1b" not in text and "\x07" not in text
+    outside_code = re.sub(r"(`+).*?\1", "", render_markdown(walked))
+    assert "](https://evil.invalid)" not in outside_code and "[a](b)" not in outside_code
+    assert json.loads(render_json(walked))["system"]["name"] == raw["system"]["name"]
