@@ -344,6 +344,20 @@ def test_assurance_rows_match_the_hand_worked_ones(guidance, name: str, expected
             assert {c.id: c.state for c in rows[item].controls} == controls, item
 
 
+def test_a_scoped_item_counts_only_controls_on_its_parts(guidance) -> None:
+    rows = {
+        r.item.id: r
+        for r in cross_walk(load_model(MODELS / "finetune-pipeline.yaml"), guidance).rows
+    }
+    # hash_verification is declared on base-weights, a weights file: it pins the model's
+    # weights (SSDF-PS.2.1) but says nothing of the training data's integrity (AIDS-2).
+    states = {c.id: c for c in rows["SSDF-PS.2.1"].controls}
+    assert [d.address for d in states["hash_verification"].declarations] == ["base-weights"]
+    assert rows["SSDF-PS.2.1"].state is State.declared
+    assert rows["AIDS-2"].state is State.missing
+    assert rows["AIDS-1"].state is State.declared  # provenance_tracking on ticket-set
+
+
 def test_assurance_declarations_carry_address_and_evidence(guidance) -> None:
     walked = cross_walk(load_model(COMPLETE), guidance)
     rows = {r.item.id: r for r in walked.rows}

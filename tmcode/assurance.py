@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from tmcode.catalog.controls import CatalogError, Control, Stage, bundled_catalog_dir
 from tmcode.errors import ModelError, Problem
-from tmcode.model.address import SYSTEM_ADDRESS, permission_address
+from tmcode.model.address import SYSTEM_ADDRESS, permission_address, permission_ends
 from tmcode.model.diagnose import did_you_mean, problems_from_validation
 from tmcode.model.elements import LLM, Agent, ControlRef, Id, Model, Text
 from tmcode.model.enums import FlowKind, Hosting
@@ -32,6 +32,9 @@ from tmcode.render.escape import json_text, markdown_code, markdown_text, termin
 
 # What an item may be limited to: the parts of a system it is about.
 Part = Literal["agents", "tools", "training", "weights", "stores", "generative"]
+# Where a control must be declared to count for an item: on a part with this trait.
+Scope = Literal["model", "dataset"]
+_SCOPE_TRAIT = {"model": Trait.model, "dataset": Trait.dataset}
 STAGES: tuple[Stage, ...] = ("design", "development", "deployment", "operation", "decommissioning")
 
 
@@ -71,6 +74,7 @@ class Item(BaseModel):
     text: Text
     controls: list[Id] = Field(min_length=1)
     when: list[Part] = Field(default_factory=list)
+    scope: Scope | None = None
     url: str | None = None
 
 
@@ -212,6 +216,20 @@ def parts(model: Model) -> frozenset[str]:
     return frozenset(found)
 
 
+def _touches(model: Model, address: str, trait: Trait) -> bool:
+    """True when a declaration at ``address`` is on the system or on a part with ``trait``."""
+    if address == SYSTEM_ADDRESS:
+        return True
+    ends = [address]
+    _, target = permission_ends(address) or (None, None)
+    if target is not None:
+        ends = [target]
+    for flow in model.flows:
+        if flow.address == address:
+            ends = [flow.from_, flow.to]
+    return any(e in model.components and has(model.components[e].kind, trait) for e in ends)
+
+
 def _state_of(declarations: list[Declaration]) -> State:
     if any(d.status == "implemented" and d.evidence for d in declarations):
         return State.implemented
@@ -229,9 +247,16 @@ def cross_walk(loaded: LoadedModel, guidance: Guidance) -> CrossWalk:
     present = parts(model)
     rows = []
     for item in guidance.items:
-        states = tuple(
-            ControlState(cid, _state_of(declared.get(cid, [])), tuple(declared.get(cid, [])))
+        scoped = {
+            cid: [
+                d
+                for d in declared.get(cid, [])
+                if item.scope is None or _touches(model, d.address, _SCOPE_TRAIT[item.scope])
+            ]
             for cid in item.controls
+        }
+        states = tuple(
+            ControlState(cid, _state_of(scoped[cid]), tuple(scoped[cid])) for cid in item.controls
         )
         if not set(item.when) <= present:
             state = State.not_applicable
