@@ -392,3 +392,8 @@ def _control_cell(c: ControlState, flavor: str) -> str:
 def site_page(cw: CrossWalk) -> str:
     """The cross-walk as a page of the mkdocs site (Python-Markdown)."""
     return render_markdown(cw, heading="#", flavor="python")
+
+
+def site_page_for(loaded: LoadedModel, controls: dict[str, Control]) -> str:
+    """The site page of one model, loading the bundled guidance against ``controls``."""
+    return site_page(cross_walk(loaded, load_guidance(controls)))

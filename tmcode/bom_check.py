@@ -187,6 +187,6 @@ def render_gaps(loaded: LoadedModel, gaps: list[Gap]) -> str:
         line = f":{where.line}" if where.line else ""
         out.append(
             f"  {terminal_text(where.file)}{line}: {terminal_text(g.address)}: {g.element}"
-            f" — set `{terminal_text(g.field)}` ({g.hint})"
+            f" — set `{terminal_text(g.field)}`: {g.hint}"
         )
     return "\n".join(out) + "\n"
