@@ -33,8 +33,8 @@ from tmcode.render.escape import json_text, markdown_code, markdown_text, termin
 # What an item may be limited to: the parts of a system it is about.
 Part = Literal["agents", "tools", "training", "weights", "stores", "generative"]
 # Where a control must be declared to count for an item: on a part with this trait.
-Scope = Literal["model", "dataset"]
-_SCOPE_TRAIT = {"model": Trait.model, "dataset": Trait.dataset}
+Scope = Literal["models", "datasets"]
+_SCOPE_TRAIT = {"models": Trait.model, "datasets": Trait.dataset}
 STAGES: tuple[Stage, ...] = ("design", "development", "deployment", "operation", "decommissioning")
 
 

@@ -153,11 +153,11 @@ def build_spdx(
     model = loaded.model
     s = model.system
     g = _Graph(f"urn:tmcode:spdx:{serial_uuid(model)}/")
-    tool = g.add("Tool", g.id("tool", "tmcode"), name=f"tmcode {__version__}")
+    tool = g.add("Tool", g.id("tools", "tmcode"), name=f"tmcode {__version__}")
     author = (
         g.org(s.owner)
         if s.owner
-        else g.add("SoftwareAgent", g.id("agent", "tmcode"), name="tmcode")
+        else g.add("SoftwareAgent", g.id("agents", "tmcode"), name="tmcode")
     )
     creation = {
         "type": "CreationInfo",
