@@ -38,6 +38,7 @@ ALLOWED = {
     "tmcode/discover/agents.py": "a framework's `llm` key, not a kind",
     "tmcode/catalog/predicates.py": "operator names of the predicate language",
     "tmcode/report.py": "the JSON report's `tool` key",
+    "tmcode/spdx.py": "SPDX's `dataset` profile",
     "tmcode/bom.py": "CycloneDX's `dataset` data type",
 }
 

@@ -9,6 +9,7 @@ cyclonedx-python-lib's strict validator.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import uuid
@@ -16,6 +17,7 @@ from typing import Any
 
 from tmcode import __version__
 from tmcode.model.elements import LLM, Agent, ComponentBase, Dataset, Model
+from tmcode.model.enums import Origin, Source
 from tmcode.model.kinds import Trait, has
 from tmcode.model.load import LoadedModel
 from tmcode.render.escape import json_text
@@ -38,10 +40,55 @@ def _value(v: Any) -> Any:
     return getattr(v, "value", v)
 
 
-def _serial(model: Model) -> str:
+def serial_uuid(model: Model) -> uuid.UUID:
+    """A UUID that depends only on the model's content, so that output is reproducible."""
     canonical = json.dumps(model.model_dump(mode="json", by_alias=True), sort_keys=True)
     digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'tmcode:' + digest)}"
+    return uuid.uuid5(uuid.NAMESPACE_URL, "tmcode:" + digest)
+
+
+def _serial(model: Model) -> str:
+    return f"urn:uuid:{serial_uuid(model)}"
+
+
+# CycloneDX names the algorithms of `hash:` in capitals.
+_CDX_ALGORITHM = {
+    "sha256": "SHA-256",
+    "sha384": "SHA-384",
+    "sha512": "SHA-512",
+    "sha3-256": "SHA3-256",
+    "sha3-384": "SHA3-384",
+    "sha3-512": "SHA3-512",
+    "blake2b-256": "BLAKE2b-256",
+    "blake2b-512": "BLAKE2b-512",
+}
+
+
+def supplier_of(model: Model, c: ComponentBase) -> str | None:
+    """Who supplies a component: its own provider, or the system's for first-party parts."""
+    own = getattr(c, "provider", None)
+    if own:
+        return str(own)
+    internal = isinstance(c, Dataset) and c.origin is Origin.internal
+    if c.assumed("source") is Source.first_party or internal:
+        return model.system.provider
+    return None
+
+
+def _supplied(c: ComponentBase, reference: str) -> dict[str, Any]:
+    """Licence, hash and published address of a model or dataset, as CycloneDX says them."""
+    out: dict[str, Any] = {}
+    license_ = getattr(c, "license", None)
+    if license_:
+        out["licenses"] = [{"expression": license_}]
+    digest = getattr(c, "hash", None)
+    if digest:
+        algorithm, _, value = digest.partition(":")
+        out["hashes"] = [{"alg": _CDX_ALGORITHM[algorithm], "content": value}]
+    url = getattr(c, "url", None)
+    if url:
+        out["externalReferences"] = [{"type": reference, "url": url}]
+    return out
 
 
 def _trust_zone(model: Model, component: ComponentBase) -> str:
@@ -91,6 +138,8 @@ def _model_component(
         "artifact": getattr(c, "artifact", None),
         "proprietary": getattr(c, "proprietary", None),
         "decision": _value(getattr(c, "decision", None)),
+        "released": getattr(c, "released", None),
+        "training": getattr(c, "training", None),
     }
     component: dict[str, Any] = {
         "type": "machine-learning-model",
@@ -101,9 +150,10 @@ def _model_component(
         component["description"] = c.description
     if c.version:
         component["version"] = c.version
-    provider = getattr(c, "provider", None)
+    provider = supplier_of(model, c)
     if provider:
         component["supplier"] = {"name": provider}
+    component.update(_supplied(c, "model-card"))
     if card:
         component["modelCard"] = card
     component["properties"] = _properties(props)
@@ -192,8 +242,15 @@ def _service(model: Model, cid: str, c: ComponentBase) -> dict[str, Any]:
     return service
 
 
+def _timestamp(when: dt.datetime) -> str:
+    return when.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def build_bom(
-    loaded: LoadedModel, findings: list[Finding], report_url: str | None = None
+    loaded: LoadedModel,
+    findings: list[Finding],
+    report_url: str | None = None,
+    created: dt.datetime | None = None,
 ) -> dict[str, Any]:
     """Return the CycloneDX 1.6 AI-BOM of one model as plain JSON data."""
     model = loaded.model
@@ -212,8 +269,16 @@ def build_bom(
                     c.contains,
                     "dataset",
                     c.description,
-                    {"origin": _value(c.origin), "source": _value(c.source)},
+                    {
+                        "origin": _value(c.origin),
+                        "source": _value(c.source),
+                        "provenance": c.provenance,
+                        "size": c.size,
+                        "released": c.released,
+                    },
                 )
+                | ({"supplier": {"name": supplier_of(model, c)}} if supplier_of(model, c) else {})
+                | _supplied(c, "distribution")
             )
         elif not any(has(c.kind, t) for t in _NOT_SERVICES):
             services.append(_service(model, cid, c))
@@ -248,11 +313,29 @@ def build_bom(
             "bom-ref": "system",
             "name": s.name,
             **({"description": s.description} if s.description else {}),
+            **({"version": s.version} if s.version else {}),
+            **({"supplier": {"name": s.provider}} if s.provider else {}),
+            **(
+                {"externalReferences": [{"type": "security-contact", "url": s.security_policy}]}
+                if s.security_policy
+                else {}
+            ),
         },
         "properties": _properties(
-            {"lifecycle": _value(s.lifecycle), "owner": s.owner, "model-file": loaded.path}
+            {
+                "lifecycle": _value(s.lifecycle),
+                "owner": s.owner,
+                "model-file": loaded.path,
+                "intended-use": s.intended_use,
+                "infrastructure": "; ".join(s.infrastructure),
+                "compliance": "; ".join(s.compliance),
+            }
         ),
     }
+    if created is not None:
+        metadata = {"timestamp": _timestamp(created), **metadata}
+    if s.owner:
+        metadata["authors"] = [{"name": s.owner}]
     bom: dict[str, Any] = {
         "$schema": "http://cyclonedx.org/schema/bom-1.6.schema.json",
         "bomFormat": "CycloneDX",
@@ -275,7 +358,14 @@ def build_bom(
     return bom
 
 
-def bom_json(loaded: LoadedModel, findings: list[Finding], report_url: str | None = None) -> str:
-    """The AI-BOM as stable, indented JSON text."""
-    text = json.dumps(build_bom(loaded, findings, report_url), indent=2, ensure_ascii=False)
+def bom_json(
+    loaded: LoadedModel,
+    findings: list[Finding],
+    report_url: str | None = None,
+    created: dt.datetime | None = None,
+) -> str:
+    """The AI-BOM as stable, indented JSON text; ``created`` stamps it (no clock is read)."""
+    text = json.dumps(
+        build_bom(loaded, findings, report_url, created), indent=2, ensure_ascii=False
+    )
     return json_text(text) + "\n"

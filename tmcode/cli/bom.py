@@ -8,6 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from tmcode.assurance_cli import BomFormat
 from tmcode.cli._options import (
     YAML_LIMITS,
     CatalogOpt,
@@ -37,17 +38,32 @@ def bom(
         Optional[str],
         typer.Option("--report-url", help="Where the threat-model report is published."),
     ] = None,
+    format: Annotated[
+        BomFormat, typer.Option("--format", "-f", help="cyclonedx (1.6 JSON) or spdx (3.0.1).")
+    ] = BomFormat.cyclonedx,
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check",
+            help="List the AI-BOM minimum elements the model does not yet say; exit 1 if any.",
+        ),
+    ] = False,
+    timestamp: Annotated[
+        Optional[str],
+        typer.Option("--timestamp", help="Creation time to stamp: YYYY-MM-DD[THH:MM:SSZ] or now."),
+    ] = None,
     catalog: CatalogOpt = None,
     today: TodayOpt = None,
     limits: ReadLimits = ReadLimits(),
 ) -> None:
-    """Write the AI bill of materials (CycloneDX 1.6 JSON) of a model."""
-    from tmcode.bom import bom_json
+    """Write the AI bill of materials (CycloneDX 1.6 or SPDX 3.0.1 JSON) of a model."""
+    from tmcode.assurance_cli import bom_output
 
     debug = debugging()
     report = guard(debug, lambda: load_and_check([model], catalog, today, limits))
-    text = bom_json(report.sources[0], report.findings, report_url)
+    text, code = guard(debug, lambda: bom_output(report, format, check, report_url, timestamp))
     emit(text, output, files_read([model], catalog), debug)
+    raise typer.Exit(code)
 
 
 @limit_options(YAML_LIMITS)

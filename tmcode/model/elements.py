@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Annotated, Any, ClassVar, Literal, Union, get_args
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -53,6 +54,38 @@ from tmcode.model.traits import BOX, CYLINDER, Glyph, Trait
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]*$"
 Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
 Text = Annotated[str, StringConstraints(min_length=1)]
+
+# Hex digest length of each algorithm a `hash:` may name (the AI-BOM formats know them all).
+DIGEST_LENGTHS = {
+    "sha256": 64,
+    "sha384": 96,
+    "sha512": 128,
+    "sha3-256": 64,
+    "sha3-384": 96,
+    "sha3-512": 128,
+    "blake2b-256": 64,
+    "blake2b-512": 128,
+}
+DIGEST_PATTERN = r"^(" + "|".join(DIGEST_LENGTHS) + r"):[0-9a-f]+$"
+LICENSE_PATTERN = r"^[A-Za-z0-9(][A-Za-z0-9.+:() -]*$"
+
+
+def _digest_length(value: str) -> str:
+    """Refuse a digest whose length does not fit its algorithm."""
+    algorithm, _, digest = value.partition(":")
+    expected = DIGEST_LENGTHS[algorithm]
+    if len(digest) != expected:
+        raise PydanticCustomError(
+            "digest_length",
+            "a {algorithm} digest has {expected} hex digits, not {got}",
+            {"algorithm": algorithm, "expected": expected, "got": len(digest)},
+        )
+    return value
+
+
+Digest = Annotated[str, StringConstraints(pattern=DIGEST_PATTERN), AfterValidator(_digest_length)]
+License = Annotated[str, StringConstraints(pattern=LICENSE_PATTERN)]
+Address = Annotated[str, StringConstraints(pattern=r"^\S+$")]  # a URL or repository path
 
 
 def attr(description: str, *, assumed: Any = None, default: Any = None) -> Any:
@@ -126,6 +159,23 @@ class System(Strict):
     lifecycle: Lifecycle | None = attr("Where the system is in its life.", assumed="production")
     controls: Controls = Field(default_factory=list, description="System-wide controls.")
     tags: Tags = Field(default_factory=list)
+    version: str | None = Field(None, description="The system's release or version.")
+    provider: str | None = Field(None, description="The organisation that makes the system.")
+    intended_use: str | None = Field(
+        None, description="What the system is for and where it may be used."
+    )
+    infrastructure: list[Text] = Field(
+        default_factory=list,
+        description="Software and hardware the system runs on, e.g. `Kubernetes 1.31 on AWS`.",
+    )
+    compliance: list[Text] = Field(
+        default_factory=list,
+        description="Standards and regulations the system claims to meet, e.g. `EU AI Act`.",
+    )
+    security_policy: Address | None = Field(
+        None,
+        description="Path or URL of the security policy, saying how to report a vulnerability.",
+    )
 
 
 class Boundary(Strict):
@@ -240,13 +290,33 @@ class RemoteAgent(ComponentBase):
     kind: Literal["remote_agent"] = "remote_agent"
 
 
+class Supplied(ComponentBase):
+    """A model or dataset as an AI bill of materials lists it: supplier, licence, exact file."""
+
+    provider: str | None = Field(None, description="The organisation that supplies it.")
+    license: License | None = Field(
+        None,
+        description="An SPDX licence expression, e.g. `Apache-2.0`, or "
+        "`LicenseRef-<name>` for other terms.",
+    )
+    hash: Digest | None = Field(
+        None,
+        description="Digest of the exact file in use: `sha256:<hex>` (or sha384, sha512, "
+        "sha3-256, sha3-384, sha3-512, blake2b-256, blake2b-512).",
+    )
+    url: Address | None = Field(
+        None, description="Where it is published: a model card, dataset page or download."
+    )
+    released: dt.date | None = Field(None, description="When this version was released.")
+
+
 class SystemPrompt(Strict):
     """What a system prompt holds."""
 
     contains: list[PromptContent] = Field(default_factory=list)
 
 
-class LLM(ComponentBase):
+class LLM(Supplied):
     """A large language model."""
 
     TRAITS = frozenset({Trait.model, Trait.generates, Trait.ai_asset})
@@ -254,13 +324,13 @@ class LLM(ComponentBase):
 
     kind: Literal["llm"] = "llm"
     hosting: Hosting | None = attr("Where it runs.", assumed="vendor_api")
-    provider: str | None = None
     model: str | None = Field(None, description="The model name or version.")
     system_prompt: SystemPrompt | None = None
     trained_on: list[Id] = Field(default_factory=list, description="Dataset ids.")
     artifact: Id | None = Field(None, description="The model_artifact it loads.")
     returns_logprobs: StrictBool | None = attr("Whether it returns logprobs.", assumed=False)
     proprietary: StrictBool | None = attr("Whether its weights are an asset.", assumed=False)
+    training: str | None = Field(None, description="How its weights were produced.")
 
 
 class Agent(ComponentBase):
@@ -317,7 +387,7 @@ class Guardrail(ComponentBase):
     checks: list[Check] = Field(default_factory=list)
 
 
-class MlModel(ComponentBase):
+class MlModel(Supplied):
     """A predictive (non-generative) model."""
 
     TRAITS = frozenset({Trait.model, Trait.ai_asset})
@@ -325,6 +395,7 @@ class MlModel(ComponentBase):
 
     kind: Literal["ml_model"] = "ml_model"
     decision: DecisionArea | None = attr("What it decides about.", assumed="other")
+    training: str | None = Field(None, description="How its weights were produced.")
 
 
 class Store(ComponentBase):
@@ -362,7 +433,7 @@ class Retriever(ComponentBase):
     kind: Literal["retriever"] = "retriever"
 
 
-class Dataset(ComponentBase):
+class Dataset(Supplied):
     """A dataset used for training or evaluation."""
 
     TRAITS = frozenset({Trait.store, Trait.dataset, Trait.ai_asset})
@@ -371,9 +442,13 @@ class Dataset(ComponentBase):
     kind: Literal["dataset"] = "dataset"
     origin: Origin | None = attr("Where it comes from.", assumed="public")
     contains: list[Id] = Field(default_factory=list, description="Data asset ids.")
+    provenance: str | None = Field(
+        None, description="Where its records come from and how they were collected or changed."
+    )
+    size: str | None = Field(None, description="How big it is: records, tokens or bytes.")
 
 
-class ModelArtifact(ComponentBase):
+class ModelArtifact(Supplied):
     """Model weights as a file."""
 
     TRAITS = frozenset({Trait.model, Trait.ai_asset})
