@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Optional, TypeVar
 import typer
 
 from tmcode.errors import Problem, TmcodeError, UsageError
+from tmcode.reach_command import reach as _reach
 
 if TYPE_CHECKING:
     from tmcode.model.references import ThreatNames, ThreatNamesSource
@@ -302,6 +303,9 @@ def check(
         ),
     ] = False,
     discover: DiscoverOpt = None,
+    reach: Annotated[
+        bool, typer.Option("--reach", help="Add each model's blast radius and ownership.")
+    ] = False,
     max_bytes: MaxBytes = 20 * 1024 * 1024,
     max_depth: MaxDepth = 64,
     max_nodes: MaxNodes = 5_000_000,
@@ -337,6 +341,10 @@ def check(
         # Read before any model: a Python model runs code, which must not rewrite the baseline.
         earlier = _guard(debug, lambda: read_report_json(baseline))
     report = _guard(debug, lambda: _load_and_check(list(models), catalog, today, limits, discover))
+    if reach:
+        from tmcode.pipeline import with_reach
+
+        report = with_reach(report)  # type: ignore[arg-type]
     if earlier is not None:
         from tmcode.baseline import apply_baseline
 
@@ -721,6 +729,8 @@ def docs(
         _guard(debug, lambda: build_site(output))
         typer.echo(f"built the site in {output / 'site'}", err=True)
 
+
+app.command("reach")(_reach)
 
 catalog_app = typer.Typer(help="Browse the threat catalog.", no_args_is_help=True)
 app.add_typer(catalog_app, name="catalog")

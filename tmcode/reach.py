@@ -1,0 +1,972 @@
+"""Blast radius and ownership: what a hijacked component can reach, and who owns and stops it.
+
+``blast_radius(model)`` answers, for every component that can act (agents, models, MCP servers,
+tools), what an attacker who controls it can read, change, delete, execute, spend and send, and
+to whom: directly through its own permissions and flows, and transitively through the agents it
+messages, spawns or drives, the tools that answer it and the stores others read from. Each path
+carries the controls declared on it that cut it and the ones that would (``CUTS``). The search
+is bounded (``Limits``): each component costs at most a fixed number of steps, so a whole model
+costs time linear in its size. ``ownership`` says who owns each component, who can change it and
+what stops it, with the gaps.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from tmcode._gc import gc_paused
+from tmcode.model.address import (
+    SYSTEM_ADDRESS,
+    artifact_address,
+    permission_address,
+    trained_on_address,
+)
+from tmcode.model.elements import Agent, ComponentBase, Flow, Model, Permission
+from tmcode.model.enums import Classification, FlowKind, Source, Trust
+from tmcode.model.kinds import Trait, has
+from tmcode.report import Severity
+
+__all__ = [
+    "CUTS",
+    "BlastRadius",
+    "ComponentReach",
+    "Limits",
+    "Ownership",
+    "Path",
+    "Recipient",
+    "UnknownComponent",
+    "Verb",
+    "actors",
+    "blast_radius",
+    "blast_radius_dict",
+    "ownership",
+    "reach_of",
+]
+
+
+class Verb(str, Enum):
+    """What a hijacked component can do to a target, in the matrix's column order."""
+
+    read = "read"
+    change = "change"
+    delete = "delete"
+    execute = "execute"
+    spend = "spend"
+    send = "send"
+    admin = "admin"
+    control = "control"  # takes over another agent or model: its own reach follows
+
+
+VERBS = tuple(Verb)
+
+# How control spreads from one component to the next, and how an effect is had.
+DRIVES = "drives"  # an LLM drives the agents whose `model` it is
+EXECUTE = "execute"  # an agent runs code as a tool through an `execute` permission
+
+# The controls that cut a path, by what a hop does. A path is cut when one of its hops has an
+# implemented control of its set declared on the hop, the component it reaches, or the system.
+CUTS: dict[str, tuple[str, ...]] = {
+    Verb.read.value: (
+        "access_control",
+        "least_privilege",
+        "scoped_credentials",
+        "data_minimization",
+        "pii_redaction",
+    ),
+    Verb.change.value: ("human_approval", "policy_engine", "least_privilege"),
+    "memory_write": ("memory_write_approval", "memory_isolation", "human_approval"),
+    Verb.delete.value: ("human_approval", "policy_engine", "least_privilege"),
+    Verb.execute.value: ("sandbox", "command_allowlist", "human_approval", "policy_engine"),
+    Verb.spend.value: ("budget_cap", "human_approval", "policy_engine"),
+    Verb.send.value: (
+        "human_approval",
+        "output_dlp",
+        "egress_allowlist",
+        "url_allowlist",
+        "policy_engine",
+    ),
+    Verb.admin.value: ("human_approval", "policy_engine", "separation_of_duties"),
+    # Spreading: what keeps content from one component from steering the next.
+    "message": (
+        "input_guardrail",
+        "content_isolation",
+        "dual_llm",
+        "plan_then_execute",
+        "tool_lockdown_on_untrusted",
+    ),
+    "stored": (
+        "ingest_validation",
+        "memory_write_approval",
+        "source_allowlist",
+        "provenance_tracking",
+        "input_guardrail",
+        "content_isolation",
+    ),
+    DRIVES: ("output_guardrail", "output_validation", "human_review"),
+    "training": ("data_validation", "signature_verification", "hash_verification"),
+}
+
+# Harm of a path: a base by verb, raised by the data it touches, read off as a severity.
+_BASE = {
+    Verb.read: 2,
+    Verb.change: 2,
+    Verb.delete: 3,
+    Verb.execute: 4,
+    Verb.spend: 4,
+    Verb.send: 2,
+    Verb.admin: 4,
+    Verb.control: 3,
+}
+_DATA_BONUS = {
+    Classification.public: -1,
+    Classification.internal: 0,
+    Classification.confidential: 1,
+    Classification.restricted: 2,
+}
+_HOT_TAGS = frozenset({"secret", "credentials"})
+_LEVELS = (Severity.info, Severity.low, Severity.medium, Severity.high, Severity.critical)
+
+_ENDPOINT_TRAITS = (Trait.human, Trait.ui, Trait.outsider, Trait.outside_content)
+_AGENT = "agent"
+_ANYONE = "anyone on the internet"
+_UNMODELLED = "whoever it can address (not modelled)"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How far one component's search may go; past a limit the result says it was truncated."""
+
+    hops: int = 8  # components taken over one after another
+    steps: int = 2_000  # components and edges examined
+    paths: int = 200  # paths listed; the rest are counted
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Who a send reaches: a component (and its trust), or someone the model does not name."""
+
+    component: str | None
+    who: str
+    trust: str
+
+
+@dataclass(frozen=True)
+class Path:
+    """One thing a hijacked component can do, the way it gets there and what cuts it."""
+
+    verb: Verb
+    target: str
+    actor: str  # the component that does it: the hijacked one or one it took over
+    via: str  # the address of the permission or flow that grants it
+    scope: str | None  # the permission scope, or the flow kind
+    harm: Severity
+    hops: int  # components taken over on the way (0: the hijacked component itself)
+    elements: list[str]  # addresses from the hijacked component to the target
+    data: list[str]
+    classification: str | None
+    tags: list[str]
+    recipients: list[Recipient]
+    cut: bool
+    cut_by: list[str]
+    planned: list[str]
+    would_cut: list[str]
+
+
+@dataclass(frozen=True)
+class Ownership:
+    """Who owns a component, who can change it, what stops it, and what is missing."""
+
+    component: str
+    kind: str
+    owner: str | None
+    owner_from: str | None  # "component", "system" or None
+    changed_by: str
+    pinned: bool | None  # None where pinning does not apply (first-party code)
+    kill_switch: list[str]  # addresses declaring an implemented kill_switch
+    rollback: list[str]
+    incident_response: list[str]
+    planned: list[str]
+    gaps: list[str]
+
+
+@dataclass(frozen=True)
+class ComponentReach:
+    """The blast radius of one component."""
+
+    component: str
+    kind: str
+    controls: list[str]  # components it takes over, the hijacked one first
+    matrix: dict[str, dict[str, str]]  # target -> verb -> worst harm ("high", "high (cut)")
+    data: dict[str, dict[str, Any]]  # data asset -> classification, tags, verbs
+    paths: list[Path]
+    total: int
+    open: int
+    worst: Severity | None  # the worst harm of an open path
+    truncated: bool
+    ownership: Ownership
+
+
+@dataclass(frozen=True)
+class BlastRadius:
+    """The blast radius and ownership of every component that can act in one model."""
+
+    system: str | None
+    name: str
+    file: str | None
+    components: list[ComponentReach]
+    ownership: list[Ownership]
+    gaps: list[str]
+
+
+class UnknownComponent(Exception):
+    """A component id the model does not have; ``candidates`` are the ones it could be."""
+
+    def __init__(self, component: str, candidates: list[str]) -> None:
+        self.component = component
+        self.candidates = candidates
+        super().__init__(component)
+
+
+# --- the model, indexed once ------------------------------------------------------------------
+
+
+@dataclass
+class _Index:
+    """Every lookup the search needs, built once per model in linear time."""
+
+    model: Model
+    out_flows: dict[str, list[Flow]] = field(default_factory=dict)
+    in_flows: dict[str, list[Flow]] = field(default_factory=dict)
+    holders: dict[str, list[tuple[str, Permission]]] = field(default_factory=dict)
+    driven: dict[str, list[str]] = field(default_factory=dict)
+    trains: dict[str, list[str]] = field(default_factory=dict)  # dataset/artifact -> models
+    people_of_ui: dict[str, list[str]] = field(default_factory=dict)
+    agents: set[str] = field(default_factory=set)
+    endpoints: set[str] = field(default_factory=set)  # people, interfaces and outsiders
+    models: set[str] = field(default_factory=set)
+    llms: set[str] = field(default_factory=set)
+    stores: set[str] = field(default_factory=set)
+    tools: set[str] = field(default_factory=set)
+    uis: set[str] = field(default_factory=set)
+    _data_at: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    _profiles: dict[tuple[str, ...], Any] = field(default_factory=dict)
+    _reads: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, model: Model) -> _Index:
+        """Index flows, permissions, models driven and training edges."""
+        index = cls(model)
+        for flow in model.flows:
+            index.out_flows.setdefault(flow.from_, []).append(flow)
+            index.in_flows.setdefault(flow.to, []).append(flow)
+        for agent_id, target_id, permission in model.permissions():
+            index.holders.setdefault(target_id, []).append((agent_id, permission))
+        for cid, component in model.components.items():
+            kind = component.kind
+            for group, trait in (
+                (index.models, Trait.model),
+                (index.stores, Trait.store),
+                (index.tools, Trait.callable_tool),
+                (index.uis, Trait.ui),
+            ):
+                if has(kind, trait):
+                    group.add(cid)
+            if any(has(kind, t) for t in _ENDPOINT_TRAITS):
+                index.endpoints.add(cid)
+            if kind == "llm":
+                index.llms.add(cid)
+            if isinstance(component, Agent):
+                index.agents.add(cid)
+                index.driven.setdefault(component.model, []).append(cid)
+            artifact = getattr(component, "artifact", None)
+            if artifact is not None:
+                index.trains.setdefault(artifact, []).append(cid)
+            for dataset in getattr(component, "trained_on", ()):
+                index.trains.setdefault(dataset, []).append(cid)
+        for flow in model.flows:
+            for ui, other in ((flow.to, flow.from_), (flow.from_, flow.to)):
+                if ui in index.uis and _kind_has(model, other, Trait.human):
+                    people = index.people_of_ui.setdefault(ui, [])
+                    if other not in people:
+                        people.append(other)
+        return index
+
+    def component(self, cid: str) -> ComponentBase:
+        """The component ``cid``."""
+        return self.model.components[cid]
+
+    def data_at(self, cid: str) -> tuple[str, ...]:
+        """Data a component holds, or receives or passes on by flows (what reading it yields)."""
+        found = self._data_at.get(cid)
+        if found is None:
+            component = self.component(cid)
+            ids = [*getattr(component, "stores", ()), *getattr(component, "contains", ())]
+            for flow in self.in_flows.get(cid, ()):
+                ids += flow.data
+            for flow in self.out_flows.get(cid, ()):
+                ids += flow.data
+            found = self._data_at[cid] = tuple(dict.fromkeys(ids))
+        return found
+
+    def reads(self, cid: str) -> tuple[str, ...]:
+        """Everything a component has in hand: its flows' data and what it may read."""
+        found = self._reads.get(cid)
+        if found is None:
+            component = self.component(cid)
+            ids = list(self.data_at(cid))
+            if isinstance(component, Agent):
+                for target, permission in component.tools.items():
+                    if any(s.value == "read" for s in permission.scopes):
+                        ids += self.data_at(target)
+            found = self._reads[cid] = tuple(dict.fromkeys(ids))
+        return found
+
+    def profile(self, data: tuple[str, ...]) -> tuple[Classification | None, tuple[str, ...], bool]:
+        """The highest classification, the tags and whether any is secret, of data assets."""
+        found = self._profiles.get(data)
+        if found is None:
+            assets = [self.model.data[d] for d in data if d in self.model.data]
+            top = max((a.classification for a in assets), default=None)
+            tags = tuple(sorted({t for a in assets for t in a.tags}))
+            hot = top is Classification.restricted or bool(_HOT_TAGS.intersection(tags))
+            found = self._profiles[data] = (top, tags, hot)
+        return found
+
+    def trust(self, cid: str) -> Trust:
+        """The component's effective trust."""
+        return self.model.effective_trust(cid)
+
+
+def _kind_has(model: Model, cid: str, trait: Trait) -> bool:
+    component = model.components.get(cid)
+    return component is not None and has(component.kind, trait)
+
+
+def _is_endpoint(model: Model, cid: str) -> bool:
+    return any(_kind_has(model, cid, t) for t in _ENDPOINT_TRAITS)
+
+
+def actors(model: Model) -> list[str]:
+    """Components whose hijack acts: agents, models, MCP servers and tools, in model order."""
+    return [
+        cid
+        for cid, c in model.components.items()
+        if isinstance(c, Agent) or has(c.kind, Trait.model) or has(c.kind, Trait.callable_tool)
+    ]
+
+
+# --- controls --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Hop:
+    """One step of a path: the edge taken, the component it reaches, the cut set it checks."""
+
+    address: str
+    target: str
+    rule: str
+    kind: str = ""  # the flow kind or permission scope, for the record
+
+
+@dataclass(frozen=True)
+class _Cuts:
+    """What the hops taken so far say about cutting: implemented, planned, would."""
+
+    cut_by: frozenset[str] = frozenset()
+    planned: frozenset[str] = frozenset()
+    would: tuple[str, ...] = ()
+
+
+class _ControlLookup:
+    """Answers which controls of a rule are declared at a hop, memoised per hop."""
+
+    def __init__(self, model: Model) -> None:
+        self.model = model
+        refs: dict[str, Any] = {f.address: f.controls for f in model.flows if f.controls}
+        for agent_id, target_id, permission in model.permissions():
+            if permission.controls:
+                refs[permission_address(agent_id, target_id)] = permission.controls
+        self._refs = refs
+        self._memo: dict[tuple[str, str, str], tuple[frozenset[str], frozenset[str]]] = {}
+
+    def at(self, hop: _Hop) -> tuple[frozenset[str], frozenset[str]]:
+        """The (implemented, planned) controls of ``hop.rule`` on the hop, its target or system."""
+        key = (hop.address, hop.target, hop.rule)
+        found = self._memo.get(key)
+        if found is None:
+            done: set[str] = set()
+            planned: set[str] = set()
+            wanted = CUTS[hop.rule]
+            target = self.model.components.get(hop.target)
+            for refs in (
+                self._refs.get(hop.address, ()),
+                target.controls if target is not None else (),
+                self.model.system.controls,
+            ):
+                for ref in refs:
+                    if ref.id in wanted:
+                        (done if ref.implemented else planned).add(ref.id)
+            found = self._memo[key] = (frozenset(done), frozenset(planned - done))
+        return found
+
+    def extend(self, cuts: _Cuts, hop: _Hop) -> _Cuts:
+        """The cuts after taking ``hop``."""
+        done, planned = self.at(hop)
+        if not done and not planned and all(c in cuts.would for c in CUTS[hop.rule]):
+            return cuts
+        would = tuple(dict.fromkeys([*cuts.would, *(c for c in CUTS[hop.rule] if c not in done)]))
+        return _Cuts(cuts.cut_by | done, cuts.planned | planned, would)
+
+
+# --- the search ---------------------------------------------------------------------------------
+
+_CONTROL, _CONTENT, _CALLED = 0, 1, 2  # taken over; its content written; called with content
+_MESSAGE, _STORED, _CHANGE, _MEMORY_WRITE, _EXECUTE = (
+    "message",
+    "stored",
+    Verb.change.value,
+    "memory_write",
+    Verb.execute.value,
+)
+_WRITES = frozenset({"write", "memory_write", "admin"})
+
+
+@dataclass(frozen=True)
+class _State:
+    """A component reached, how, by whom and along which hops."""
+
+    node: str
+    mode: int
+    actor: str  # the last component taken over on the way
+    hops: int  # components taken over on the way
+    chain: tuple[str, ...]  # addresses from the source
+    cuts: _Cuts
+    last: _Hop | None = None
+
+
+# One effect a reached component has: (verb, target, hop, data or recipients).
+_Effect = tuple[Verb, str, _Hop, tuple[Any, ...]]
+
+
+def _harm(verb: Verb, classification: Classification | None, hot: bool, outside: bool) -> Severity:
+    """Base by verb, raised by the most sensitive data touched; a send only when it leaves."""
+    bonus = 0 if classification is None else 2 if hot else _DATA_BONUS[classification]
+    score = _BASE[verb]
+    if verb is Verb.send:
+        score += 1 + bonus if outside else 0
+    else:
+        score += bonus
+    if verb in (Verb.change, Verb.delete):
+        score = max(score, 2)
+    return _LEVELS[max(0, min(score - 1, len(_LEVELS) - 1))]
+
+
+class _Search:
+    """The blast radius of one source component over an index."""
+
+    def __init__(self, index: _Index, lookup: _ControlLookup, limits: Limits) -> None:
+        self.index = index
+        self.lookup = lookup
+        self.limits = limits
+        self.model = index.model
+
+    def run(self, source: str) -> tuple[list[Path], list[str], bool]:
+        """Return (paths, components taken over, truncated) for ``source``.
+
+        A best-first search over (component, how reached): uncut ways before cut ones, fewer
+        take-overs before more; each state is settled once, and at most ``limits.steps`` edges
+        are examined, so the cost is bounded whatever the model's shape.
+        """
+        start = _State(source, _CONTROL, source, 0, (source,), _Cuts())
+        heap: list[tuple[int, int, int, _State]] = [(0, 0, 0, start)]
+        settled: set[tuple[str, int]] = set()
+        taken: list[str] = []
+        paths: dict[tuple[str, str], Path] = {}
+        truncated = False
+        steps = 0
+        seq = 0
+        while heap and not truncated:
+            state = heapq.heappop(heap)[3]
+            if (state.node, state.mode) in settled or (state.node, _CONTROL) in settled:
+                continue
+            settled.add((state.node, state.mode))
+            for effect in self._arrival(state):
+                self._record(paths, state, effect)
+            if state.mode == _CONTROL:
+                taken.append(state.node)
+                for effect in self._effects(state):
+                    self._record(paths, state, effect)
+            for node, mode, hop in self._spread(state):
+                steps += 1
+                if steps > self.limits.steps:
+                    truncated = True
+                    break
+                if (node, mode) in settled or (node, _CONTROL) in settled:
+                    continue
+                hops = state.hops + (mode == _CONTROL)
+                if hops > self.limits.hops:
+                    truncated = True
+                    continue
+                cuts = self.lookup.extend(state.cuts, hop)
+                chain = (
+                    (*state.chain, hop.address, node)
+                    if hop.address != node
+                    else (
+                        *state.chain,
+                        node,
+                    )
+                )
+                actor = node if mode == _CONTROL else state.actor
+                seq += 1
+                nxt = _State(node, mode, actor, hops, chain, cuts, hop)
+                heapq.heappush(heap, (int(bool(cuts.cut_by)), hops, seq, nxt))
+        return list(paths.values()), taken, truncated
+
+    def _record(self, paths: dict[tuple[str, str], Path], state: _State, effect: _Effect) -> None:
+        verb, target, hop, extra = effect
+        path = self._path(state, verb, target, hop, extra)
+        key = (verb.value, target)
+        known = paths.get(key)
+        if known is None or _sort_key(path) < _sort_key(known):
+            paths[key] = path
+
+    # What a reached component does ----------------------------------------------------------
+
+    def _arrival(self, state: _State) -> Iterable[_Effect]:
+        """What reaching a component is in itself: taking it over, or changing a store."""
+        hop = state.last
+        if hop is None:
+            return
+        if state.mode == _CONTROL and hop.rule != Verb.execute.value:
+            yield Verb.control, state.node, hop, ()  # running code as a tool is its execute path
+        elif state.mode == _CONTENT and hop.kind != FlowKind.log.value:
+            if state.node in self.index.stores:
+                yield Verb.change, state.node, hop, self.index.data_at(state.node)
+
+    def _effects(self, state: _State) -> Iterable[_Effect]:
+        """What a component taken over does itself: reads, and its permissions and flows."""
+        index, node = self.index, state.node
+        component = index.component(node)
+        for flow in index.in_flows.get(node, ()):
+            if flow.data:
+                hop = _Hop(flow.address, node, Verb.read.value, flow.kind.value)
+                yield Verb.read, flow.from_, hop, tuple(flow.data)
+        if isinstance(component, Agent):
+            for target, permission in component.tools.items():
+                yield from self._permission_effects(node, target, permission)
+        own_model = getattr(component, "model", None) if isinstance(component, Agent) else None
+        for flow in index.out_flows.get(node, ()):
+            target = flow.to
+            if target == own_model:
+                continue  # an agent's prompts to its own model are the agent thinking
+            if target in self.index.endpoints or target in self.index.llms:
+                hop = _Hop(flow.address, target, Verb.send.value, flow.kind.value)
+                yield Verb.send, target, hop, self._recipients(target, flow.kind.value)
+
+    def _permission_effects(
+        self, agent: str, target: str, permission: Permission
+    ) -> Iterable[_Effect]:
+        index = self.index
+        address = permission_address(agent, target)
+        if self.model.components[target].kind == _AGENT:
+            return  # asking another agent is taking it over: see _spread
+        for scope in (s.value for s in permission.scopes):
+            if scope == "read":
+                yield Verb.read, target, _Hop(address, target, "read", scope), index.data_at(target)
+            elif scope in ("write", "memory_write"):
+                rule = "memory_write" if scope == "memory_write" else Verb.change.value
+                hop = _Hop(address, target, rule, scope)
+                yield Verb.change, target, hop, index.data_at(target)
+            elif scope == "delete":
+                hop = _Hop(address, target, Verb.delete.value, scope)
+                yield Verb.delete, target, hop, index.data_at(target)
+            elif scope in ("execute", "spend", "admin"):
+                yield Verb(scope), target, _Hop(address, target, scope, scope), ()
+            elif scope in ("send", "network"):
+                hop = _Hop(address, target, Verb.send.value, scope)
+                yield Verb.send, target, hop, self._recipients(target, scope)
+
+    def _recipients(self, target: str, scope: str) -> tuple[Recipient, ...]:
+        """Who a send through ``target`` reaches; unknown recipients count as outsiders."""
+        index = self.index
+        if scope == "network":
+            return (Recipient(None, _ANYONE, Trust.untrusted.value),)
+        if target in index.uis:
+            people = index.people_of_ui.get(target) or [target]
+            return tuple(Recipient(p, p, index.trust(p).value) for p in people)
+        if target in index.endpoints or target in index.llms:
+            return (Recipient(target, target, index.trust(target).value),)
+        onward = [f.to for f in index.out_flows.get(target, ()) if f.to in index.endpoints]
+        if onward:
+            return tuple(Recipient(p, p, index.trust(p).value) for p in dict.fromkeys(onward))
+        return (Recipient(None, _UNMODELLED, Trust.untrusted.value),)
+
+    # Where control and content go next -------------------------------------------------------
+
+    def _spread(self, state: _State) -> Iterable[tuple[str, int, _Hop]]:
+        """The components a reached one hands control or content to, and by which hop."""
+        index, node = self.index, state.node
+        if state.mode == _CONTROL:
+            if node in index.agents:
+                yield from self._permission_spread(node)
+            if node in index.models:
+                for agent in index.driven.get(node, ()):
+                    yield agent, _CONTROL, _Hop(agent, agent, DRIVES, DRIVES)
+            if node in index.tools and state.hops == 0:
+                for agent, _ in index.holders.get(node, ()):
+                    address = permission_address(agent, node)
+                    yield agent, _CONTROL, _Hop(address, agent, _MESSAGE, "tool_result")
+        elif node in index.endpoints or node in index.models:
+            return  # people, outsiders and models pass nothing on from one call to the next
+        elif state.mode == _CONTENT and node in index.stores:
+            for agent, permission in index.holders.get(node, ()):
+                if any(s.value == "read" for s in permission.scopes):
+                    address = permission_address(agent, node)
+                    yield agent, _CONTROL, _Hop(address, agent, _STORED, "read")
+        if state.mode != _CALLED:
+            for target in index.trains.get(node, ()):
+                yield target, _CONTROL, self._training_hop(node, target)
+        stored = state.mode != _CONTROL and node in index.stores
+        for flow in index.out_flows.get(node, ()):
+            target = flow.to
+            if target in index.agents:
+                rule = _STORED if stored else _MESSAGE
+                yield target, _CONTROL, _Hop(flow.address, target, rule, flow.kind.value)
+            elif target in index.endpoints or target in index.models:
+                continue
+            elif target in index.stores:
+                rule = _MEMORY_WRITE if index.component(target).kind == "memory" else _CHANGE
+                yield target, _CONTENT, _Hop(flow.address, target, rule, flow.kind.value)
+            else:
+                rule = _STORED if stored else _MESSAGE
+                yield target, _CONTENT, _Hop(flow.address, target, rule, flow.kind.value)
+
+    def _training_hop(self, source: str, model_id: str) -> _Hop:
+        component = self.model.components[model_id]
+        if getattr(component, "artifact", None) == source:
+            return _Hop(artifact_address(model_id), model_id, "training", FlowKind.artifact.value)
+        address = trained_on_address(model_id, source)
+        return _Hop(address, model_id, "training", FlowKind.training_data.value)
+
+    def _permission_spread(self, node: str) -> Iterable[tuple[str, int, _Hop]]:
+        index = self.index
+        component = index.component(node)
+        for target, permission in component.tools.items():  # type: ignore[attr-defined]
+            address = permission_address(node, target)
+            scopes = {s.value for s in permission.scopes}
+            label = "+".join(sorted(scopes))
+            if target in index.agents:
+                yield target, _CONTROL, _Hop(address, target, _MESSAGE, label)
+            elif target in index.stores:
+                if scopes & _WRITES:
+                    rule = _MEMORY_WRITE if "memory_write" in scopes else _CHANGE
+                    yield target, _CONTENT, _Hop(address, target, rule, label)
+            elif "execute" in scopes and target in index.tools:
+                yield target, _CONTROL, _Hop(address, target, _EXECUTE, label)
+            elif target not in index.endpoints and target not in index.models:
+                yield target, _CALLED, _Hop(address, target, _MESSAGE, label)
+
+    # Paths ------------------------------------------------------------------------------------
+
+    def _path(
+        self, state: _State, verb: Verb, target: str, hop: _Hop, extra: tuple[Any, ...]
+    ) -> Path:
+        index = self.index
+        arrival = hop is state.last  # its cut set was checked on the way in
+        cuts = state.cuts if arrival else self.lookup.extend(state.cuts, hop)
+        recipients: list[Recipient] = []
+        if verb is Verb.send:
+            recipients = list(extra)
+            data: tuple[str, ...] = index.reads(state.actor)
+        else:
+            data = tuple(extra)
+        classification, tags, hot = index.profile(data)
+        outside = any(r.component is None or Trust(r.trust) < Trust.internal for r in recipients)
+        elements = list(state.chain)
+        if not arrival:
+            if hop.address != elements[-1]:
+                elements.append(hop.address)
+            if target != elements[-1]:
+                elements.append(target)
+        return Path(
+            verb=verb,
+            target=target,
+            actor=state.actor,
+            via=hop.address,
+            scope=hop.kind or None,
+            harm=_harm(verb, classification, hot, outside),
+            hops=state.hops,
+            elements=elements,
+            data=list(data),
+            classification=classification.value if classification else None,
+            tags=list(tags),
+            recipients=recipients,
+            cut=bool(cuts.cut_by),
+            cut_by=sorted(cuts.cut_by),
+            planned=sorted(cuts.planned),
+            would_cut=[c for c in cuts.would if c not in cuts.cut_by],
+        )
+
+
+_HARM_RANK = {level: rank for rank, level in enumerate(_LEVELS)}
+_VERB_RANK = {verb: rank for rank, verb in enumerate(VERBS)}
+
+
+def _sort_key(path: Path) -> tuple[int, int, int, int, str, str]:
+    """Open before cut, worst harm first, fewest take-overs, then verb and target."""
+    return (
+        int(path.cut),
+        -_HARM_RANK[path.harm],
+        path.hops,
+        _VERB_RANK[path.verb],
+        path.target,
+        path.via,
+    )
+
+
+def _matrix(paths: list[Path]) -> dict[str, dict[str, str]]:
+    """Target -> verb -> the worst harm, open paths first: ``high`` or ``high (cut)``."""
+    best: dict[str, dict[str, Path]] = {}
+    for path in paths:
+        cells = best.setdefault(path.target, {})
+        known = cells.get(path.verb.value)
+        if known is None or _sort_key(path) < _sort_key(known):
+            cells[path.verb.value] = path
+    return {
+        target: {
+            verb.value: cells[verb.value].harm.value + (" (cut)" if cells[verb.value].cut else "")
+            for verb in VERBS
+            if verb.value in cells
+        }
+        for target, cells in best.items()
+    }
+
+
+def _data_summary(model: Model, paths: list[Path]) -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = {}
+    for path in paths:
+        for did in path.data:
+            asset = model.data.get(did)
+            if asset is None:
+                continue
+            entry = found.setdefault(
+                did,
+                {
+                    "classification": asset.classification.value,
+                    "tags": list(asset.tags),
+                    "open": [],
+                    "cut": [],
+                },
+            )
+            bucket = entry["cut" if path.cut else "open"]
+            if path.verb.value not in bucket:
+                bucket.append(path.verb.value)
+    order = {v.value: i for i, v in enumerate(VERBS)}
+    for entry in found.values():
+        entry["open"].sort(key=order.__getitem__)
+        entry["cut"] = sorted(
+            (v for v in entry["cut"] if v not in entry["open"]), key=order.__getitem__
+        )
+    return dict(
+        sorted(
+            found.items(),
+            key=lambda kv: (-Classification(kv[1]["classification"]).rank, kv[0]),
+        )
+    )
+
+
+# --- ownership ---------------------------------------------------------------------------------
+
+_CHANGED_BY = {
+    Source.first_party: "internal team",
+    Source.vendor: "vendor",
+    Source.open_source: "open-source maintainers",
+    Source.community: "anyone who publishes it",
+    Source.public_hub: "anyone who uploads to the hub",
+}
+_STOP = ("kill_switch", "rollback", "incident_response_plan")
+
+
+def _changed_by(component: ComponentBase) -> tuple[str, bool]:
+    """Who can change the component, and whether that is someone outside the organisation."""
+    if has(component.kind, Trait.outsider) or component.kind == "external_service":
+        return "another organisation", True
+    source = component.source
+    if source is None and getattr(component, "hosting", None) is not None:
+        if component.hosting.value == "vendor_api":  # type: ignore[attr-defined]
+            return "vendor", True
+    source = source or Source.first_party
+    return _CHANGED_BY[source], source is not Source.first_party
+
+
+def ownership(model: Model, cid: str, writes: frozenset[str] = frozenset()) -> Ownership:
+    """Owner, who can change it, what stops it and the gaps, for one component."""
+    component = model.components[cid]
+    owner, owner_from = (
+        (component.owner, "component")
+        if component.owner
+        else (model.system.owner, "system")
+        if model.system.owner
+        else (None, None)
+    )
+    changed_by, outside = _changed_by(component)
+    pinned: bool | None = None
+    if outside and not has(component.kind, Trait.outsider):
+        pinned = (
+            bool(component.version)
+            or any(c.id == "version_pinning" and c.implemented for c in component.controls)
+            or bool(getattr(component, "model", None) and component.kind == "llm")
+        )
+    where: dict[str, list[str]] = {c: [] for c in _STOP}
+    planned: list[str] = []
+    for address, refs in ((cid, component.controls), (SYSTEM_ADDRESS, model.system.controls)):
+        for ref in refs:
+            if ref.id in where:
+                if ref.implemented:
+                    where[ref.id].append(address)
+                elif ref.id not in planned:
+                    planned.append(ref.id)
+    acts = isinstance(component, Agent) or has(component.kind, Trait.callable_tool)
+    # A way back: for what agents write, for models and agents (a known-good version to
+    # redeploy) and for MCP servers (a known-good release); a plain tool has nothing to undo.
+    changes = (
+        cid in writes
+        or has(component.kind, Trait.model)
+        or isinstance(component, Agent)
+        or component.kind == "mcp_server"
+    )
+    gaps: list[str] = []
+    if owner is None:
+        gaps.append("no owner: set `owner` on the component or the system")
+    if acts and not where["kill_switch"]:
+        gaps.append("no kill switch: declare `kill_switch` on it or on the system")
+    if changes and not where["rollback"]:
+        gaps.append("no rollback: declare `rollback` on it or on the system")
+    if pinned is False:
+        field_name = "`model` (the exact model version)" if component.kind == "llm" else "`version`"
+        gaps.append(f"not pinned: {changed_by} can change it under you; set {field_name}")
+    return Ownership(
+        component=cid,
+        kind=component.kind,
+        owner=owner,
+        owner_from=owner_from,
+        changed_by=changed_by,
+        pinned=pinned,
+        kill_switch=where["kill_switch"],
+        rollback=where["rollback"],
+        incident_response=where["incident_response_plan"],
+        planned=[p for p in planned if p not in {a for v in where.values() for a in v}],
+        gaps=gaps,
+    )
+
+
+def _owned(model: Model) -> list[str]:
+    """Components the organisation runs or depends on: everything but people and outside content."""
+    return [
+        cid
+        for cid, c in model.components.items()
+        if not has(c.kind, Trait.human) and not has(c.kind, Trait.outside_content)
+    ]
+
+
+def _written(model: Model) -> frozenset[str]:
+    """Components an agent may write or delete: they need a way back."""
+    return frozenset(
+        target
+        for _, target, permission in model.permissions()
+        if {s.value for s in permission.scopes} & {"write", "delete", "memory_write", "admin"}
+    )
+
+
+# --- the public entry points --------------------------------------------------------------------
+
+
+def reach_of(
+    model: Model,
+    component: str,
+    *,
+    limits: Limits | None = None,
+    _index: _Index | None = None,
+    _lookup: _ControlLookup | None = None,
+    _writes: frozenset[str] | None = None,
+) -> ComponentReach:
+    """The blast radius of one component; ``UnknownComponent`` names the candidates."""
+    if component not in model.components:
+        raise UnknownComponent(component, actors(model) or list(model.components))
+    limits = limits or Limits()
+    index = _index or _Index.build(model)
+    lookup = _lookup or _ControlLookup(model)
+    found, taken, truncated = _Search(index, lookup, limits).run(component)
+    found.sort(key=_sort_key)
+    open_paths = [p for p in found if not p.cut]
+    listed = found[: limits.paths]
+    return ComponentReach(
+        component=component,
+        kind=model.components[component].kind,
+        controls=taken,
+        matrix=_matrix(listed),
+        data=_data_summary(model, found),
+        paths=listed,
+        total=len(found),
+        open=len(open_paths),
+        worst=open_paths[0].harm if open_paths else None,
+        truncated=truncated or len(found) > limits.paths,
+        ownership=ownership(model, component, _writes if _writes is not None else _written(model)),
+    )
+
+
+def blast_radius(
+    model: Model,
+    components: list[str] | None = None,
+    *,
+    file: str | None = None,
+    limits: Limits | None = None,
+) -> BlastRadius:
+    """The blast radius of the named components (default: every actor) and everyone's ownership."""
+    index = _Index.build(model)
+    lookup = _ControlLookup(model)
+    writes = _written(model)
+    chosen = actors(model) if components is None else components
+    with gc_paused():
+        reaches = [
+            reach_of(model, cid, limits=limits, _index=index, _lookup=lookup, _writes=writes)
+            for cid in chosen
+        ]
+    owners = [ownership(model, cid, writes) for cid in _owned(model)]
+    gaps = [f"{o.component}: {gap}" for o in owners for gap in o.gaps]
+    # One plan covers the system unless a component names its own: one gap, not one each.
+    if owners and not any(o.incident_response for o in owners):
+        gaps.insert(
+            0,
+            f"{SYSTEM_ADDRESS}: no incident response plan: declare "
+            "`incident_response_plan` on the system (with its evidence)",
+        )
+    return BlastRadius(
+        system=model.system.id,
+        name=model.system.name,
+        file=file,
+        components=reaches,
+        ownership=owners,
+        gaps=gaps,
+    )
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if hasattr(value, "__dataclass_fields__"):
+        return {name: _plain(getattr(value, name)) for name in value.__dataclass_fields__}
+    return value
+
+
+def blast_radius_dict(radius: BlastRadius) -> dict[str, Any]:
+    """The blast radius as plain JSON-ready data (the shape of ``tests/schemas/reach.schema.json``)."""
+    return _plain(radius)  # type: ignore[no-any-return]
