@@ -45,6 +45,7 @@ __all__ = [
     "blast_radius_dict",
     "ownership",
     "reach_of",
+    "reach_summary",
 ]
 
 
@@ -199,8 +200,8 @@ class ComponentReach:
 
     component: str
     kind: str
-    controls: list[str]  # components it takes over, the hijacked one first
-    matrix: dict[str, dict[str, str]]  # target -> verb -> worst harm ("high", "high (cut)")
+    takes_over: list[str]  # components it controls, the hijacked one first
+    matrix: dict[str, dict[str, dict[str, Any]]]  # target -> verb -> {harm, cut}: the best path
     data: dict[str, dict[str, Any]]  # data asset -> classification, tags, verbs
     paths: list[Path]
     total: int
@@ -370,6 +371,7 @@ class _Hop:
     target: str
     rule: str
     kind: str = ""  # the flow kind or permission scope, for the record
+    source: str | None = None  # the actor of an effect: its own controls count too
 
 
 @dataclass(frozen=True)
@@ -391,20 +393,21 @@ class _ControlLookup:
             if permission.controls:
                 refs[permission_address(agent_id, target_id)] = permission.controls
         self._refs = refs
-        self._memo: dict[tuple[str, str, str], tuple[frozenset[str], frozenset[str]]] = {}
+        self._memo: dict[tuple[Any, ...], tuple[frozenset[str], frozenset[str]]] = {}
 
     def at(self, hop: _Hop) -> tuple[frozenset[str], frozenset[str]]:
         """The (implemented, planned) controls of ``hop.rule`` on the hop, its target or system."""
-        key = (hop.address, hop.target, hop.rule)
+        key = (hop.address, hop.target, hop.rule, hop.source)
         found = self._memo.get(key)
         if found is None:
             done: set[str] = set()
             planned: set[str] = set()
             wanted = CUTS[hop.rule]
-            target = self.model.components.get(hop.target)
+            components = self.model.components
             for refs in (
                 self._refs.get(hop.address, ()),
-                target.controls if target is not None else (),
+                components[hop.target].controls if hop.target in components else (),
+                components[hop.source].controls if hop.source in components else (),
                 self.model.system.controls,
             ):
                 for ref in refs:
@@ -553,7 +556,7 @@ class _Search:
         component = index.component(node)
         for flow in index.in_flows.get(node, ()):
             if flow.data:
-                hop = _Hop(flow.address, node, Verb.read.value, flow.kind.value)
+                hop = _Hop(flow.address, node, Verb.read.value, flow.kind.value, node)
                 yield Verb.read, flow.from_, hop, tuple(flow.data)
         if isinstance(component, Agent):
             for target, permission in component.tools.items():
@@ -564,7 +567,7 @@ class _Search:
             if target == own_model:
                 continue  # an agent's prompts to its own model are the agent thinking
             if target in self.index.endpoints or target in self.index.llms:
-                hop = _Hop(flow.address, target, Verb.send.value, flow.kind.value)
+                hop = _Hop(flow.address, target, Verb.send.value, flow.kind.value, node)
                 yield Verb.send, target, hop, self._recipients(target, flow.kind.value)
 
     def _permission_effects(
@@ -576,18 +579,23 @@ class _Search:
             return  # asking another agent is taking it over: see _spread
         for scope in (s.value for s in permission.scopes):
             if scope == "read":
-                yield Verb.read, target, _Hop(address, target, "read", scope), index.data_at(target)
+                yield (
+                    Verb.read,
+                    target,
+                    _Hop(address, target, "read", scope, agent),
+                    index.data_at(target),
+                )
             elif scope in ("write", "memory_write"):
                 rule = "memory_write" if scope == "memory_write" else Verb.change.value
-                hop = _Hop(address, target, rule, scope)
+                hop = _Hop(address, target, rule, scope, agent)
                 yield Verb.change, target, hop, index.data_at(target)
             elif scope == "delete":
-                hop = _Hop(address, target, Verb.delete.value, scope)
+                hop = _Hop(address, target, Verb.delete.value, scope, agent)
                 yield Verb.delete, target, hop, index.data_at(target)
             elif scope in ("execute", "spend", "admin"):
-                yield Verb(scope), target, _Hop(address, target, scope, scope), ()
+                yield Verb(scope), target, _Hop(address, target, scope, scope, agent), ()
             elif scope in ("send", "network"):
-                hop = _Hop(address, target, Verb.send.value, scope)
+                hop = _Hop(address, target, Verb.send.value, scope, agent)
                 yield Verb.send, target, hop, self._recipients(target, scope)
 
     def _recipients(self, target: str, scope: str) -> tuple[Recipient, ...]:
@@ -640,7 +648,8 @@ class _Search:
                 continue
             elif target in index.stores:
                 rule = _MEMORY_WRITE if index.component(target).kind == "memory" else _CHANGE
-                yield target, _CONTENT, _Hop(flow.address, target, rule, flow.kind.value)
+                writer = node if state.mode == _CONTROL else None
+                yield target, _CONTENT, _Hop(flow.address, target, rule, flow.kind.value, writer)
             else:
                 rule = _STORED if stored else _MESSAGE
                 yield target, _CONTENT, _Hop(flow.address, target, rule, flow.kind.value)
@@ -664,9 +673,9 @@ class _Search:
             elif target in index.stores:
                 if scopes & _WRITES:
                     rule = _MEMORY_WRITE if "memory_write" in scopes else _CHANGE
-                    yield target, _CONTENT, _Hop(address, target, rule, label)
+                    yield target, _CONTENT, _Hop(address, target, rule, label, node)
             elif "execute" in scopes and target in index.tools:
-                yield target, _CONTROL, _Hop(address, target, _EXECUTE, label)
+                yield target, _CONTROL, _Hop(address, target, _EXECUTE, label, node)
             elif target not in index.endpoints and target not in index.models:
                 yield target, _CALLED, _Hop(address, target, _MESSAGE, label)
 
@@ -728,21 +737,16 @@ def _sort_key(path: Path) -> tuple[int, int, int, int, str, str]:
     )
 
 
-def _matrix(paths: list[Path]) -> dict[str, dict[str, str]]:
-    """Target -> verb -> the worst harm, open paths first: ``high`` or ``high (cut)``."""
-    best: dict[str, dict[str, Path]] = {}
-    for path in paths:
-        cells = best.setdefault(path.target, {})
-        known = cells.get(path.verb.value)
-        if known is None or _sort_key(path) < _sort_key(known):
-            cells[path.verb.value] = path
+def _matrix(paths: list[Path]) -> dict[str, dict[str, dict[str, Any]]]:
+    """Target -> verb -> the harm of its first path in sort order and whether that is cut."""
+    cells: dict[str, dict[str, dict[str, Any]]] = {}
+    for path in sorted(paths, key=_sort_key):
+        row = cells.setdefault(path.target, {})
+        row.setdefault(path.verb.value, {"harm": path.harm.value, "cut": path.cut})
+    order = {verb.value: rank for rank, verb in enumerate(VERBS)}
     return {
-        target: {
-            verb.value: cells[verb.value].harm.value + (" (cut)" if cells[verb.value].cut else "")
-            for verb in VERBS
-            if verb.value in cells
-        }
-        for target, cells in best.items()
+        target: dict(sorted(row.items(), key=lambda kv: order[kv[0]]))
+        for target, row in cells.items()
     }
 
 
@@ -823,7 +827,13 @@ def ownership(model: Model, cid: str, writes: frozenset[str] = frozenset()) -> O
         )
     where: dict[str, list[str]] = {c: [] for c in _STOP}
     planned: list[str] = []
-    for address, refs in ((cid, component.controls), (SYSTEM_ADDRESS, model.system.controls)):
+    places = [(cid, component.controls), (SYSTEM_ADDRESS, model.system.controls)]
+    places += [
+        (permission_address(agent, target), permission.controls)
+        for agent, target, permission in model.permissions()
+        if target == cid and permission.controls
+    ]
+    for address, refs in places:
         for ref in refs:
             if ref.id in where:
                 if ref.implemented:
@@ -907,7 +917,7 @@ def reach_of(
     return ComponentReach(
         component=component,
         kind=model.components[component].kind,
-        controls=taken,
+        takes_over=taken,
         matrix=_matrix(listed),
         data=_data_summary(model, found),
         paths=listed,
@@ -970,3 +980,22 @@ def _plain(value: Any) -> Any:
 def blast_radius_dict(radius: BlastRadius) -> dict[str, Any]:
     """The blast radius as plain JSON-ready data (the shape of ``tests/schemas/reach.schema.json``)."""
     return _plain(radius)  # type: ignore[no-any-return]
+
+
+def reach_summary(radius: BlastRadius) -> dict[str, Any]:
+    """A short summary per component (worst open harm, counts) and the gaps, e.g. for SARIF."""
+    return {
+        "system": radius.system,
+        "name": radius.name,
+        "components": [
+            {
+                "component": c.component,
+                "kind": c.kind,
+                "worst": c.worst.value if c.worst else None,
+                "open": c.open,
+                "total": c.total,
+            }
+            for c in radius.components
+        ],
+        "gaps": radius.gaps,
+    }

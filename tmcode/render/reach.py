@@ -7,21 +7,21 @@ Text (a terminal) and Markdown (a pull request or a docs page) read the same com
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from tmcode.reach import VERBS, BlastRadius, ComponentReach, Ownership, Path
 from tmcode.render.escape import markdown_code, markdown_text, relative_path, terminal_text
 
-_CELL = 9
+_CELL = 11
 _NAME = 18
 _NO = "·"
 LEGEND = "(x) = cut by a declared control; · = no path"
 
 
-def _cell(value: str | None) -> str:
+def _cell(value: dict[str, Any] | None) -> str:
     if value is None:
         return _NO
-    harm, _, cut = value.partition(" ")
-    return f"({harm})" if cut else harm
+    return f"({value['harm']})" if value["cut"] else str(value["harm"])
 
 
 def _recipients(path: Path) -> str:
@@ -74,7 +74,7 @@ def _owner_text(o: Ownership) -> str:
 
 def _summary(c: ComponentReach) -> str:
     worst = c.worst.value.upper() if c.worst else "none"
-    others = [x for x in c.controls if x != c.component]
+    others = [x for x in c.takes_over if x != c.component]
     taken = f"; takes over {', '.join(others)}" if others else ""
     more = f"; {c.total - len(c.paths)} more not listed" if c.total > len(c.paths) else ""
     bound = "; search bounded (see docs/reach.md)" if c.truncated else ""
