@@ -807,7 +807,23 @@ def _changed_by(component: ComponentBase) -> tuple[str, bool]:
     return _CHANGED_BY[source], source is not Source.first_party
 
 
-def ownership(model: Model, cid: str, writes: frozenset[str] = frozenset()) -> Ownership:
+def _permission_controls(model: Model) -> dict[str, list[tuple[str, Any]]]:
+    """Target -> (permission address, controls) of every permission on it declaring any."""
+    found: dict[str, list[tuple[str, Any]]] = {}
+    for agent, target, permission in model.permissions():
+        if permission.controls:
+            found.setdefault(target, []).append(
+                (permission_address(agent, target), permission.controls)
+            )
+    return found
+
+
+def ownership(
+    model: Model,
+    cid: str,
+    writes: frozenset[str] = frozenset(),
+    on_permissions: dict[str, list[tuple[str, Any]]] | None = None,
+) -> Ownership:
     """Owner, who can change it, what stops it and the gaps, for one component."""
     component = model.components[cid]
     owner, owner_from = (
@@ -827,12 +843,10 @@ def ownership(model: Model, cid: str, writes: frozenset[str] = frozenset()) -> O
         )
     where: dict[str, list[str]] = {c: [] for c in _STOP}
     planned: list[str] = []
+    if on_permissions is None:
+        on_permissions = _permission_controls(model)
     places = [(cid, component.controls), (SYSTEM_ADDRESS, model.system.controls)]
-    places += [
-        (permission_address(agent, target), permission.controls)
-        for agent, target, permission in model.permissions()
-        if target == cid and permission.controls
-    ]
+    places += on_permissions.get(cid, [])
     for address, refs in places:
         for ref in refs:
             if ref.id in where:
@@ -903,6 +917,7 @@ def reach_of(
     _index: _Index | None = None,
     _lookup: _ControlLookup | None = None,
     _writes: frozenset[str] | None = None,
+    _on_permissions: dict[str, list[tuple[str, Any]]] | None = None,
 ) -> ComponentReach:
     """The blast radius of one component; ``UnknownComponent`` names the candidates."""
     if component not in model.components:
@@ -925,7 +940,12 @@ def reach_of(
         open=len(open_paths),
         worst=open_paths[0].harm if open_paths else None,
         truncated=truncated or len(found) > limits.paths,
-        ownership=ownership(model, component, _writes if _writes is not None else _written(model)),
+        ownership=ownership(
+            model,
+            component,
+            _writes if _writes is not None else _written(model),
+            _on_permissions,
+        ),
     )
 
 
@@ -940,13 +960,22 @@ def blast_radius(
     index = _Index.build(model)
     lookup = _ControlLookup(model)
     writes = _written(model)
+    stops = _permission_controls(model)
     chosen = actors(model) if components is None else components
     with gc_paused():
         reaches = [
-            reach_of(model, cid, limits=limits, _index=index, _lookup=lookup, _writes=writes)
+            reach_of(
+                model,
+                cid,
+                limits=limits,
+                _index=index,
+                _lookup=lookup,
+                _writes=writes,
+                _on_permissions=stops,
+            )
             for cid in chosen
         ]
-    owners = [ownership(model, cid, writes) for cid in _owned(model)]
+        owners = [ownership(model, cid, writes, stops) for cid in _owned(model)]
     gaps = [f"{o.component}: {gap}" for o in owners for gap in o.gaps]
     # One plan covers the system unless a component names its own: one gap, not one each.
     if owners and not any(o.incident_response for o in owners):
