@@ -276,7 +276,7 @@ class _Index:
             ):
                 if has(kind, trait):
                     group.add(cid)
-            if any(has(kind, t) for t in _ENDPOINT_TRAITS):
+            if any(has(kind, t) for t in _ENDPOINT_TRAITS) or _outside_service(model, cid):
                 index.endpoints.add(cid)
             if kind == "llm":
                 index.llms.add(cid)
@@ -340,6 +340,12 @@ class _Index:
     def trust(self, cid: str) -> Trust:
         """The component's effective trust."""
         return self.model.effective_trust(cid)
+
+
+def _outside_service(model: Model, cid: str) -> bool:
+    """A plain service (no traits) run by someone else: what reaches it has left the system."""
+    kind = model.components[cid].kind
+    return not any(has(kind, t) for t in Trait) and model.effective_trust(cid) < Trust.internal
 
 
 def _kind_has(model: Model, cid: str, trait: Trait) -> bool:
@@ -795,14 +801,16 @@ _CHANGED_BY = {
 _STOP = ("kill_switch", "rollback", "incident_response_plan")
 
 
-def _changed_by(component: ComponentBase) -> tuple[str, bool]:
+def _changed_by(model: Model, cid: str) -> tuple[str, bool]:
     """Who can change the component, and whether that is someone outside the organisation."""
-    if has(component.kind, Trait.outsider) or component.kind == "external_service":
-        return "another organisation", True
+    component = model.components[cid]
     source = component.source
-    if source is None and getattr(component, "hosting", None) is not None:
-        if component.hosting.value == "vendor_api":  # type: ignore[attr-defined]
+    if source is None:
+        hosting = getattr(component, "hosting", None)
+        if hosting is not None and hosting.value == "vendor_api":
             return "vendor", True
+        if has(component.kind, Trait.outsider) or _outside_service(model, cid):
+            return "another organisation", True
     source = source or Source.first_party
     return _CHANGED_BY[source], source is not Source.first_party
 
@@ -833,7 +841,7 @@ def ownership(
         if model.system.owner
         else (None, None)
     )
-    changed_by, outside = _changed_by(component)
+    changed_by, outside = _changed_by(model, cid)
     pinned: bool | None = None
     if outside and not has(component.kind, Trait.outsider):
         pinned = (
