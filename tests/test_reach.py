@@ -191,6 +191,16 @@ def test_a_spawn_chain_reaches_the_last_agents_permission_within_the_hop_limit()
     assert not any(p.verb.value == "spend" for p in bounded.paths)
 
 
+def test_the_hop_limit_stops_one_branch_not_the_others() -> None:
+    agents = "".join(f"  {a}: {{kind: agent, boundary: corp, model: llm}}\n" for a in "bcdef")
+    flows = "".join(
+        f"  - {{from: {x}, to: {y}, kind: agent_message}}\n"
+        for x, y in (("b", "c"), ("c", "d"), ("c", "f"), ("d", "e"))
+    )
+    reach = reach_of(model_of(agents, flows), "b", limits=Limits(hops=2))
+    assert sorted(reach.takes_over) == ["b", "c", "d", "f"] and reach.truncated
+
+
 def test_a_control_on_an_agent_on_the_way_cuts_every_path_through_it() -> None:
     reach = reach_of(model_of(spawn_chain(3, "input_guardrail")), "a0")
     spend = next(p for p in reach.paths if p.verb.value == "spend")

@@ -66,7 +66,6 @@ VERBS = tuple(Verb)
 
 # How control spreads from one component to the next, and how an effect is had.
 DRIVES = "drives"  # an LLM drives the agents whose `model` it is
-EXECUTE = "execute"  # an agent runs code as a tool through an `execute` permission
 
 # The controls that cut a path, by what a hop does. A path is cut when one of its hops has an
 # implemented control of its set declared on the hop, the component it reaches, or the system.
@@ -132,7 +131,6 @@ _HOT_TAGS = frozenset({"secret", "credentials"})
 _LEVELS = (Severity.info, Severity.low, Severity.medium, Severity.high, Severity.critical)
 
 _ENDPOINT_TRAITS = (Trait.human, Trait.ui, Trait.outsider, Trait.outside_content)
-_AGENT = "agent"
 _ANYONE = "anyone on the internet"
 _UNMODELLED = "whoever it can address (not modelled)"
 
@@ -495,10 +493,10 @@ class _Search:
         settled: set[tuple[str, int]] = set()
         taken: list[str] = []
         paths: dict[tuple[str, str], Path] = {}
-        truncated = False
+        truncated = out_of_steps = False
         steps = 0
         seq = 0
-        while heap and not truncated:
+        while heap and not out_of_steps:
             state = heapq.heappop(heap)[3]
             if (state.node, state.mode) in settled or (state.node, _CONTROL) in settled:
                 continue
@@ -512,7 +510,7 @@ class _Search:
             for node, mode, hop in self._spread(state):
                 steps += 1
                 if steps > self.limits.steps:
-                    truncated = True
+                    truncated = out_of_steps = True
                     break
                 if (node, mode) in settled or (node, _CONTROL) in settled:
                     continue
@@ -521,14 +519,9 @@ class _Search:
                     truncated = True
                     continue
                 cuts = self.lookup.extend(state.cuts, hop)
-                chain = (
-                    (*state.chain, hop.address, node)
-                    if hop.address != node
-                    else (
-                        *state.chain,
-                        node,
-                    )
-                )
+                # A model driving an agent has no edge address of its own: the agent stands for it.
+                via = (hop.address,) if hop.address != node else ()
+                chain = (*state.chain, *via, node)
                 actor = node if mode == _CONTROL else state.actor
                 seq += 1
                 nxt = _State(node, mode, actor, hops, chain, cuts, hop)
@@ -581,7 +574,7 @@ class _Search:
     ) -> Iterable[_Effect]:
         index = self.index
         address = permission_address(agent, target)
-        if self.model.components[target].kind == _AGENT:
+        if target in index.agents:
             return  # asking another agent is taking it over: see _spread
         for scope in (s.value for s in permission.scopes):
             if scope == "read":
