@@ -139,7 +139,7 @@ _UNMODELLED = "whoever it can address (not modelled)"
 class Limits:
     """How far one component's search may go; past a limit the result says it was truncated."""
 
-    hops: int = 8  # components taken over one after another
+    hops: int = 4  # components taken over one after another
     steps: int = 2_000  # components and edges examined
     paths: int = 200  # paths listed; the rest are counted
 

@@ -45,18 +45,35 @@ def _unknown(model: Path, component: str, candidates: list[str], known: list[str
 
 
 def reach_document(radius: object) -> str:
-    """The JSON document ``tmcode reach -f json`` writes (tests/schemas/reach.schema.json)."""
+    """The JSON document ``tmcode reach -f json`` writes (tests/schemas/reach.schema.json).
+
+    One component and one ownership entry per line: a model with thousands of agents stays
+    fast to write and diffs line by line.
+    """
     import json
 
     from tmcode import __version__
+    from tmcode.hidden import json_text
     from tmcode.reach import blast_radius_dict
 
-    document = {
-        "schema_version": "1.0",
-        "tool": {"name": "tmcode", "version": __version__},
-        "reach": [blast_radius_dict(radius)],  # type: ignore[arg-type]
-    }
-    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    text = json.JSONEncoder(ensure_ascii=False).encode
+    data = blast_radius_dict(radius)  # type: ignore[arg-type]
+    head = {k: v for k, v in data.items() if k not in ("components", "ownership", "gaps")}
+
+    def rows(items: list[object]) -> str:
+        if not items:
+            return "[]"
+        return "[\n" + ",\n".join("    " + text(item) for item in items) + "\n  ]"
+
+    body = (
+        "{\n"
+        '  "schema_version": "1.0",\n'
+        f'  "tool": {text({"name": "tmcode", "version": __version__})},\n'
+        f'  "reach": [{text(head)[:-1]}, "components": {rows(data["components"])}, '
+        f'"ownership": {rows(data["ownership"])}, "gaps": {text(data["gaps"])}}}]\n'
+        "}\n"
+    )
+    return json_text(body)
 
 
 def reach(
