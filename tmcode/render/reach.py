@@ -134,31 +134,61 @@ def radius_text(
     return "\n".join(out) + "\n"
 
 
-def radius_markdown(radius: BlastRadius, paths: int | None = 10, level: int = 3) -> str:
-    """The blast radius of one model as Markdown: a matrix and paths per component."""
-    h = "#" * level
-    out = [f"{h} Blast radius: {markdown_text(radius.name)}", "", LEGEND, ""]
-    for c in radius.components:
-        out += [f"{h}# {markdown_code(c.component)} ({c.kind})", "", markdown_text(_summary(c)), ""]
-        if c.matrix:
-            out.append("| target | " + " | ".join(v.value for v in VERBS) + " |")
-            out.append("|---|" + ":---:|" * len(VERBS))
-            for target, cells in c.matrix.items():
-                row = " | ".join(_cell(cells.get(v.value)) for v in VERBS)
-                out.append(f"| {markdown_code(target)} | {row} |")
-            out.append("")
-        shown = c.paths if paths is None else c.paths[:paths]
-        for p in shown:
-            path = " → ".join(markdown_code(e) for e in p.elements)
-            out.append(
-                f"- **{p.harm.value}** {markdown_text(path_sentence(p).split(' ', 1)[1])}<br>"
-                f"{path}<br>{markdown_text(_controls_line(p))}"
-            )
-        if len(shown) < c.total:
-            out.append(f"- … {c.total - len(shown)} more: `tmcode reach` lists them")
-        out += ["", markdown_text(_owner_text(c.ownership)), ""]
-    out += [
-        f"{h}# Who owns, who can change, who can stop",
+def _codes(items: list[str]) -> str:
+    return ", ".join(markdown_code(i) for i in items)
+
+
+def _path_markdown(p: Path) -> str:
+    """One path as a Markdown list item: ids in code spans, our own words around them."""
+    words = [f"**{p.harm.value}**", p.verb.value, markdown_code(p.target)]
+    if p.recipients:
+        words.append("to " + ", ".join(f"{markdown_text(r.who)} ({r.trust})" for r in p.recipients))
+    if p.data:
+        label = "; ".join(filter(None, [p.classification, ", ".join(p.tags)]))
+        words.append(f"{'with' if p.verb.value == 'send' else '—'} {_codes(p.data)} ({label})")
+    if p.hops:
+        words.append(f"(through {markdown_code(p.actor)}, {p.hops} take-over(s) away)")
+    path = " → ".join(markdown_code(e) for e in p.elements)
+    if p.cut:
+        controls = f"cut by {_codes(p.cut_by)}"
+    else:
+        controls = "would cut: " + (_codes(p.would_cut) or "nothing in the catalog")
+    if p.planned:
+        controls += f" · planned, not cutting yet: {_codes(p.planned)}"
+    return f"{' '.join(words)}<br>{path}<br>{controls}"
+
+
+def component_markdown(c: ComponentReach, paths: int | None = 10, level: int = 4) -> list[str]:
+    """One component's blast radius as Markdown lines: summary, matrix, paths, ownership.
+
+    Also what a site page per agent shows.
+    """
+    out = [
+        f"{'#' * level} {markdown_code(c.component)} ({c.kind})",
+        "",
+        markdown_text(_summary(c)),
+        "",
+    ]
+    if c.matrix:
+        out.append("| target | " + " | ".join(v.value for v in VERBS) + " |")
+        out.append("|---|" + ":---:|" * len(VERBS))
+        for target, cells in c.matrix.items():
+            row = " | ".join(_cell(cells.get(v.value)) for v in VERBS)
+            out.append(f"| {markdown_code(target)} | {row} |")
+        out.append("")
+    shown = c.paths if paths is None else c.paths[:paths]
+    for p in shown:
+        out.append(f"- {_path_markdown(p)}")
+    if len(shown) < c.total:
+        out.append(f"- … {c.total - len(shown)} more: `tmcode reach` lists them")
+    out += ["", markdown_text(_owner_text(c.ownership)), ""]
+    return out
+
+
+def ownership_markdown(radius: BlastRadius, level: int = 4) -> list[str]:
+    """Who owns, who can change and who can stop each component, and the gaps, as Markdown."""
+    out = [
+        f"{'#' * level} Who owns, who can change, who can stop",
         "",
         "| component | kind | owner | changed by | pinned | kill switch | rollback | incident response |",
         "|---|---|---|---|---|---|---|---|",
@@ -173,4 +203,13 @@ def radius_markdown(radius: BlastRadius, paths: int | None = 10, level: int = 3)
         )
     out += ["", f"**Gaps ({len(radius.gaps)})**", ""]
     out += [f"- {markdown_text(gap)}" for gap in radius.gaps] or ["- none"]
+    return out
+
+
+def radius_markdown(radius: BlastRadius, paths: int | None = 10, level: int = 3) -> str:
+    """The blast radius of one model as Markdown: a matrix and paths per component."""
+    out = [f"{'#' * level} Blast radius: {markdown_text(radius.name)}", "", LEGEND, ""]
+    for c in radius.components:
+        out += component_markdown(c, paths, level + 1)
+    out += ownership_markdown(radius, level + 1)
     return "\n".join(out) + "\n"
