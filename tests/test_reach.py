@@ -125,6 +125,24 @@ def test_a_hijacked_mcp_server_takes_over_the_agent_through_its_results() -> Non
     assert first.elements[:3] == ["fetch-mcp", "agent.tools.fetch-mcp", "agent"]
 
 
+def test_a_poisoned_store_takes_over_the_agent_through_the_retriever() -> None:
+    # knowledge-base -> kb-search (retrieval flow) -> copilot (read permission on kb-search).
+    model = load_model(MODELS / "support-copilot.yaml").model
+    reach = reach_of(model, "knowledge-base")
+    assert reach.takes_over == ["knowledge-base", "copilot"]
+    control = next(p for p in reach.paths if p.verb.value == "control")
+    assert control.elements == [
+        "knowledge-base",
+        "knowledge-base->kb-search",
+        "kb-search",
+        "copilot.tools.kb-search",
+        "copilot",
+    ]
+    assert {"ingest_validation", "provenance_tracking"} <= set(control.would_cut)
+    own = next(p for p in reach.paths if p.target == "knowledge-base")
+    assert (own.verb.value, set(own.data)) == ("read", {"help-articles", "ticket-history"})
+
+
 # --- rules on small models -------------------------------------------------------------------
 
 HEAD = """tmcode: 1

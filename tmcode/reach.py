@@ -553,6 +553,10 @@ class _Search:
         """What a component taken over does itself: reads, and its permissions and flows."""
         index, node = self.index, state.node
         component = index.component(node)
+        acts = node in index.agents or node in index.models or node in index.tools
+        if state.hops == 0 and not acts and index.data_at(node):
+            # A hijacked store, retriever or service gives away what it holds or passes on.
+            yield Verb.read, node, _Hop(node, node, Verb.read.value, "", node), index.data_at(node)
         for flow in index.in_flows.get(node, ()):
             if flow.data:
                 hop = _Hop(flow.address, node, Verb.read.value, flow.kind.value, node)
@@ -617,6 +621,7 @@ class _Search:
     def _spread(self, state: _State) -> Iterable[tuple[str, int, _Hop]]:
         """The components a reached one hands control or content to, and by which hop."""
         index, node = self.index, state.node
+        acts = node in index.agents or node in index.models or node in index.tools
         if state.mode == _CONTROL:
             if node in index.agents:
                 yield from self._permission_spread(node)
@@ -629,29 +634,34 @@ class _Search:
                     yield agent, _CONTROL, _Hop(address, agent, _MESSAGE, "tool_result")
         elif node in index.endpoints or node in index.models:
             return  # people, outsiders and models pass nothing on from one call to the next
-        elif state.mode == _CONTENT and node in index.stores:
+        # Content kept in a store, or passed on from one, is stored content wherever it goes.
+        stored = node in index.stores or (state.last is not None and state.last.rule == _STORED)
+        rule = _STORED if stored else _MESSAGE
+        if state.mode == _CONTENT or (state.mode == _CONTROL and not acts):
+            # What it holds or passes on goes back to whoever calls it: a store's readers,
+            # a retriever's or a tool's callers (a call alone, _CALLED, brings nothing back).
             for agent, permission in index.holders.get(node, ()):
-                if any(s.value == "read" for s in permission.scopes):
-                    address = permission_address(agent, node)
-                    yield agent, _CONTROL, _Hop(address, agent, _STORED, "read")
+                scopes = {s.value for s in permission.scopes}
+                if node in index.stores and "read" not in scopes:
+                    continue
+                yield agent, _CONTROL, _Hop(permission_address(agent, node), agent, rule, "read")
         if state.mode != _CALLED:
             for target in index.trains.get(node, ()):
                 yield target, _CONTROL, self._training_hop(node, target)
-        stored = state.mode != _CONTROL and node in index.stores
         for flow in index.out_flows.get(node, ()):
             target = flow.to
             if target in index.agents:
-                rule = _STORED if stored else _MESSAGE
-                yield target, _CONTROL, _Hop(flow.address, target, rule, flow.kind.value)
+                via = rule if state.mode != _CONTROL or not acts else _MESSAGE
+                yield target, _CONTROL, _Hop(flow.address, target, via, flow.kind.value)
             elif target in index.endpoints or target in index.models:
                 continue
             elif target in index.stores:
-                rule = _MEMORY_WRITE if index.component(target).kind == "memory" else _CHANGE
+                change = _MEMORY_WRITE if index.component(target).kind == "memory" else _CHANGE
                 writer = node if state.mode == _CONTROL else None
-                yield target, _CONTENT, _Hop(flow.address, target, rule, flow.kind.value, writer)
+                yield target, _CONTENT, _Hop(flow.address, target, change, flow.kind.value, writer)
             else:
-                rule = _STORED if stored else _MESSAGE
-                yield target, _CONTENT, _Hop(flow.address, target, rule, flow.kind.value)
+                via = rule if state.mode != _CONTROL or not acts else _MESSAGE
+                yield target, _CONTENT, _Hop(flow.address, target, via, flow.kind.value)
 
     def _training_hop(self, source: str, model_id: str) -> _Hop:
         component = self.model.components[model_id]
