@@ -276,7 +276,7 @@ class _Index:
                     group.add(cid)
             if any(has(kind, t) for t in _ENDPOINT_TRAITS) or _outside_service(model, cid):
                 index.endpoints.add(cid)
-            if kind == "llm":
+            if _is_llm(kind):
                 index.llms.add(cid)
             if isinstance(component, Agent):
                 index.agents.add(cid)
@@ -338,6 +338,11 @@ class _Index:
     def trust(self, cid: str) -> Trust:
         """The component's effective trust."""
         return self.model.effective_trust(cid)
+
+
+def _is_llm(kind: str) -> bool:
+    """A generative model: model weights that generate (an agent generates, but is no model)."""
+    return has(kind, Trait.model) and has(kind, Trait.generates)
 
 
 def _outside_service(model: Model, cid: str) -> bool:
@@ -656,7 +661,7 @@ class _Search:
             elif target in index.endpoints or target in index.models:
                 continue
             elif target in index.stores:
-                change = _MEMORY_WRITE if index.component(target).kind == "memory" else _CHANGE
+                change = _MEMORY_WRITE if flow.kind is FlowKind.memory_write else _CHANGE
                 writer = node if state.mode == _CONTROL else None
                 yield target, _CONTENT, _Hop(flow.address, target, change, flow.kind.value, writer)
             else:
@@ -850,7 +855,7 @@ def ownership(
         pinned = (
             bool(component.version)
             or any(c.id == "version_pinning" and c.implemented for c in component.controls)
-            or bool(getattr(component, "model", None) and component.kind == "llm")
+            or bool(_is_llm(component.kind) and getattr(component, "model", None))
         )
     where: dict[str, list[str]] = {c: [] for c in _STOP}
     planned: list[str] = []
@@ -867,12 +872,9 @@ def ownership(
                     planned.append(ref.id)
     acts = isinstance(component, Agent) or has(component.kind, Trait.callable_tool)
     # A way back: for what agents write, for models and agents (a known-good version to
-    # redeploy) and for MCP servers (a known-good release); a plain tool has nothing to undo.
+    # redeploy) and for what someone else changes (a known-good release to return to).
     changes = (
-        cid in writes
-        or has(component.kind, Trait.model)
-        or isinstance(component, Agent)
-        or component.kind == "mcp_server"
+        cid in writes or has(component.kind, Trait.model) or isinstance(component, Agent) or outside
     )
     gaps: list[str] = []
     if owner is None:
@@ -882,7 +884,7 @@ def ownership(
     if changes and not where["rollback"]:
         gaps.append("no rollback: declare `rollback` on it or on the system")
     if pinned is False:
-        field_name = "`model` (the exact model version)" if component.kind == "llm" else "`version`"
+        field_name = "`model` (the exact model version)" if _is_llm(component.kind) else "`version`"
         gaps.append(f"not pinned: {changed_by} can change it under you; set {field_name}")
     return Ownership(
         component=cid,
