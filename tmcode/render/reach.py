@@ -44,8 +44,10 @@ def path_sentence(path: Path) -> str:
     data = _data(path)
     if data:
         words.append(f"with {data}" if path.verb.value == "send" else f"— {data}")
-    if path.hops:
+    if path.hops and path.actor != path.target:
         words.append(f"(through {path.actor}, {path.hops} take-over(s) away)")
+    elif path.hops:
+        words.append(f"({path.hops} take-over(s) away)")
     return " ".join(words)
 
 
@@ -146,8 +148,10 @@ def _path_markdown(p: Path) -> str:
     if p.data:
         label = "; ".join(filter(None, [p.classification, ", ".join(p.tags)]))
         words.append(f"{'with' if p.verb.value == 'send' else '—'} {_codes(p.data)} ({label})")
-    if p.hops:
+    if p.hops and p.actor != p.target:
         words.append(f"(through {markdown_code(p.actor)}, {p.hops} take-over(s) away)")
+    elif p.hops:
+        words.append(f"({p.hops} take-over(s) away)")
     path = " → ".join(markdown_code(e) for e in p.elements)
     if p.cut:
         controls = f"cut by {_codes(p.cut_by)}"
