@@ -422,3 +422,25 @@ def test_check_with_reach_adds_the_section_to_every_report_format(cli, tmp_path:
     plain = tmp_path / "plain.json"
     assert cli("check", model, "-f", "json", "-o", plain, "--fail-on", "none").exit_code == 0
     assert "reach" not in json.loads(plain.read_text())
+
+
+def test_a_broken_model_exits_2_with_its_file_and_line(cli, tmp_path: Path) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(HEAD + "  a: {kind: agent, boundary: nowhere, model: llm}\n")
+    result = cli("reach", broken)
+    assert result.exit_code == 2
+    assert f"{broken}:" in result.output and "nowhere" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_site_page_per_agent_can_render_one_component() -> None:
+    from tmcode.render.reach import component_markdown
+
+    model = load_model(MODELS / "coding-agent.yaml").model
+    lines = component_markdown(reach_of(model, "agent"), paths=2)
+    assert lines[0] == "#### `agent` (agent)"
+    assert any(line.startswith("| `fetch-mcp` | low |") for line in lines)
+    listed = [line for line in lines if line.startswith("- **")]
+    assert listed[0].startswith("- **critical** send `fetch-mcp` to anyone on the internet")
+    assert "cut" not in listed[0].split("<br>")[0]
+    assert lines.count("- … 7 more: `tmcode reach` lists them") == 1
