@@ -1,240 +1,34 @@
-"""Blast radius and ownership: what a hijacked component can reach, and who owns and stops it.
-
-``blast_radius(model)`` answers, for every component that can act (agents, models, MCP servers,
-tools), what an attacker who controls it can read, change, delete, execute, spend and send, and
-to whom: directly through its own permissions and flows, and transitively through the agents it
-messages, spawns or drives, the tools that answer it and the stores others read from. Each path
-carries the controls declared on it that cut it and the ones that would (``CUTS``). The search
-is bounded (``Limits``): each component costs at most a fixed number of steps, so a whole model
-costs time linear in its size. ``ownership`` says who owns each component, who can change it and
-what stops it, with the gaps.
-"""
+"""The bounded search: from a hijacked component to everything it can reach."""
 
 from __future__ import annotations
 
 import heapq
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from enum import Enum
 from typing import Any
 
-from tmcode._gc import gc_paused
 from tmcode.model.address import (
-    SYSTEM_ADDRESS,
     artifact_address,
     permission_address,
     trained_on_address,
 )
 from tmcode.model.elements import Agent, ComponentBase, Flow, Model, Permission
-from tmcode.model.enums import Classification, FlowKind, Source, Trust
+from tmcode.model.enums import Classification, FlowKind, Trust
 from tmcode.model.kinds import Trait, has
-from tmcode.report import Severity
+from tmcode.reach.rules import CUTS, DRIVES, HOT_TAGS, harm, sort_key
+from tmcode.reach.values import Limits, Path, Recipient, Verb
 
-__all__ = [
-    "CUTS",
-    "BlastRadius",
-    "ComponentReach",
-    "Limits",
-    "Ownership",
-    "Path",
-    "Recipient",
-    "UnknownComponent",
-    "Verb",
-    "actors",
-    "blast_radius",
-    "blast_radius_dict",
-    "ownership",
-    "reach_of",
-    "reach_summary",
-]
-
-
-class Verb(str, Enum):
-    """What a hijacked component can do to a target, in the matrix's column order."""
-
-    read = "read"
-    change = "change"
-    delete = "delete"
-    execute = "execute"
-    spend = "spend"
-    send = "send"
-    admin = "admin"
-    control = "control"  # takes over another agent or model: its own reach follows
-
-
-VERBS = tuple(Verb)
-
-# How control spreads from one component to the next, and how an effect is had.
-DRIVES = "drives"  # an LLM drives the agents whose `model` it is
-
-# The controls that cut a path, by what a hop does. A path is cut when one of its hops has an
-# implemented control of its set declared on the hop, the component it reaches, or the system.
-CUTS: dict[str, tuple[str, ...]] = {
-    Verb.read.value: (
-        "access_control",
-        "least_privilege",
-        "scoped_credentials",
-        "data_minimization",
-        "pii_redaction",
-    ),
-    Verb.change.value: ("human_approval", "policy_engine", "least_privilege"),
-    "memory_write": ("memory_write_approval", "memory_isolation", "human_approval"),
-    Verb.delete.value: ("human_approval", "policy_engine", "least_privilege"),
-    Verb.execute.value: ("sandbox", "command_allowlist", "human_approval", "policy_engine"),
-    Verb.spend.value: ("budget_cap", "human_approval", "policy_engine"),
-    Verb.send.value: (
-        "human_approval",
-        "output_dlp",
-        "egress_allowlist",
-        "url_allowlist",
-        "policy_engine",
-    ),
-    Verb.admin.value: ("human_approval", "policy_engine", "separation_of_duties"),
-    # Spreading: what keeps content from one component from steering the next.
-    "message": (
-        "input_guardrail",
-        "content_isolation",
-        "dual_llm",
-        "plan_then_execute",
-        "tool_lockdown_on_untrusted",
-    ),
-    "stored": (
-        "ingest_validation",
-        "memory_write_approval",
-        "source_allowlist",
-        "provenance_tracking",
-        "input_guardrail",
-        "content_isolation",
-    ),
-    DRIVES: ("output_guardrail", "output_validation", "human_review"),
-    "training": ("data_validation", "signature_verification", "hash_verification"),
-}
-
-# Harm of a path: a base by verb, raised by the data it touches, read off as a severity.
-_BASE = {
-    Verb.read: 2,
-    Verb.change: 2,
-    Verb.delete: 3,
-    Verb.execute: 4,
-    Verb.spend: 4,
-    Verb.send: 2,
-    Verb.admin: 4,
-    Verb.control: 3,
-}
-_DATA_BONUS = {
-    Classification.public: -1,
-    Classification.internal: 0,
-    Classification.confidential: 1,
-    Classification.restricted: 2,
-}
-_HOT_TAGS = frozenset({"secret", "credentials"})
-_LEVELS = (Severity.info, Severity.low, Severity.medium, Severity.high, Severity.critical)
 
 _ENDPOINT_TRAITS = (Trait.human, Trait.ui, Trait.outsider, Trait.outside_content)
 _ANYONE = "anyone on the internet"
 _UNMODELLED = "whoever it can address (not modelled)"
 
 
-@dataclass(frozen=True)
-class Limits:
-    """How far one component's search may go; past a limit the result says it was truncated."""
-
-    hops: int = 4  # components taken over one after another
-    steps: int = 2_000  # components and edges examined
-    paths: int = 200  # paths listed; the rest are counted
-
-
-@dataclass(frozen=True)
-class Recipient:
-    """Who a send reaches: a component (and its trust), or someone the model does not name."""
-
-    component: str | None
-    who: str
-    trust: str
-
-
-@dataclass(frozen=True)
-class Path:
-    """One thing a hijacked component can do, the way it gets there and what cuts it."""
-
-    verb: Verb
-    target: str
-    actor: str  # the component that does it: the hijacked one or one it took over
-    via: str  # the address of the permission or flow that grants it
-    scope: str | None  # the permission scope, or the flow kind
-    harm: Severity
-    hops: int  # components taken over on the way (0: the hijacked component itself)
-    elements: list[str]  # addresses from the hijacked component to the target
-    data: list[str]
-    classification: str | None
-    tags: list[str]
-    recipients: list[Recipient]
-    cut: bool
-    cut_by: list[str]
-    planned: list[str]
-    would_cut: list[str]
-
-
-@dataclass(frozen=True)
-class Ownership:
-    """Who owns a component, who can change it, what stops it, and what is missing."""
-
-    component: str
-    kind: str
-    owner: str | None
-    owner_from: str | None  # "component", "system" or None
-    changed_by: str
-    pinned: bool | None  # None where pinning does not apply (first-party code)
-    kill_switch: list[str]  # addresses declaring an implemented kill_switch
-    rollback: list[str]
-    incident_response: list[str]
-    planned: list[str]
-    gaps: list[str]
-
-
-@dataclass(frozen=True)
-class ComponentReach:
-    """The blast radius of one component."""
-
-    component: str
-    kind: str
-    takes_over: list[str]  # components it controls, the hijacked one first
-    matrix: dict[str, dict[str, dict[str, Any]]]  # target -> verb -> {harm, cut}: the best path
-    data: dict[str, dict[str, Any]]  # data asset -> classification, tags, verbs
-    paths: list[Path]
-    total: int
-    open: int
-    worst: Severity | None  # the worst harm of an open path
-    truncated: bool
-    ownership: Ownership
-
-
-@dataclass(frozen=True)
-class BlastRadius:
-    """The blast radius and ownership of every component that can act in one model."""
-
-    system: str | None
-    name: str
-    file: str | None
-    components: list[ComponentReach]
-    ownership: list[Ownership]
-    gaps: list[str]
-
-
-class UnknownComponent(Exception):
-    """A component id the model does not have; ``candidates`` are the ones it could be."""
-
-    def __init__(self, component: str, candidates: list[str]) -> None:
-        self.component = component
-        self.candidates = candidates
-        super().__init__(component)
-
-
 # --- the model, indexed once ------------------------------------------------------------------
 
 
 @dataclass
-class _Index:
+class Index:
     """Every lookup the search needs, built once per model in linear time."""
 
     model: Model
@@ -256,7 +50,7 @@ class _Index:
     _reads: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @classmethod
-    def build(cls, model: Model) -> _Index:
+    def build(cls, model: Model) -> Index:
         """Index flows, permissions, models driven and training edges."""
         index = cls(model)
         for flow in model.flows:
@@ -274,9 +68,9 @@ class _Index:
             ):
                 if has(kind, trait):
                     group.add(cid)
-            if any(has(kind, t) for t in _ENDPOINT_TRAITS) or _outside_service(model, cid):
+            if any(has(kind, t) for t in _ENDPOINT_TRAITS) or outside_service(model, cid):
                 index.endpoints.add(cid)
-            if _is_llm(kind):
+            if is_llm(kind):
                 index.llms.add(cid)
             if isinstance(component, Agent):
                 index.agents.add(cid)
@@ -331,7 +125,7 @@ class _Index:
             assets = [self.model.data[d] for d in data if d in self.model.data]
             top = max((a.classification for a in assets), default=None)
             tags = tuple(sorted({t for a in assets for t in a.tags}))
-            hot = top is Classification.restricted or bool(_HOT_TAGS.intersection(tags))
+            hot = top is Classification.restricted or bool(HOT_TAGS.intersection(tags))
             found = self._profiles[data] = (top, tags, hot)
         return found
 
@@ -340,12 +134,12 @@ class _Index:
         return self.model.effective_trust(cid)
 
 
-def _is_llm(kind: str) -> bool:
+def is_llm(kind: str) -> bool:
     """A generative model: model weights that generate (an agent generates, but is no model)."""
     return has(kind, Trait.model) and has(kind, Trait.generates)
 
 
-def _outside_service(model: Model, cid: str) -> bool:
+def outside_service(model: Model, cid: str) -> bool:
     """A plain service (no traits) run by someone else: what reaches it has left the system."""
     kind = model.components[cid].kind
     return not any(has(kind, t) for t in Trait) and model.effective_trust(cid) < Trust.internal
@@ -392,7 +186,7 @@ class _Cuts:
     would: tuple[str, ...] = ()
 
 
-class _ControlLookup:
+class ControlLookup:
     """Answers which controls of a rule are declared at a hop, memoised per hop."""
 
     def __init__(self, model: Model) -> None:
@@ -464,23 +258,10 @@ class _State:
 _Effect = tuple[Verb, str, _Hop, tuple[Any, ...]]
 
 
-def _harm(verb: Verb, classification: Classification | None, hot: bool, outside: bool) -> Severity:
-    """Base by verb, raised by the most sensitive data touched; a send only when it leaves."""
-    bonus = 0 if classification is None else 2 if hot else _DATA_BONUS[classification]
-    score = _BASE[verb]
-    if verb is Verb.send:
-        score += 1 + bonus if outside else 0
-    else:
-        score += bonus
-    if verb in (Verb.change, Verb.delete):
-        score = max(score, 2)
-    return _LEVELS[max(0, min(score - 1, len(_LEVELS) - 1))]
-
-
-class _Search:
+class Search:
     """The blast radius of one source component over an index."""
 
-    def __init__(self, index: _Index, lookup: _ControlLookup, limits: Limits) -> None:
+    def __init__(self, index: Index, lookup: ControlLookup, limits: Limits) -> None:
         self.index = index
         self.lookup = lookup
         self.limits = limits
@@ -538,7 +319,7 @@ class _Search:
         path = self._path(state, verb, target, hop, extra)
         key = (verb.value, target)
         known = paths.get(key)
-        if known is None or _sort_key(path) < _sort_key(known):
+        if known is None or sort_key(path) < sort_key(known):
             paths[key] = path
 
     # What a reached component does ----------------------------------------------------------
@@ -721,7 +502,7 @@ class _Search:
             actor=state.actor,
             via=hop.address,
             scope=hop.kind or None,
-            harm=_harm(verb, classification, hot, outside),
+            harm=harm(verb, classification, hot, outside),
             hops=state.hops,
             elements=elements,
             data=list(data),
@@ -733,311 +514,3 @@ class _Search:
             planned=sorted(cuts.planned),
             would_cut=[c for c in cuts.would if c not in cuts.cut_by],
         )
-
-
-_HARM_RANK = {level: rank for rank, level in enumerate(_LEVELS)}
-_VERB_RANK = {verb: rank for rank, verb in enumerate(VERBS)}
-
-
-def _sort_key(path: Path) -> tuple[int, int, int, int, str, str]:
-    """Open before cut, worst harm first, fewest take-overs, then verb and target."""
-    return (
-        int(path.cut),
-        -_HARM_RANK[path.harm],
-        path.hops,
-        _VERB_RANK[path.verb],
-        path.target,
-        path.via,
-    )
-
-
-def _matrix(paths: list[Path]) -> dict[str, dict[str, dict[str, Any]]]:
-    """Target -> verb -> the harm of its first path in sort order and whether that is cut."""
-    cells: dict[str, dict[str, dict[str, Any]]] = {}
-    for path in sorted(paths, key=_sort_key):
-        row = cells.setdefault(path.target, {})
-        row.setdefault(path.verb.value, {"harm": path.harm.value, "cut": path.cut})
-    order = {verb.value: rank for rank, verb in enumerate(VERBS)}
-    return {
-        target: dict(sorted(row.items(), key=lambda kv: order[kv[0]]))
-        for target, row in cells.items()
-    }
-
-
-def _data_summary(model: Model, paths: list[Path]) -> dict[str, dict[str, Any]]:
-    found: dict[str, dict[str, Any]] = {}
-    for path in paths:
-        for did in path.data:
-            asset = model.data.get(did)
-            if asset is None:
-                continue
-            entry = found.setdefault(
-                did,
-                {
-                    "classification": asset.classification.value,
-                    "tags": list(asset.tags),
-                    "open": [],
-                    "cut": [],
-                },
-            )
-            bucket = entry["cut" if path.cut else "open"]
-            if path.verb.value not in bucket:
-                bucket.append(path.verb.value)
-    order = {v.value: i for i, v in enumerate(VERBS)}
-    for entry in found.values():
-        entry["open"].sort(key=order.__getitem__)
-        entry["cut"] = sorted(
-            (v for v in entry["cut"] if v not in entry["open"]), key=order.__getitem__
-        )
-    return dict(
-        sorted(
-            found.items(),
-            key=lambda kv: (-Classification(kv[1]["classification"]).rank, kv[0]),
-        )
-    )
-
-
-# --- ownership ---------------------------------------------------------------------------------
-
-_CHANGED_BY = {
-    Source.first_party: "internal team",
-    Source.vendor: "vendor",
-    Source.open_source: "open-source maintainers",
-    Source.community: "anyone who publishes it",
-    Source.public_hub: "anyone who uploads to the hub",
-}
-_STOP = ("kill_switch", "rollback", "incident_response_plan")
-
-
-def _changed_by(model: Model, cid: str) -> tuple[str, bool]:
-    """Who can change the component, and whether that is someone outside the organisation."""
-    component = model.components[cid]
-    source = component.source
-    if source is None:
-        hosting = getattr(component, "hosting", None)
-        if hosting is not None and hosting.value == "vendor_api":
-            return "vendor", True
-        if has(component.kind, Trait.outsider) or _outside_service(model, cid):
-            return "another organisation", True
-    source = source or Source.first_party
-    return _CHANGED_BY[source], source is not Source.first_party
-
-
-def _permission_controls(model: Model) -> dict[str, list[tuple[str, Any]]]:
-    """Target -> (permission address, controls) of every permission on it declaring any."""
-    found: dict[str, list[tuple[str, Any]]] = {}
-    for agent, target, permission in model.permissions():
-        if permission.controls:
-            found.setdefault(target, []).append(
-                (permission_address(agent, target), permission.controls)
-            )
-    return found
-
-
-def ownership(
-    model: Model,
-    cid: str,
-    writes: frozenset[str] = frozenset(),
-    on_permissions: dict[str, list[tuple[str, Any]]] | None = None,
-) -> Ownership:
-    """Owner, who can change it, what stops it and the gaps, for one component."""
-    component = model.components[cid]
-    owner, owner_from = (
-        (component.owner, "component")
-        if component.owner
-        else (model.system.owner, "system")
-        if model.system.owner
-        else (None, None)
-    )
-    changed_by, outside = _changed_by(model, cid)
-    pinned: bool | None = None
-    if outside and not has(component.kind, Trait.outsider):
-        pinned = (
-            bool(component.version)
-            or any(c.id == "version_pinning" and c.implemented for c in component.controls)
-            or bool(_is_llm(component.kind) and getattr(component, "model", None))
-        )
-    where: dict[str, list[str]] = {c: [] for c in _STOP}
-    planned: list[str] = []
-    if on_permissions is None:
-        on_permissions = _permission_controls(model)
-    places = [(cid, component.controls), (SYSTEM_ADDRESS, model.system.controls)]
-    places += on_permissions.get(cid, [])
-    for address, refs in places:
-        for ref in refs:
-            if ref.id in where:
-                if ref.implemented:
-                    where[ref.id].append(address)
-                elif ref.id not in planned:
-                    planned.append(ref.id)
-    acts = isinstance(component, Agent) or has(component.kind, Trait.callable_tool)
-    # A way back: for what agents write, for models and agents (a known-good version to
-    # redeploy) and for what someone else changes (a known-good release to return to).
-    changes = (
-        cid in writes or has(component.kind, Trait.model) or isinstance(component, Agent) or outside
-    )
-    gaps: list[str] = []
-    if owner is None:
-        gaps.append("no owner: set `owner` on the component or the system")
-    if acts and not where["kill_switch"]:
-        gaps.append("no kill switch: declare `kill_switch` on it or on the system")
-    if changes and not where["rollback"]:
-        gaps.append("no rollback: declare `rollback` on it or on the system")
-    if pinned is False:
-        field_name = "`model` (the exact model version)" if _is_llm(component.kind) else "`version`"
-        gaps.append(f"not pinned: {changed_by} can change it under you; set {field_name}")
-    return Ownership(
-        component=cid,
-        kind=component.kind,
-        owner=owner,
-        owner_from=owner_from,
-        changed_by=changed_by,
-        pinned=pinned,
-        kill_switch=where["kill_switch"],
-        rollback=where["rollback"],
-        incident_response=where["incident_response_plan"],
-        planned=[p for p in planned if p not in {a for v in where.values() for a in v}],
-        gaps=gaps,
-    )
-
-
-def _owned(model: Model) -> list[str]:
-    """Components the organisation runs or depends on: everything but people and outside content."""
-    return [
-        cid
-        for cid, c in model.components.items()
-        if not has(c.kind, Trait.human) and not has(c.kind, Trait.outside_content)
-    ]
-
-
-def _written(model: Model) -> frozenset[str]:
-    """Components an agent may write or delete: they need a way back."""
-    return frozenset(
-        target
-        for _, target, permission in model.permissions()
-        if {s.value for s in permission.scopes} & {"write", "delete", "memory_write", "admin"}
-    )
-
-
-# --- the public entry points --------------------------------------------------------------------
-
-
-def reach_of(
-    model: Model,
-    component: str,
-    *,
-    limits: Limits | None = None,
-    _index: _Index | None = None,
-    _lookup: _ControlLookup | None = None,
-    _writes: frozenset[str] | None = None,
-    _on_permissions: dict[str, list[tuple[str, Any]]] | None = None,
-) -> ComponentReach:
-    """The blast radius of one component; ``UnknownComponent`` names the candidates."""
-    if component not in model.components:
-        raise UnknownComponent(component, actors(model) or list(model.components))
-    limits = limits or Limits()
-    index = _index or _Index.build(model)
-    lookup = _lookup or _ControlLookup(model)
-    found, taken, truncated = _Search(index, lookup, limits).run(component)
-    found.sort(key=_sort_key)
-    open_paths = [p for p in found if not p.cut]
-    listed = found[: limits.paths]
-    return ComponentReach(
-        component=component,
-        kind=model.components[component].kind,
-        takes_over=taken,
-        matrix=_matrix(listed),
-        data=_data_summary(model, found),
-        paths=listed,
-        total=len(found),
-        open=len(open_paths),
-        worst=open_paths[0].harm if open_paths else None,
-        truncated=truncated or len(found) > limits.paths,
-        ownership=ownership(
-            model,
-            component,
-            _writes if _writes is not None else _written(model),
-            _on_permissions,
-        ),
-    )
-
-
-def blast_radius(
-    model: Model,
-    components: list[str] | None = None,
-    *,
-    file: str | None = None,
-    limits: Limits | None = None,
-) -> BlastRadius:
-    """The blast radius of the named components (default: every actor) and everyone's ownership."""
-    index = _Index.build(model)
-    lookup = _ControlLookup(model)
-    writes = _written(model)
-    stops = _permission_controls(model)
-    chosen = actors(model) if components is None else components
-    with gc_paused():
-        reaches = [
-            reach_of(
-                model,
-                cid,
-                limits=limits,
-                _index=index,
-                _lookup=lookup,
-                _writes=writes,
-                _on_permissions=stops,
-            )
-            for cid in chosen
-        ]
-        owners = [ownership(model, cid, writes, stops) for cid in _owned(model)]
-    gaps = [f"{o.component}: {gap}" for o in owners for gap in o.gaps]
-    # One plan covers the system unless a component names its own: one gap, not one each.
-    if owners and not any(o.incident_response for o in owners):
-        gaps.insert(
-            0,
-            f"{SYSTEM_ADDRESS}: no incident response plan: declare "
-            "`incident_response_plan` on the system (with its evidence)",
-        )
-    return BlastRadius(
-        system=model.system.id,
-        name=model.system.name,
-        file=file,
-        components=reaches,
-        ownership=owners,
-        gaps=gaps,
-    )
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if hasattr(value, "__dataclass_fields__"):
-        return {name: _plain(getattr(value, name)) for name in value.__dataclass_fields__}
-    return value
-
-
-def blast_radius_dict(radius: BlastRadius) -> dict[str, Any]:
-    """The blast radius as plain JSON-ready data (the shape of ``tests/schemas/reach.schema.json``)."""
-    return _plain(radius)  # type: ignore[no-any-return]
-
-
-def reach_summary(radius: BlastRadius) -> dict[str, Any]:
-    """A short summary per component (worst open harm, counts) and the gaps, e.g. for SARIF."""
-    return {
-        "system": radius.system,
-        "name": radius.name,
-        "components": [
-            {
-                "component": c.component,
-                "kind": c.kind,
-                "worst": c.worst.value if c.worst else None,
-                "open": c.open,
-                "total": c.total,
-            }
-            for c in radius.components
-        ],
-        "gaps": radius.gaps,
-    }
