@@ -86,6 +86,19 @@ def test_support_copilot_matches_the_hand_worked_blast_radius() -> None:
     ui = next(p for p in reach.paths if p.target == "chat-ui" and p.verb.value == "send")
     assert [(r.component, r.trust) for r in ui.recipients] == [("customer", "untrusted")]
     assert reach.matrix["refunds"] == {"spend": {"harm": "high", "cut": True}}
+    # Ownership, by hand: no owner of its own (the system's), first-party code, nothing
+    # declared to stop it or roll it back (audit_logging and tamper_evident_logs do neither).
+    owner = reach.ownership
+    assert (owner.owner, owner.owner_from, owner.changed_by, owner.pinned) == (
+        "support-platform",
+        "system",
+        "internal team",
+        None,
+    )
+    assert owner.gaps == [
+        "no kill switch: declare `kill_switch` on it or on the system",
+        "no rollback: declare `rollback` on it or on the system",
+    ]
 
 
 def test_coding_agent_matches_the_hand_worked_blast_radius() -> None:
