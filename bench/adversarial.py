@@ -15,7 +15,8 @@ Shapes:
                   from one that does; ``validate`` (every reference is reported, exit 2).
   agent-chain     web content feeding a chain of N agents by ``agent_message`` flows: every
                   agent is tainted along an evidence path as long as its place in the chain;
-                  ``check --format sarif`` and ``--format json``.
+                  ``check --format sarif`` and ``--format json``; ``reach --format json``
+                  (every agent's blast radius: each is bounded, so the whole is linear).
   dense-flows     100 components and N flows among them; ``diagram --format svg`` (laid out by
                   Graphviz, within its time limit or refused) and ``check --format html``.
 """
@@ -140,6 +141,7 @@ SHAPES: dict[str, tuple[Callable[[int], str], list[int], list[tuple[str, Command
         [
             ("check sarif", _cli("check", "-f", "sarif", "--fail-on", "none")),
             ("check json", _cli("check", "-f", "json", "--fail-on", "none")),
+            ("reach json", _cli("reach", "-f", "json")),
         ],
     ),
     "dense-flows": (

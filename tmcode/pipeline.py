@@ -19,10 +19,12 @@ def check_files(
     today: dt.date | None = None,
     limits: ReadLimits | None = None,
     repository: Path | None = None,
+    reach: bool = False,
 ) -> Report:
     """Load every model (reporting all their problems at once) and check them against the catalog.
 
-    With ``repository``, the models are also compared with the agent configuration found there.
+    With ``repository``, the models are also compared with the agent configuration found there;
+    with ``reach``, the report carries each model's blast radius and ownership (tmcode.reach).
     """
     from tmcode.catalog.load import load_catalog
     from tmcode.engine import check
@@ -47,4 +49,15 @@ def check_files(
         from tmcode.discover import discover_repository
 
         found = discover_repository(repository)
-    return check(loaded, catalog, today=today, repository=found)
+    report = check(loaded, catalog, today=today, repository=found)
+    return with_reach(report) if reach else report
+
+
+def with_reach(report: Report) -> Report:
+    """The report with each model's blast radius and ownership (``tmcode.reach``) added."""
+    from dataclasses import replace
+
+    from tmcode.reach import blast_radius
+
+    radii = [blast_radius(m.model, file=m.path) for m in report.sources]
+    return replace(report, reach=radii)

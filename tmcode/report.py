@@ -144,6 +144,8 @@ class Report:
     baseline: dict[str, Any] | None = None
     # What `check --discover` read from the repository; None when drift was not checked.
     repository: dict[str, Any] | None = None
+    # The blast radius of each model (tmcode.reach.BlastRadius), when asked for; else None.
+    reach: list[Any] | None = None
     # What the findings were computed from, for renderers; never serialised.
     sources: tuple[LoadedModel, ...] = field(default=(), compare=False, repr=False)
     threats: Catalog = field(default_factory=_no_catalog, compare=False, repr=False)
@@ -239,6 +241,8 @@ def report_to_dict(report: Report) -> dict[str, Any]:
     ]
     if report.repository is not None:
         order.append("repository")
+    if report.reach is not None:
+        order.append("reach")
     return {key: data[key] for key in order}
 
 

@@ -16,7 +16,7 @@ import typer
 from tmcode.cli._options import DebugOpt
 from tmcode.cli._run import debugging
 
-GROUPS = ("model", "check", "start", "bom", "diff", "draw", "catalog")
+GROUPS = ("model", "check", "start", "bom", "diff", "draw", "reach", "assurance", "catalog")
 
 
 def _print_version(value: bool) -> None:

@@ -69,6 +69,9 @@ def check(
         ),
     ] = False,
     discover: DiscoverOpt = None,
+    reach: Annotated[
+        bool, typer.Option("--reach", help="Add each model's blast radius and ownership.")
+    ] = False,
     limits: ReadLimits = ReadLimits(),
 ) -> None:
     """Match models against the threat catalog; exit 1 when a finding fails the gate."""
@@ -100,6 +103,10 @@ def check(
         # Read before any model: a Python model runs code, which must not rewrite the baseline.
         earlier = guard(debug, lambda: read_report_json(baseline))
     report = guard(debug, lambda: load_and_check(list(models), catalog, today, limits, discover))
+    if reach:
+        from tmcode.pipeline import with_reach
+
+        report = with_reach(report)
     if earlier is not None:
         from tmcode.baseline import apply_baseline
 

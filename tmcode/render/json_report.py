@@ -42,4 +42,4 @@ class JsonRenderer(Renderer):
     suffix = ".json"
 
     def render(self, report: Report) -> str:
-        return dumps_lines(report_to_dict(report), ("findings", "stale_decisions"))
+        return dumps_lines(report_to_dict(report), ("findings", "stale_decisions", "reach"))

@@ -93,6 +93,18 @@ class MarkdownRenderer(Renderer):
                     f"({markdown_text(relative_path(st.file))}:{st.line or ''}): matches no finding"
                 )
             out.append("")
+        for radius in report.reach or ():
+            from tmcode.render.reach import radius_markdown
+
+            out += [
+                f"<details><summary>Blast radius and ownership: "
+                f"{markdown_html_text(radius.name)}</summary>",
+                "",
+                radius_markdown(radius, paths=5, level=4).rstrip("\n"),
+                "",
+                "</details>",
+                "",
+            ]
         for loaded in report.sources:
             view = build_view(loaded, report.findings_of(loaded.path))
             out += [

@@ -173,6 +173,10 @@ class SarifRenderer(Renderer):
             "date": report.summary["date"],
             "verdict": decision.sentence,
         }
+        if report.reach is not None:
+            from tmcode.reach import reach_summary
+
+            run_properties["reach"] = [reach_summary(radius) for radius in report.reach]
 
         def items(values: list[str], indent: str) -> str:
             if not values:

@@ -18,6 +18,8 @@ _STATUS_ORDER = {
     Status.mitigated: 4,
 }
 _RESET = "\033[0m"
+# With --reach, each component's worst paths are listed; `tmcode reach` lists them all.
+_REACH_PATHS = 5
 
 
 # How a finding compares with a baseline, where that is worth a mark.
@@ -109,5 +111,11 @@ class TextRenderer(Renderer):
                 several_systems=len(report.systems) > 1,
             )
             out.append(f"compared with {terminal_text(b['file'])}: {b['counts_summary']}")
+        if report.reach is not None:
+            from tmcode.render.reach import radius_text
+
+            for radius in report.reach:
+                out += radius_text(radius, terminal_text, paths=_REACH_PATHS).splitlines()
+                out.append("")
         out.append(summary_line(report, self.options, terminal_text))
         return "\n".join(out) + "\n"
