@@ -15,7 +15,7 @@ from pydantic import (
 
 THREAT_ID_PATTERN = r"^[A-Z]{2,5}-[0-9]{3}$"
 REFERENCE_PATTERN = (
-    r"^(owasp-llm:LLM(0[1-9]|10):2025|owasp-mcp:MCP(0[1-9]|10):2025|owasp-asi:ASI(0[1-9]|10):2026"
+    r"^(owasp-llm:LLM(0[1-9]|10):(2025|2026)|owasp-mcp:MCP(0[1-9]|10):2025|owasp-asi:ASI(0[1-9]|10):2026"
     r"|owasp-agentic:T([1-9]|1[0-7])|nist-aml:NISTAML\.[0-9]{2,3}|atlas:AML\.T[0-9]{4}(\.[0-9]{3})?"
     r"|cwe:CWE-[0-9]+)$"
 )
