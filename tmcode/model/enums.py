@@ -231,7 +231,7 @@ class Identity(_Described):
 
 
 class Interprets(_Described):
-    """What a tool interprets from its arguments."""
+    """What a tool, MCP server or service interprets from its arguments or its inputs."""
 
     shell = "shell", "Shell commands."
     sql = "sql", "SQL statements."
