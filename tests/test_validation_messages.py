@@ -281,7 +281,7 @@ def test_a_decision_may_name_a_reference_a_threat_cites(tmp_path: Path) -> None:
     code, errors, model = validate(tmp_path, edit("threat: PI-001", "threat: LLM01"))
     assert code == 2
     assert errors == [
-        f"{model}:30:5: unknown threat `LLM01` in decision 1 — did you mean `owasp-llm:LLM01:2025`?"
+        f"{model}:30:5: unknown threat `LLM01` in decision 1 — did you mean `owasp-llm:LLM01:2026`?"
     ]
 
 
