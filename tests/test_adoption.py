@@ -53,6 +53,7 @@ KEY_FINDINGS = {
         ("MCP-005", "fetch-mcp", "high", "open", None),
         ("MCP-003", "agent.tools.forge-mcp", "high", "mitigated", None),
         ("SEC-002", "agent", "high", "open", None),
+        ("AG-007", "agent.tools.workspace", "critical", "open", None),
     ],
     "research-workflow": [
         ("PI-003", "searcher", "critical", "open", "domain-expert"),

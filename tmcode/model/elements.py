@@ -36,6 +36,7 @@ from tmcode.model.enums import (
     Identity,
     Interprets,
     Lifecycle,
+    LoadedAs,
     McpAuth,
     MemoryScope,
     Origin,
@@ -369,6 +370,10 @@ class McpServer(ComponentBase):
     GLYPH = Glyph("component", ('[/"', '"/]'))
 
     kind: Literal["mcp_server"] = "mcp_server"
+    interprets: list[Interprets] = Field(
+        default_factory=list,
+        description="What it interprets from its arguments or from what flows into it.",
+    )
     transport: Transport | None = attr("How clients reach it.", assumed="http")
     auth: McpAuth | None = attr("How it authenticates clients.", assumed="none")
     token_passthrough: StrictBool | None = attr(
@@ -410,6 +415,11 @@ class Store(ComponentBase):
     kind: Literal["vector_store", "datastore", "secret_store", "log_sink", "model_registry"]
     stores: list[Id] = Field(default_factory=list, description="Data asset ids.")
     tenancy: Tenancy | None = attr("Whether it serves one tenant or many.", assumed="single")
+    loaded_as: list[LoadedAs] = Field(
+        default_factory=list,
+        description="Files in it that something later runs or obeys unreviewed: agent "
+        "instructions, client configs, CI workflows, build scripts.",
+    )
 
 
 class Memory(ComponentBase):
@@ -465,6 +475,10 @@ class PlainComponent(ComponentBase):
     GLYPH = {"training_pipeline": Glyph("rarrow"), "service": BOX}
 
     kind: Literal["training_pipeline", "service"]
+    interprets: list[Interprets] = Field(
+        default_factory=list,
+        description="What it interprets from what flows into it: code it runs, URLs it opens.",
+    )
 
 
 Component = Annotated[

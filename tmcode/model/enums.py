@@ -234,7 +234,7 @@ class Identity(_Described):
 
 
 class Interprets(_Described):
-    """What a tool interprets from its arguments."""
+    """What a tool, MCP server or service interprets from its arguments or its inputs."""
 
     shell = "shell", "Shell commands."
     sql = "sql", "SQL statements."
@@ -242,6 +242,29 @@ class Interprets(_Described):
     url = "url", "URLs it fetches."
     path = "path", "File-system paths it opens."
     html = "html", "HTML it renders or passes to a browser."
+
+
+class LoadedAs(_Described):
+    """What something later runs or obeys from a store's files, with no one reviewing them."""
+
+    instructions = (
+        "instructions",
+        "Instruction or rules files agents read at the start of a session: AGENTS.md, "
+        "CLAUDE.md, .cursor/rules, copilot-instructions.md.",
+    )
+    client_config = (
+        "client_config",
+        "Agent or MCP client configuration loaded on start (.cursor/mcp.json, "
+        ".vscode/settings.json): it can start servers or approve tools.",
+    )
+    ci_workflow = (
+        "ci_workflow",
+        "CI workflow definitions that run on the next push, with the repository's secrets.",
+    )
+    build_script = (
+        "build_script",
+        "Scripts tools run on their own: git hooks, package install scripts, build files.",
+    )
 
 
 class Transport(_Described):
