@@ -18,9 +18,8 @@ import graphviz
 from tmcode.render.palette import SEVERITY_STYLE
 from tmcode.errors import Problem, TmcodeError
 from tmcode.render.escape import reveal
-from tmcode.model.address import finding_owner, permission_address
+from tmcode.model.address import finding_owner
 from tmcode.model.kinds import glyph
-from tmcode.model.elements import Agent
 from tmcode.model.load import LoadedModel
 from tmcode.report import GATING_STATUSES, Finding, Severity
 
@@ -125,12 +124,9 @@ def build_view(
     for flow in model.flows:
         label = flow.kind.value + (f": {', '.join(flow.data)}" if flow.data else "")
         view.edges.append(ViewEdge(flow.from_, flow.to, clean(label), flow.address, False))
-    for cid, c in model.components.items():
-        if isinstance(c, Agent):
-            for target, permission in c.tools.items():
-                address = permission_address(cid, target)
-                scopes = ", ".join(s.value for s in permission.scopes)
-                view.edges.append(ViewEdge(cid, target, clean(scopes), address, True))
+    for entry in loaded.index.permissions.values():
+        scopes = ", ".join(s.value for s in entry.permission.scopes)
+        view.edges.append(ViewEdge(entry.agent, entry.target, clean(scopes), entry.address, True))
     return view
 
 
@@ -149,7 +145,7 @@ def _preorder(view: SystemView) -> Iterator[tuple[str | None, int]]:
 
 
 def _dot_id(text: str) -> str:
-    return graphviz.escape(text)
+    return str(graphviz.escape(text))
 
 
 def to_dot(view: SystemView) -> str:
@@ -209,7 +205,7 @@ def to_dot(view: SystemView) -> str:
         if edge.address in view.highlight:
             attrs.update(color=PATH_COLOR, penwidth="3")
         g.edge(_dot_id(edge.source), _dot_id(edge.target), **attrs)
-    return g.source
+    return str(g.source)
 
 
 def layout_refusal(view: SystemView) -> str:
