@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 import yaml
 
@@ -107,7 +108,11 @@ def catalog_index(catalog: Catalog) -> str:
     return "\n".join(lines)
 
 
-def standards_page(catalog: Catalog, findings: list[Finding] | None = None) -> str:
+def standards_page(
+    catalog: Catalog,
+    findings: list[Finding] | None = None,
+    standards: dict[str, dict[str, Any]] | None = None,
+) -> str:
     """The cross-walk: every standard entry, the threats covering it, and findings here."""
     fired = Counter(r for f in findings or [] if f.status in GATING_STATUSES for r in f.references)
     lines = [
@@ -119,7 +124,7 @@ def standards_page(catalog: Catalog, findings: list[Finding] | None = None) -> s
         "",
     ]
     current = None
-    for e in coverage(catalog):
+    for e in coverage(catalog, standards):
         if e.standard != current:
             current = e.standard
             lines += [

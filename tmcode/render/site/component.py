@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from tmcode.render.site.context import SystemSite
-from tmcode.render.site.findings import anchor
+from tmcode.render.site.findings import finding_link
 from tmcode.render.site.markup import code, text
+from tmcode.render.wording import STATUS_WORDS
 
 
 def component_page(site: SystemSite, cid: str) -> str:
@@ -68,8 +69,8 @@ def component_page(site: SystemSite, cid: str) -> str:
     lines += ["## Findings", ""]
     for finding in mine:
         lines.append(
-            f"- **{finding.severity.value}** [{finding.threat}: {text(finding.title)}](../findings.md#{anchor(finding)}) "
-            f"on {code(finding.target)} — {finding.status.value}"
+            f"- **{finding.severity.value}** {finding_link(finding, '../')} "
+            f"on {code(finding.target)} — {STATUS_WORDS[finding.status]}"
         )
     if not mine:
         lines.append("None.")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
@@ -19,7 +19,7 @@ from tmcode.report import Finding, Report
 
 @dataclass(frozen=True)
 class SystemSite:
-    """One system's share of the site: its model, findings, folder and diagram."""
+    """One system's share of the site: its model, findings, folder and diagram view."""
 
     loaded: LoadedModel
     report: Report
@@ -29,9 +29,12 @@ class SystemSite:
     page: Mapping[str, str]
     by_component: Mapping[str, tuple[Finding, ...]]
     view: SystemView
+    standards: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, loaded: LoadedModel, report: Report, slug: str) -> SystemSite:
+    def of(
+        cls, loaded: LoadedModel, report: Report, slug: str, standards: Mapping[str, Any]
+    ) -> SystemSite:
         """Gather what the pages of the system at ``loaded`` need."""
         model = loaded.model
         findings = report.findings_of(loaded.path)
@@ -51,6 +54,7 @@ class SystemSite:
             MappingProxyType(page),
             MappingProxyType({k: tuple(v) for k, v in by_component.items()}),
             build_view(loaded, findings),
+            standards,
         )
 
     @property
@@ -68,3 +72,8 @@ class SystemSite:
         """The catalog the findings were matched against."""
         catalog: Catalog = self.report.threats
         return catalog
+
+
+def finding_page(f: Finding) -> str:
+    """The page of a finding, relative to its system's folder."""
+    return f"findings/{f.id}.md"

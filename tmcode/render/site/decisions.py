@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from tmcode.render.site.context import SystemSite
-from tmcode.render.site.findings import anchor
+from tmcode.render.site.context import SystemSite, finding_page
 from tmcode.render.site.markup import code, text
 from tmcode.report import Status
 
@@ -23,7 +22,7 @@ def decisions_page(site: SystemSite) -> str:
         if f is not None and f.status is Status.expired:
             state = "expired"
         link = (
-            f"[{f.threat} on {code(f.target)}](findings.md#{anchor(f)})"
+            f"[{f.threat} on {code(f.target)}]({finding_page(f)})"
             if f
             else "stale: matches no finding"
         )

@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from tmcode.render.escape import markdown_code, markdown_text, reveal
+from tmcode.report import Severity
 
 
 def text(value: str) -> str:
@@ -56,3 +57,16 @@ def unique_name(base: str, used: set[str]) -> str:
         name, n = f"{base}-{n}", n + 1
     used.add(name.casefold())
     return name
+
+
+def severity_badge(severity: Severity) -> str:
+    """The severity as a coloured label (colours from the palette, in the site's stylesheet)."""
+    return f'<span class="tmcode-sev {severity.value}">{severity.value}</span>'
+
+
+def prose(value: str) -> str:
+    """Escape text in which tmcode quotes ids in backticks, showing those ids as code."""
+    parts = value.split("`")
+    if len(parts) % 2 == 0:  # an unpaired backtick: all plain text
+        return text(value)
+    return "".join(code(p) if i % 2 else text(p) for i, p in enumerate(parts))
