@@ -306,6 +306,7 @@ def to_mermaid(view: SystemView) -> str:
             opener, closer = glyph(node.kind).mermaid
             lines.append(f"{pad}  {ids[node.id]}{opener}{mermaid_text(node.label)}{closer}")
     highlighted: list[int] = []
+    permissions: list[int] = []
     for index, edge in enumerate(view.edges):
         arrow = "-.->" if edge.permission else "-->"
         lines.append(
@@ -313,6 +314,8 @@ def to_mermaid(view: SystemView) -> str:
         )
         if edge.address in view.highlight:
             highlighted.append(index)
+        elif edge.permission:
+            permissions.append(index)
     for severity, color in SEVERITY_FILL.items():
         lines.append(f"  classDef {severity.value} fill:{color},stroke:#333")
     lines.append(f"  classDef path stroke:{PATH_COLOR},stroke-width:3px")
@@ -321,6 +324,8 @@ def to_mermaid(view: SystemView) -> str:
             lines.append(f"  class {ids[node.id]} {node.severity.value}")
         if node.id in view.highlight:
             lines.append(f"  class {ids[node.id]} path")
+    if permissions:  # the colour of permissions in the DOT drawing
+        lines.append(f"  linkStyle {','.join(map(str, permissions))} stroke:{PERMISSION_COLOR}")
     if highlighted:
         lines.append(
             f"  linkStyle {','.join(map(str, highlighted))} stroke:{PATH_COLOR},stroke-width:3px"
@@ -389,7 +394,7 @@ def boundary_view(view: SystemView, bid: str) -> SystemView:
     inside = {n.id for n in view.nodes if n.boundary in inside_boundaries}
     edges = [e for e in view.edges if e.source in inside or e.target in inside]
     nodes = inside | {e.source for e in edges} | {e.target for e in edges}
-    return subview(view, nodes, edges, view.boundaries[bid].label)
+    return subview(view, nodes, edges, f"Trust boundary {view.boundaries[bid].label}")
 
 
 # ---------------------------------------------------------------- legend
@@ -441,13 +446,14 @@ def legend_dot(view: SystemView, path: bool = False) -> str:
         (f"k{i}", {"label": kind, "shape": glyph(kind).dot, "fillcolor": "#ffffff"})
         for i, kind in enumerate(_legend_kinds(view))
     ]
+    g.node("rows", label="", shape="point", style="invis", width="0")
     for name, attrs in row:
         g.node(name, **attrs)
     # The shapes go in a second row, below the line samples: the legend stays narrow.
     kinds = [f"k{i}" for i in range(len(_legend_kinds(view)))]
     if kinds:
         g.body.append("\t{rank=same; " + "; ".join(kinds) + "}\n")
-        g.edge(row[0][0], kinds[0], style="invis", minlen="2")
+        g.edge("rows", kinds[0], style="invis", minlen="2")
     for i, what, words in lines:
         attrs = {"label": " " + words}
         if what == "permission":

@@ -7,14 +7,25 @@
     var picture = viewport && viewport.firstElementChild;
     if (!picture) return;
     var scale = 1;
+    // Mermaid draws at the container's width (width 100%, a max-width): give it its own size.
+    var drawn = picture.tagName === "IMG" ? null : picture.querySelector("svg");
+    if (drawn && drawn.style.maxWidth) {
+      drawn.style.width = drawn.style.maxWidth;
+      drawn.style.maxWidth = "none";
+      drawn.removeAttribute("width");
+    }
     var natural = function () {
-      if (picture.tagName === "IMG") return picture.naturalWidth || picture.width;
+      if (picture.tagName === "IMG") {
+        return { w: picture.naturalWidth || picture.width, h: picture.naturalHeight || picture.height };
+      }
       var svg = picture.querySelector("svg");
-      return svg ? svg.getBBox().width || svg.clientWidth : picture.scrollWidth;
+      var box = svg ? svg.getBoundingClientRect() : picture.getBoundingClientRect();
+      var zoom = Number(picture.style.zoom || 1);
+      return { w: box.width / zoom, h: box.height / zoom };
     };
     var apply = function () {
       if (picture.tagName === "IMG") {
-        picture.style.width = Math.round(natural() * scale) + "px";
+        picture.style.width = Math.round(natural().w * scale) + "px";
         picture.style.maxWidth = "none";
       } else {
         picture.style.zoom = String(scale);
@@ -22,9 +33,15 @@
       var shown = figure.querySelector("[data-zoom-level]");
       if (shown) shown.textContent = Math.round(scale * 100) + "%";
     };
+    // The scale at which the whole picture fits the viewport (never above full size).
+    var whole = function () {
+      var size = natural();
+      if (!(size.w > 0 && size.h > 0)) return 1;
+      var height = window.innerHeight * 0.75;
+      return Math.min(1, (viewport.clientWidth - 8) / size.w, (height - 8) / size.h);
+    };
     var fit = function () {
-      var width = natural();
-      if (width > 0) scale = Math.min(1, (viewport.clientWidth - 8) / width);
+      scale = whole();
       apply();
     };
     figure.querySelectorAll("[data-zoom]").forEach(function (button) {
@@ -58,10 +75,10 @@
       viewport.classList.remove("tmcode-dragging");
     });
     var start = function () {
-      // Readable first: full size, unless the whole picture fits at no less than 60 %.
-      var width = natural();
-      if (width > 0 && viewport.clientWidth / width >= 0.6) fit();
-      else apply();
+      // Readable first: the whole picture if its labels stay at 75 % or more, else 75 %
+      // (Graphviz's 10 pt labels stay 10 px high) and the rest is a drag away.
+      scale = Math.max(whole(), 0.75);
+      apply();
     };
     if (picture.tagName === "IMG" && !picture.complete) picture.addEventListener("load", start);
     else start();
@@ -72,7 +89,24 @@
     if (!sources.length || typeof window.mermaid === "undefined") {
       return Promise.resolve();
     }
-    window.mermaid.initialize({ startOnLoad: false, securityLevel: "strict", flowchart: { htmlLabels: false } });
+    // The look of the Graphviz drawings: white shapes, dashed grey trust boundaries.
+    window.mermaid.initialize({
+      startOnLoad: false,
+      securityLevel: "strict",
+      theme: "base",
+      themeVariables: {
+        fontFamily: "Helvetica, Arial, sans-serif",
+        primaryColor: "#ffffff",
+        primaryBorderColor: "#333333",
+        primaryTextColor: "#000000",
+        lineColor: "#333333",
+        clusterBkg: "#ffffff",
+        clusterBorder: "#607d8b",
+        edgeLabelBackground: "#ffffff"
+      },
+      themeCSS: ".cluster rect { stroke-dasharray: 5 3; }",
+      flowchart: { htmlLabels: false }
+    });
     return window.mermaid.run({ nodes: sources }).catch(function (error) {
       console.error("tmcode: Mermaid could not draw a diagram", error);
     });
