@@ -141,5 +141,5 @@ def test_permission_matrix_has_an_agent_per_row_and_a_target_per_column(catalog)
     agents = {e.agent for e in index.permissions.values()}
     targets = {e.target for e in index.permissions.values()}
     assert matrix.count("<tr><th><a") == len(agents)
-    assert matrix.count("<th><a href=") == len(targets)
+    assert matrix.split("<tbody>")[0].count("<th><a href=") == len(targets)
     assert matrix.count('<span class="tmcode-scopes">') == len(index.permissions)
