@@ -183,3 +183,25 @@ def test_site_configuration_keeps_the_site_offline(tmp_path) -> None:
         if name.endswith((".js", ".css")) and "mermaid" not in name:
             text = content if isinstance(content, str) else content.decode("utf-8")
             assert "unpkg.com" not in text and "googleapis" not in text, name
+
+
+def test_search_works_from_the_file_system(browser, built) -> None:
+    tab = browser._context.new_page()  # the harness gives no way to type; its context does
+    outside: list[str] = []
+
+    def route(r: Any) -> None:
+        if r.request.url.startswith("file:"):
+            r.continue_()
+        else:
+            outside.append(r.request.url)
+            r.abort()
+
+    try:
+        tab.route("**/*", route)
+        tab.goto((built / "index.html").resolve().as_uri(), wait_until="load")
+        tab.fill("input.md-search__input", "prompt injection")
+        tab.wait_for_selector(".md-search-result__item", timeout=15_000)
+        assert tab.evaluate("document.querySelectorAll('.md-search-result__item').length") > 0
+    finally:
+        tab.close()
+    assert not outside, outside
