@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tmcode.render.site.context import SystemSite
 from tmcode.render.site.findings import finding_link
-from tmcode.render.site.markup import code, text
+from tmcode.render.site.markup import code, severity_badge, text
 from tmcode.render.wording import STATUS_WORDS
 
 
@@ -69,7 +69,7 @@ def component_page(site: SystemSite, cid: str) -> str:
     lines += ["## Findings", ""]
     for finding in mine:
         lines.append(
-            f"- **{finding.severity.value}** {finding_link(finding, '../')} "
+            f"- {severity_badge(finding.severity)} {finding_link(finding, '../')} "
             f"on {code(finding.target)} — {STATUS_WORDS[finding.status]}"
         )
     if not mine:

@@ -188,7 +188,8 @@ def figure(
         f'<div class="tmcode-tools">{"".join(tools)}</div>',
         f'<div class="tmcode-viewport">{body}</div>',
         f'<div class="tmcode-legend">{key}'
-        "<p>Legend. Dashed frames are trust boundaries, with their trust level in brackets."
+        "<p>Legend, for every diagram of this system. Dashed frames are trust boundaries, with "
+        "their trust level in brackets."
         + (
             " The thick dark outline and lines are the finding's attack path."
             if picture.path

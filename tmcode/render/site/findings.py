@@ -39,11 +39,14 @@ def findings_page(site: SystemSite) -> str:
         lines += [
             f"## {severity.value.capitalize()} ({breakdown})",
             "",
-            "| status | threat | target |" + (" since the baseline |" if baseline else ""),
-            "|---|---|---|" + ("---|" if baseline else ""),
+            "| status | threat | target | found |" + (" since the baseline |" if baseline else ""),
+            "|---|---|---|---|" + ("---|" if baseline else ""),
         ]
         for f in group:
-            row = f"| {STATUS_WORDS[f.status]} | {finding_link(f)} | {code(f.target)} |"
+            row = (
+                f"| {STATUS_WORDS[f.status]} | {finding_link(f)} | {code(f.target)} | "
+                f"{prose(f.message)} |"
+            )
             if baseline:
                 row += f" {(f.change or '').replace('_', ' ')} |"
             lines.append(row)
