@@ -116,7 +116,7 @@ def test_attack_paths_are_svg_pictures_with_legend_and_title(browser, built) -> 
         for p in pictures
     ), pictures
     html = page.read_text(encoding="utf-8")
-    assert "Attack path of " in html and "legend-path.svg" in html
+    assert "Attack path of " in html and "legend.svg" in html
     assert 'data-zoom="in"' in html and 'data-zoom="fit"' in html
 
 

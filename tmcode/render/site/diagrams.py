@@ -83,14 +83,17 @@ def pictures_of(slug: str, view: SystemView, findings: Sequence[Finding]) -> lis
                         boundary_view(view, bid),
                     )
                 )
+    # Findings with the same evidence share one drawing: the page's caption names the finding.
+    drawn: set[frozenset[str]] = set()
     for f in findings:
-        if has_attack_path(f):
-            title = finding_title(f)
+        if has_attack_path(f) and frozenset(f.elements) not in drawn:
+            drawn.add(frozenset(f.elements))
+            name = f"Attack path in {view.name}"
             out.append(
                 Picture(
                     f"{ASSETS}/{slug}/{f.id}",
-                    title,
-                    neighbourhood(view, f.elements, title),
+                    name,
+                    neighbourhood(view, f.elements, name),
                     path=True,
                 )
             )
@@ -119,17 +122,13 @@ def lay_out(pictures: list[Picture]) -> list[Picture]:
 
 
 def legend_files(slug: str, view: SystemView, svg: bool) -> dict[str, str | bytes]:
-    """The legends of a system's diagrams (with and without an attack path), as SVG if possible."""
-    out: dict[str, str | bytes] = {}
-    for name, path in (("legend", False), ("legend-path", True)):
-        if svg:
-            try:
-                out[f"{ASSETS}/{slug}/{name}.svg"] = dot_to_image(legend_dot(view, path), "svg")
-                continue
-            except RenderError:
-                pass
-        out[f"{ASSETS}/{slug}/{name}.mmd"] = legend_mermaid(view, path)
-    return out
+    """The legend of a system's diagrams, as SVG where Graphviz is, else as Mermaid."""
+    if svg:
+        try:
+            return {f"{ASSETS}/{slug}/legend.svg": dot_to_image(legend_dot(view, True), "svg")}
+        except RenderError:
+            pass
+    return {f"{ASSETS}/{slug}/legend.mmd": legend_mermaid(view, True)}
 
 
 def picture_files(picture: Picture, sources: bool = False) -> dict[str, str | bytes]:
@@ -153,12 +152,13 @@ def figure(
     legend: dict[str, str | bytes],
     slug: str,
     sources: bool = False,
+    title: str | None = None,
 ) -> list[str]:
     """The picture as a raw HTML block: title, zoom buttons, the picture and its legend.
 
     ``up`` leads from the page to the docs root (``../`` from a system's page).
     """
-    title = html.escape(clean(picture.title, 200), quote=True)
+    title = html.escape(clean(title or picture.title, 200), quote=True)
     tools = [
         '<button type="button" data-zoom="out" title="Zoom out">−</button>',
         '<span data-zoom-level="">100%</span>',
@@ -175,7 +175,7 @@ def figure(
     if sources:
         tools.append(f'<a href="{up}{picture.stem}.mmd">Mermaid source</a>')
         tools.append(f'<a href="{up}{picture.stem}.dot">DOT source</a>')
-    name = "legend-path" if picture.path else "legend"
+    name = "legend"
     svg_legend = f"{ASSETS}/{slug}/{name}.svg"
     if svg_legend in legend:
         key = f'<img src="{up}{svg_legend}" alt="Legend: shapes, fills and lines">'

@@ -20,6 +20,7 @@ from tmcode.render.site.diagrams import (
     SITE_CSS,
     Picture,
     asset_files,
+    has_attack_path,
     lay_out,
     legend_files,
     picture_files,
@@ -45,7 +46,7 @@ def system_files(site: SystemSite, pictures: list[Picture], svg: bool) -> dict[s
     out.update(legend)
     whole, rest = pictures[0], pictures[1:]
     boundaries = [p for p in rest if not p.path]
-    paths = {p.stem.rsplit("/", 1)[1]: p for p in rest if p.path}
+    paths = {p.view.highlight: p for p in rest if p.path}
     out.update(picture_files(whole, sources=True))
     for picture in rest:
         out.update(picture_files(picture))
@@ -55,7 +56,8 @@ def system_files(site: SystemSite, pictures: list[Picture], svg: bool) -> dict[s
         out[f"{folder}/diagrams.md"] = diagrams_page(site, boundaries, legend)
     out[f"{folder}/findings.md"] = findings_page(site)
     for f in site.findings:
-        out[f"{folder}/{finding_page(f)}"] = finding_detail(site, f, paths.get(f.id), legend)
+        path = paths.get(frozenset(f.elements)) if has_attack_path(f) else None
+        out[f"{folder}/{finding_page(f)}"] = finding_detail(site, f, path, legend)
     out[f"{folder}/inventory.md"] = inventory_page(site)
     out[f"{folder}/permissions.md"] = permissions_page(site)
     out[f"{folder}/controls.md"] = controls_page(site)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tmcode.render.escape import relative_path
 from tmcode.render.site.context import SystemSite, finding_page
-from tmcode.render.site.diagrams import Picture, figure
+from tmcode.render.site.diagrams import Picture, figure, finding_title
 from tmcode.render.site.markup import code, prose, severity_badge, text
 from tmcode.render.wording import (
     STATUS_WORDS,
@@ -84,7 +84,7 @@ def finding_detail(
     if len(f.elements) > 1:
         lines += ["**Evidence path:** " + " → ".join(code(e) for e in f.elements), ""]
     if picture is not None:
-        lines += figure(picture, up, legend, site.slug)
+        lines += figure(picture, up, legend, site.slug, title=finding_title(f))
     if f.controls:
         lines += ["## Controls", "", "Any one of these sets mitigates it:", ""]
     for cs in f.controls:
