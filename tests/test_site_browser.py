@@ -179,6 +179,13 @@ def test_site_configuration_keeps_the_site_offline(tmp_path) -> None:
     assert config["extra"]["generator"] is False
     assert all("iframe-worker" in p and "://" not in p for p in config["extra"]["polyfills"])
     assert all("://" not in s for s in config["extra_javascript"] + config["extra_css"])
+    # Without Graphviz the bundled Mermaid (and its licence) ships with the site; with it, not.
+    assert config["extra_javascript"][0] == "javascripts/mermaid.min.js"
+    assert {"docs/javascripts/mermaid.min.js", "docs/javascripts/mermaid.LICENSE"} <= set(files)
+    if graphviz_available():
+        with_dot = site_files(report, svg=True)
+        assert "docs/javascripts/mermaid.min.js" not in with_dot
+        assert "mermaid" not in yaml.safe_load(with_dot["mkdocs.yml"])["extra_javascript"][0]
     for name, content in files.items():
         if name.endswith((".js", ".css")) and "mermaid" not in name:
             text = content if isinstance(content, str) else content.decode("utf-8")
