@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 import yaml
-from browser import Browser, open_browser, screenshot_dir
+from browser import open_browser, screenshot_dir
 from conftest import ROOT
 from payload import payload_model_text
 
@@ -58,20 +58,6 @@ def built_without_dot(tmp_path_factory) -> Path:
     return _build(folder, [ROOT / "models" / "support-copilot.yaml"], svg=False)
 
 
-def _evaluate(browser: Browser, page: Path, script: str) -> Any:
-    """Open ``page`` and run ``script`` in it once drawn (tests/browser.py returns no values)."""
-    tab = browser._context.new_page()  # the harness's own context: network off, fresh profile
-    try:
-        tab.route(
-            "**/*", lambda r: r.continue_() if r.request.url.startswith("file:") else r.abort()
-        )
-        tab.goto(page.resolve().as_uri(), wait_until="load")
-        tab.wait_for_timeout(500)
-        return tab.evaluate(script)
-    finally:
-        tab.close()
-
-
 _PICTURES = """() => Array.from(document.querySelectorAll('.tmcode-viewport')).map(v => {
   const picture = v.querySelector('img, svg');
   const box = picture ? picture.getBoundingClientRect() : {width: 0, height: 0};
@@ -110,7 +96,7 @@ def test_site_asks_nothing_outside_and_every_link_resolves(browser, built) -> No
 @needs_dot
 def test_attack_paths_are_svg_pictures_with_legend_and_title(browser, built) -> None:
     page = _finding_with_path(built, "support-copilot")
-    pictures = _evaluate(browser, page, _PICTURES)
+    pictures = browser.visit(page, probe=_PICTURES).probe
     assert pictures and all(
         p["tag"] == "img" and p["width"] > 100 and p["height"] > 50 and p["natural"] > 0
         for p in pictures
@@ -130,9 +116,9 @@ def test_without_graphviz_the_bundled_mermaid_draws_every_diagram(
         site / "support-copilot" / "index.html",
         _finding_with_path(site, "support-copilot"),
     ):
-        visit = browser.visit(page)
+        visit = browser.visit(page, probe=_PICTURES, settle_ms=1000)  # Mermaid draws first
         assert not visit.outside and not visit.errors, (page, visit.outside, visit.errors)
-        pictures = _evaluate(browser, page, _PICTURES)
+        pictures = visit.probe
         assert pictures, page
         for p in pictures:
             assert p["tag"] == "svg" and p["width"] > 100 and p["height"] > 50, (page, p)
@@ -193,7 +179,8 @@ def test_site_configuration_keeps_the_site_offline(tmp_path) -> None:
 
 
 def test_search_works_from_the_file_system(browser, built) -> None:
-    tab = browser._context.new_page()  # the harness gives no way to type; its context does
+    # tests/browser.py has no way to type into a page: its browser context does (network off).
+    tab = browser._context.new_page()
     outside: list[str] = []
 
     def route(r: Any) -> None:
