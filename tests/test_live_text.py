@@ -210,7 +210,8 @@ def test_mkdocs_yml_has_no_tag_anchor_or_key_from_model_text(tmp_path: Path, nam
     config = yaml.unsafe_load(text)
     assert "tmcode-was-here" not in result.stderr
     assert list(config) == [
-        "site_name", "theme", "plugins", "extra_css", "markdown_extensions", "nav"
+        "site_name", "use_directory_urls", "theme", "plugins", "extra_css",
+        "markdown_extensions", "extra", "extra_javascript", "nav",
     ]  # fmt: skip
     for path, value in _leaves(config):
         if path[-1] == "format":

@@ -281,7 +281,7 @@ def test_site_files_and_safe_rewrite(catalog, tmp_path, in_root) -> None:
         "mkdocs.yml",
     ):
         assert page in files, page
-    assert "```mermaid" in files["docs/support-copilot/index.md"]
+    assert '<pre class="tmcode-mermaid">' in files["docs/support-copilot/index.md"]
     matrix = files["docs/support-copilot/permissions.md"]
     assert "| spend |" in matrix and "`human_approval`" in matrix
     lifecycle = files["docs/support-copilot/lifecycle.md"]
@@ -317,7 +317,7 @@ def test_generated_site_builds_strict(cli, tmp_path: Path) -> None:
     models = [ROOT / "models" / f"{n}.yaml" for n in BUNDLED]
     result = cli("docs", *models, "--output", out, "--build")
     assert result.exit_code == 0, result.output
-    assert (out / "site" / "support-copilot" / "findings" / "index.html").is_file()
+    assert (out / "site" / "support-copilot" / "findings.html").is_file()
 
 
 def test_payload_site_builds_and_escapes(catalog, tmp_path: Path) -> None:
@@ -380,13 +380,15 @@ def test_built_site_in_headless_chromium(cli, catalog, tmp_path: Path) -> None:
     )
     overview = _dump_dom(out / "site" / "support-copilot" / "index.html", tmp_path)
     assert "support-copilot.svg" in overview  # the diagram
-    findings = _dump_dom(out / "site" / "support-copilot" / "findings" / "index.html", tmp_path)
-    assert "PI-003" in findings and "Evidence path" in findings
+    findings = _dump_dom(out / "site" / "support-copilot" / "findings.html", tmp_path)
+    assert "PI-003" in findings
+    pages = (out / "site" / "support-copilot" / "findings").glob("*.html")
+    assert any("Evidence path" in _dump_dom(p, tmp_path) for p in sorted(pages)[:3])
     payload_site = tmp_path / "payload-site"
     report = payload_report(catalog, tmp_path)
     write_site(site_files(report, svg=True), payload_site)
     assert _mkdocs(payload_site / "mkdocs.yml", payload_site / "site") == ""
-    pages = sorted((payload_site / "site").rglob("index.html"))
+    pages = sorted((payload_site / "site").rglob("*.html"))
     checked = [p for p in pages if "threats" not in p.parts][:6]
     assert len(checked) >= 4
     for target in checked:

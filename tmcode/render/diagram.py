@@ -18,9 +18,8 @@ import graphviz
 from tmcode.render.palette import SEVERITY_STYLE
 from tmcode.errors import Problem, TmcodeError
 from tmcode.render.escape import reveal
-from tmcode.model.address import finding_owner, permission_address
+from tmcode.model.address import finding_owner
 from tmcode.model.kinds import glyph
-from tmcode.model.elements import Agent
 from tmcode.model.load import LoadedModel
 from tmcode.report import GATING_STATUSES, Finding, Severity
 
@@ -125,12 +124,9 @@ def build_view(
     for flow in model.flows:
         label = flow.kind.value + (f": {', '.join(flow.data)}" if flow.data else "")
         view.edges.append(ViewEdge(flow.from_, flow.to, clean(label), flow.address, False))
-    for cid, c in model.components.items():
-        if isinstance(c, Agent):
-            for target, permission in c.tools.items():
-                address = permission_address(cid, target)
-                scopes = ", ".join(s.value for s in permission.scopes)
-                view.edges.append(ViewEdge(cid, target, clean(scopes), address, True))
+    for entry in loaded.index.permissions.values():
+        scopes = ", ".join(s.value for s in entry.permission.scopes)
+        view.edges.append(ViewEdge(entry.agent, entry.target, clean(scopes), entry.address, True))
     return view
 
 
@@ -149,7 +145,7 @@ def _preorder(view: SystemView) -> Iterator[tuple[str | None, int]]:
 
 
 def _dot_id(text: str) -> str:
-    return graphviz.escape(text)
+    return str(graphviz.escape(text))
 
 
 def to_dot(view: SystemView) -> str:
@@ -209,7 +205,7 @@ def to_dot(view: SystemView) -> str:
         if edge.address in view.highlight:
             attrs.update(color=PATH_COLOR, penwidth="3")
         g.edge(_dot_id(edge.source), _dot_id(edge.target), **attrs)
-    return g.source
+    return str(g.source)
 
 
 def layout_refusal(view: SystemView) -> str:
@@ -310,6 +306,7 @@ def to_mermaid(view: SystemView) -> str:
             opener, closer = glyph(node.kind).mermaid
             lines.append(f"{pad}  {ids[node.id]}{opener}{mermaid_text(node.label)}{closer}")
     highlighted: list[int] = []
+    permissions: list[int] = []
     for index, edge in enumerate(view.edges):
         arrow = "-.->" if edge.permission else "-->"
         lines.append(
@@ -317,6 +314,8 @@ def to_mermaid(view: SystemView) -> str:
         )
         if edge.address in view.highlight:
             highlighted.append(index)
+        elif edge.permission:
+            permissions.append(index)
     for severity, color in SEVERITY_FILL.items():
         lines.append(f"  classDef {severity.value} fill:{color},stroke:#333")
     lines.append(f"  classDef path stroke:{PATH_COLOR},stroke-width:3px")
@@ -325,8 +324,177 @@ def to_mermaid(view: SystemView) -> str:
             lines.append(f"  class {ids[node.id]} {node.severity.value}")
         if node.id in view.highlight:
             lines.append(f"  class {ids[node.id]} path")
+    if permissions:  # the colour of permissions in the DOT drawing
+        lines.append(f"  linkStyle {','.join(map(str, permissions))} stroke:{PERMISSION_COLOR}")
     if highlighted:
         lines.append(
             f"  linkStyle {','.join(map(str, highlighted))} stroke:{PATH_COLOR},stroke-width:3px"
+        )
+    return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------- parts of a view
+
+
+def _parents(view: SystemView) -> dict[str, str]:
+    return {child: bid for bid, b in view.boundaries.items() for child in b.children}
+
+
+def subview(
+    view: SystemView,
+    nodes: set[str],
+    edges: list[ViewEdge],
+    name: str,
+    highlight: frozenset[str] = frozenset(),
+) -> SystemView:
+    """The part of ``view`` showing ``nodes`` and ``edges``, inside their boundaries (nesting kept)."""
+    parents = _parents(view)
+    shown: set[str] = set()
+    for node in view.nodes:
+        if node.id in nodes:
+            bid: str | None = node.boundary
+            while bid is not None and bid not in shown:
+                shown.add(bid)
+                bid = parents.get(bid)
+    boundaries = {
+        bid: ViewBoundary(bid, b.label, tuple(c for c in b.children if c in shown))
+        for bid, b in view.boundaries.items()
+        if bid in shown
+    }
+    return SystemView(
+        clean(name, 160),
+        [n for n in view.nodes if n.id in nodes],
+        edges,
+        boundaries,
+        [r for r in view.roots if r in shown],
+        highlight,
+    )
+
+
+def neighbourhood(view: SystemView, elements: list[str], name: str) -> SystemView:
+    """An attack path highlighted, with every component one hop from it and those hops."""
+    path = set(elements)
+    on_path = {n.id for n in view.nodes if n.id in path}
+    for edge in view.edges:
+        if edge.address in path:
+            on_path.update((edge.source, edge.target))
+    edges = [e for e in view.edges if e.source in on_path or e.target in on_path]
+    nodes = on_path | {e.source for e in edges} | {e.target for e in edges}
+    return subview(view, nodes, edges, name, frozenset(elements))
+
+
+def boundary_view(view: SystemView, bid: str) -> SystemView:
+    """One trust boundary (with those nested in it) and every component one hop outside it."""
+    inside_boundaries = {bid}
+    stack = [bid]
+    while stack:
+        for child in view.boundaries[stack.pop()].children:
+            inside_boundaries.add(child)
+            stack.append(child)
+    inside = {n.id for n in view.nodes if n.boundary in inside_boundaries}
+    edges = [e for e in view.edges if e.source in inside or e.target in inside]
+    nodes = inside | {e.source for e in edges} | {e.target for e in edges}
+    return subview(view, nodes, edges, f"Trust boundary {view.boundaries[bid].label}")
+
+
+# ---------------------------------------------------------------- legend
+
+# What the legend says about the lines, in both diagram languages.
+LEGEND_LINES = (
+    ("flow", "data flow"),
+    ("permission", "permission (agent to tool, scopes on the line)"),
+    ("path", "attack path of the finding"),
+)
+
+
+def _legend_kinds(view: SystemView) -> list[str]:
+    return list(dict.fromkeys(n.kind for n in view.nodes))
+
+
+def _legend_severities(view: SystemView) -> list[Severity]:
+    present = {n.severity for n in view.nodes if n.severity is not None}
+    return [s for s in sorted(Severity, reverse=True) if s in present]
+
+
+def legend_dot(view: SystemView, path: bool = False) -> str:
+    """A small DOT graph saying what the shapes, fills and lines of ``view`` mean, in one row."""
+    g = graphviz.Digraph(
+        "legend",
+        graph_attr={"rankdir": "TB", "fontname": "Helvetica", "nodesep": "0.12", "ranksep": "0.3"},
+        node_attr={"fontname": "Helvetica", "fontsize": "9", "style": "filled", "height": "0.3"},
+        edge_attr={"fontname": "Helvetica", "fontsize": "9"},
+    )
+    # One row, read left to right: the line samples (their tails), the fills, the shapes.
+    lines = [
+        (i, what, words) for i, (what, words) in enumerate(LEGEND_LINES) if path or what != "path"
+    ]
+    row: list[tuple[str, dict[str, str]]] = [
+        (f"a{i}", {"label": "", "shape": "point", "width": "0.05"}) for i, _, _ in lines
+    ]
+    row += [
+        (
+            f"s{severity.value}",
+            {
+                "label": f"{severity.value} finding",
+                "shape": "box",
+                "fillcolor": SEVERITY_FILL[severity],
+            },
+        )
+        for severity in _legend_severities(view)
+    ]
+    row += [
+        (f"k{i}", {"label": kind, "shape": glyph(kind).dot, "fillcolor": "#ffffff"})
+        for i, kind in enumerate(_legend_kinds(view))
+    ]
+    g.node("rows", label="", shape="point", style="invis", width="0")
+    for name, attrs in row:
+        g.node(name, **attrs)
+    # The shapes go in a second row, below the line samples: the legend stays narrow.
+    kinds = [f"k{i}" for i in range(len(_legend_kinds(view)))]
+    if kinds:
+        g.body.append("\t{rank=same; " + "; ".join(kinds) + "}\n")
+        g.edge("rows", kinds[0], style="invis", minlen="2")
+    for i, what, words in lines:
+        attrs = {"label": " " + words}
+        if what == "permission":
+            attrs.update(style="dashed", color=PERMISSION_COLOR, arrowhead="vee")
+        elif what == "path":
+            attrs.update(color=PATH_COLOR, penwidth="3")
+        g.node(f"b{i}", label="", shape="point", width="0.05")
+        g.edge(f"a{i}", f"b{i}", **attrs)
+    return str(g.source)
+
+
+def legend_mermaid(view: SystemView, path: bool = False) -> str:
+    """The legend of ``view`` as a Mermaid flowchart, for sites without Graphviz."""
+    lines = ["flowchart LR", '  subgraph kinds["shapes: component kinds"]']
+    for i, kind in enumerate(_legend_kinds(view)):
+        opener, closer = glyph(kind).mermaid
+        lines.append(f"    k{i}{opener}{mermaid_text(kind)}{closer}")
+    lines.append("  end")
+    severities = _legend_severities(view)
+    if severities:
+        lines.append('  subgraph fills["fill: worst open finding"]')
+        for severity in severities:
+            lines.append(f'    s{severity.value}["{severity.value}"]')
+        lines.append("  end")
+    lines.append('  subgraph lines["lines (dashed frame: trust boundary)"]')
+    styled: list[int] = []
+    number = 0
+    for i, (what, words) in enumerate(LEGEND_LINES):
+        if what == "path" and not path:
+            continue
+        arrow = "-.->" if what == "permission" else "-->"
+        lines.append(f'    a{i}[" "] {arrow} b{i}["{mermaid_text(words)}"]')
+        if what == "path":
+            styled.append(number)
+        number += 1
+    lines.append("  end")
+    for severity in severities:
+        lines.append(f"  classDef {severity.value} fill:{SEVERITY_FILL[severity]},stroke:#333")
+        lines.append(f"  class s{severity.value} {severity.value}")
+    if styled:
+        lines.append(
+            f"  linkStyle {','.join(map(str, styled))} stroke:{PATH_COLOR},stroke-width:3px"
         )
     return "\n".join(lines) + "\n"
