@@ -143,3 +143,26 @@ def test_permission_matrix_has_an_agent_per_row_and_a_target_per_column(catalog)
     assert matrix.count("<tr><th><a") == len(agents)
     assert matrix.split("<tbody>")[0].count("<th><a href=") == len(targets)
     assert matrix.count('<span class="tmcode-scopes">') == len(index.permissions)
+
+
+def test_governance_pages_per_system_and_per_agent(catalog) -> None:
+    from tmcode.pipeline import with_reach
+
+    report = with_reach(_report(catalog, "support-copilot"))
+    files = site_files(report, svg=False)
+    assurance = files["docs/support-copilot/assurance.md"]
+    assert isinstance(assurance, str) and "kill_switch" in assurance
+    overview = files["docs/support-copilot/reach/index.md"]
+    assert isinstance(overview, str)
+    # The hand-worked radius of tests/test_reach.py: copilot takes over nothing, sends openly.
+    assert "| [copilot](copilot.md) | agent | 0 |" in overview
+    assert "Who owns, who can change, who can stop" in overview
+    page = files["docs/support-copilot/reach/copilot.md"]
+    assert isinstance(page, str) and "mailer" in page and "budget_cap" in page
+    nav = yaml.safe_load(str(files["mkdocs.yml"]))["nav"]
+    system = next(v for entry in nav for k, v in entry.items() if k == "Support Copilot")
+    titles = [next(iter(item)) for item in system]
+    assert "Assurance" in titles and "Blast radius" in titles
+    # Without the reach stage (a library caller), the site has no blast-radius pages.
+    plain = site_files(_report(catalog, "support-copilot"), svg=False)
+    assert not [p for p in plain if "/reach/" in p]

@@ -140,6 +140,9 @@ def docs(
     debug = debugging()
     guard(debug, lambda: check_site_folder(output))
     report = guard(debug, lambda: load_and_check(list(models), catalog, today, limits, discover))
+    from tmcode.pipeline import with_reach
+
+    report = guard(debug, lambda: with_reach(report))
     svg = graphviz_available()
     files = guard(debug, lambda: site_files(report, svg=svg))
     inputs = files_read(list(models), catalog)

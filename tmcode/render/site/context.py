@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from tmcode.catalog.coverage import StandardList
-
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from tmcode.catalog.coverage import StandardList
 from tmcode.catalog.load import Catalog
 from tmcode.model.address import finding_owner
 from tmcode.model.elements import Model
 from tmcode.model.index import ModelIndex
 from tmcode.model.load import LoadedModel
+from tmcode.reach.values import BlastRadius
 from tmcode.render.diagram import SystemView, build_view
 from tmcode.render.site.markup import unique_name
 from tmcode.report import Finding, Report
@@ -32,6 +32,7 @@ class SystemSite:
     by_component: Mapping[str, tuple[Finding, ...]]
     view: SystemView
     standards: Mapping[str, StandardList] = field(default_factory=dict)
+    radius: BlastRadius | None = None  # the report's blast radius of this model, when computed
 
     @classmethod
     def of(
@@ -57,6 +58,7 @@ class SystemSite:
             MappingProxyType({k: tuple(v) for k, v in by_component.items()}),
             build_view(loaded, findings),
             standards,
+            next((r for r in report.reach or () if r.file == loaded.path), None),
         )
 
     @property

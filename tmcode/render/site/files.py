@@ -26,6 +26,7 @@ from tmcode.render.site.diagrams import (
     picture_files,
     pictures_of,
 )
+from tmcode.render.site.governance import assurance_page, reach_overview_page, reach_page
 from tmcode.render.site.findings import finding_detail, findings_page
 from tmcode.render.site.inventory import inventory_page
 from tmcode.render.site.markup import nav_title, slug, unique_name
@@ -65,6 +66,12 @@ def system_files(site: SystemSite, pictures: list[Picture], svg: bool) -> dict[s
     out[f"{folder}/lifecycle.md"] = lifecycle_page(site)
     for cid in site.model.components:
         out[f"{folder}/components/{site.page[cid]}.md"] = component_page(site, cid)
+    out[f"{folder}/assurance.md"] = assurance_page(site)
+    radius = site.radius
+    if radius is not None:
+        out[f"{folder}/reach/index.md"] = reach_overview_page(site, radius)
+        for c in radius.components:
+            out[f"{folder}/reach/{site.page[c.component]}.md"] = reach_page(c)
     return out
 
 
@@ -92,6 +99,26 @@ def system_nav(site: SystemSite, boundaries: bool) -> dict[str, Any]:
             {"Controls": f"{folder}/controls.md"},
             {"Decisions": f"{folder}/decisions.md"},
             {"Lifecycle": f"{folder}/lifecycle.md"},
+            {"Assurance": f"{folder}/assurance.md"},
+            *(
+                [
+                    {
+                        "Blast radius": [
+                            {"Overview and ownership": f"{folder}/reach/index.md"},
+                            *(
+                                {
+                                    nav_title(
+                                        c.component
+                                    ): f"{folder}/reach/{site.page[c.component]}.md"
+                                }
+                                for c in site.radius.components
+                            ),
+                        ]
+                    }
+                ]
+                if site.radius is not None
+                else []
+            ),
             {
                 "Components": [
                     {nav_title(cid): f"{folder}/components/{site.page[cid]}.md"}
