@@ -100,6 +100,7 @@ class Visit:
     page_errors: list[str] = field(default_factory=list)
     links: list[str] = field(default_factory=list)  # every href/src, resolved to absolute URLs
     screenshot: Path | None = None
+    probe: Any = None  # what the ``probe`` script returned, when one was given
 
     @property
     def errors(self) -> list[str]:
@@ -152,13 +153,22 @@ class Browser:
         path: Path,
         *,
         screenshot: Path | None = None,
-        full_page: bool = True,
+        full_page: bool | None = None,
         width: int = 1280,
         height: int = 900,
         media: str = "screen",
         settle_ms: int = 300,
+        probe: str | None = None,
     ) -> Visit:
-        """Open ``path`` (a file, or a directory's ``index.html``) and record what it does."""
+        """Open ``path`` (a file, or a directory's ``index.html``) and record what it does.
+
+        ``probe`` is a JavaScript function run in the loaded page (``"() => document.title"``);
+        its JSON-able result is kept as ``Visit.probe``, e.g. to check a diagram was drawn.
+        A screenshot shows the whole page when ``full_page``; by default only when
+        ``$TMCODE_SCREENSHOTS`` is set (a long page takes seconds), else the first screen.
+        """
+        if full_page is None:
+            full_page = bool(os.environ.get(SCREENSHOT_DIR_ENV))
         path = Path(path).resolve()
         if path.is_dir():
             path = path / "index.html"
@@ -217,6 +227,7 @@ class Browser:
                 console_errors=console_errors,
                 page_errors=page_errors,
                 links=page.evaluate(_LINKS_JS),
+                probe=page.evaluate(probe) if probe else None,
             )
             if screenshot is not None:
                 screenshot = Path(screenshot)
@@ -234,12 +245,15 @@ class Browser:
             self._ids[path] = parser.ids
         return self._ids[path]
 
-    def broken_links(self, visit: Visit, *, allow_outside: bool = False) -> list[str]:
+    def broken_links(
+        self, visit: Visit, *, allow_outside: bool = False, directories_ok: bool = False
+    ) -> list[str]:
         """Links of ``visit`` that do not resolve: no file, a bare directory, no such anchor.
 
         A link to a directory counts as broken when it has no ``index.html`` (from disk the
         browser shows a listing); a link outside (``https:``) is broken unless
-        ``allow_outside``. ``mailto:`` and ``javascript:`` links are reported too.
+        ``allow_outside``. ``mailto:`` and ``javascript:`` links are reported too. With
+        ``directories_ok`` a link to an existing directory is fine (a report pointing at code).
         """
         problems: list[str] = []
         for url in dict.fromkeys(visit.links):
@@ -252,6 +266,8 @@ class Browser:
                 continue
             target = Path(unquote(parts.path))
             if target.is_dir():
+                if directories_ok and not (target / "index.html").is_file():
+                    continue
                 if not (target / "index.html").is_file():
                     problems.append(f"{url}: a directory without index.html")
                     continue

@@ -71,6 +71,14 @@ def test_broken_links_name_each_problem(browser, tmp_path: Path) -> None:
     for word in ("#nobody", "bare/: a directory", "gone.html: no file", "'there'", "leaves"):
         assert any(word in p for p in problems), (word, problems)
     assert len(browser.broken_links(visit, allow_outside=True)) == 4
+    assert len(browser.broken_links(visit, allow_outside=True, directories_ok=True)) == 3
+
+
+def test_a_probe_reads_the_rendered_page(browser, tmp_path: Path) -> None:
+    page = tmp_path / "page.html"
+    page.write_text('<!DOCTYPE html><title>p</title><div id="box" style="width: 321px">x</div>')
+    visit = browser.visit(page, probe="() => document.getElementById('box').offsetWidth")
+    assert visit.probe == 321
 
 
 def test_print_to_pdf_counts_pages(browser, tmp_path: Path) -> None:
