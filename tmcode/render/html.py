@@ -188,6 +188,9 @@ def _finding(f: Finding, ctx: _Context) -> dict[str, Any]:
         "change": _CHANGE_WORDS.get(f.change or ""),
         "message": rich(f.message),
         "target": xml_text(f.target),
+        "system": xml_text(model.system.name)
+        if model is not None and len(ctx.models) > 1
+        else None,
         "where": ctx.file_link(f.location.file, f.location.line),
         "component": xml_text(component_id) if component_id and component_id != f.target else None,
         "code": code,
