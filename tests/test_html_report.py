@@ -350,3 +350,36 @@ def test_printing_gives_a_paged_document(catalog, browser, tmp_path: Path, in_ro
     assert pdf_pages(pdf) >= 6
     printed = browser.visit(page, media="print", width=794, probe=_DIAGRAM_PROBE)
     assert not printed.errors
+
+
+def test_present_controls_say_where_they_are_written_and_link_their_evidence(
+    catalog, tmp_path: Path, monkeypatch
+) -> None:
+    text = (ROOT / "models" / "support-copilot.yaml").read_text(encoding="utf-8")
+    declared = "controls: [human_approval, budget_cap]"
+    assert declared in text
+    model = tmp_path / "m.yaml"
+    model.write_text(
+        text.replace(
+            declared,
+            "controls: [{id: human_approval, evidence: docs/approvals.md}, "
+            "{id: budget_cap, evidence: 'javascript:alert(1)'}]",
+        ),
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+    report = report_of(catalog, "m.yaml")
+    page = Page(render(report, "html", RenderOptions(svg=False)))
+    refunds = next(
+        f for f in report.findings if f.threat == "AG-001" and f.target.endswith("refunds")
+    )
+    assert refunds.status is Status.mitigated
+    text = page.of(refunds.id)
+    assert "human_approval on copilot.tools.refunds · evidence: docs/approvals.md" in text
+    assert ("docs/approvals.md", "file") in page.links_by_id[refunds.id]
+    # Evidence that is not a repository path or a web address is shown, never linked.
+    capped = next(f for f in report.findings if f.threat == "HUM-002")
+    assert "budget_cap on copilot.tools.refunds · evidence: javascript:alert(1)" in page.of(
+        capped.id
+    )
+    assert not [h for h in page.hrefs if "javascript" in h.lower()]

@@ -19,7 +19,7 @@ from urllib.parse import quote
 import jinja2
 from markupsafe import Markup, escape
 
-from tmcode.model.address import finding_owner, is_edge
+from tmcode.model.address import SYSTEM_ADDRESS, finding_owner, is_edge, permission_address
 from tmcode.render.base import Renderer
 from tmcode.render.diagram import (
     RenderError,
@@ -30,6 +30,7 @@ from tmcode.render.diagram import (
     to_dot,
     to_mermaid,
 )
+from tmcode.hidden import shown
 from tmcode.render.escape import relative_path, xml_text
 from tmcode.render.palette import SEVERITY_STYLE, severity_css
 from tmcode.render.wording import (
@@ -108,6 +109,21 @@ def _far(path: str, base_dir: str) -> str:
     return "" if near and not os.path.isabs(relative_path(path)) else " far"
 
 
+def _declared(model: Any) -> dict[str, list[Any]]:
+    """The controls written on each address of a model: system, components, flows, permissions."""
+    found: dict[str, list[Any]] = {SYSTEM_ADDRESS: list(model.system.controls)}
+    for cid, component in model.components.items():
+        found[cid] = list(component.controls)
+    for flow in model.flows:
+        found[flow.address] = list(flow.controls)
+    for agent_id, target_id, permission in model.permissions():
+        found[permission_address(agent_id, target_id)] = list(permission.controls)
+    return found
+
+
+_URL = re.compile(r"^https?://[^\s\x00-\x20\x7f<>\"']+$")
+
+
 def _code_paths(component: Any) -> list[str]:
     code = getattr(component, "code", None)
     return [code] if isinstance(code, str) else list(code or [])
@@ -124,6 +140,35 @@ class _Context:
         self.threats = dict(getattr(catalog, "threats", {}) or {})
         self.controls = dict(getattr(catalog, "controls", {}) or {})
         self.models = {loaded.path: loaded for loaded in report.sources}
+        self._declared: dict[str, dict[str, list[Any]]] = {}
+
+    def where_declared(self, path: str, control_id: str, places: list[str]) -> dict[str, Any]:
+        """Where a present control is written among ``places``, and the evidence given for it."""
+        loaded = self.models.get(path)
+        if loaded is None:
+            return {}
+        if path not in self._declared:
+            self._declared[path] = _declared(loaded.model)
+        for address in places:
+            for ref in self._declared[path].get(address, []):
+                if ref.id == control_id and ref.implemented:
+                    return {"on": xml_text(address), "evidence": self.evidence(ref.evidence)}
+        return {}
+
+    def evidence(self, text: str | None) -> dict[str, Any] | None:
+        """A control's evidence: a web address or a repository path, linked; else None."""
+        if not text:
+            return None
+        if _URL.match(text):
+            return {"href": text, "text": xml_text(text), "far": ""}
+        if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", text) or not shown(text):
+            return {"href": None, "text": xml_text(text), "far": ""}
+        target = os.path.join(self.root, text)
+        return {
+            "href": href(target, self.base),
+            "text": xml_text(text),
+            "far": _far(target, self.base),
+        }
 
     def file_link(self, file: str, line: int | None) -> dict[str, Any]:
         shown = xml_text(relative_path(file))
@@ -172,7 +217,15 @@ def _finding(f: Finding, ctx: _Context) -> dict[str, Any]:
         {
             "n": n,
             "satisfied": cs.satisfied,
-            "present": [ctx.control(c) for c in cs.present],
+            "present": [
+                dict(
+                    ctx.control(c),
+                    **ctx.where_declared(
+                        f.location.file, c, [f.target, *f.elements, SYSTEM_ADDRESS]
+                    ),
+                )
+                for c in cs.present
+            ],
             "missing": [dict(ctx.control(c), planned=c in cs.planned) for c in cs.missing],
         }
         for n, cs in enumerate(f.controls, 1)
