@@ -19,7 +19,9 @@ from urllib.parse import quote
 import jinja2
 from markupsafe import Markup, escape
 
+from tmcode.hidden import shown
 from tmcode.model.address import SYSTEM_ADDRESS, finding_owner, is_edge, permission_address
+from tmcode.model.elements import ControlRef, Model
 from tmcode.render.base import Renderer
 from tmcode.render.diagram import (
     RenderError,
@@ -30,7 +32,6 @@ from tmcode.render.diagram import (
     to_dot,
     to_mermaid,
 )
-from tmcode.hidden import shown
 from tmcode.render.escape import relative_path, xml_text
 from tmcode.render.palette import SEVERITY_STYLE, severity_css
 from tmcode.render.wording import (
@@ -109,9 +110,9 @@ def _far(path: str, base_dir: str) -> str:
     return "" if near and not os.path.isabs(relative_path(path)) else " far"
 
 
-def _declared(model: Any) -> dict[str, list[Any]]:
+def _declared(model: Model) -> dict[str, list[ControlRef]]:
     """The controls written on each address of a model: system, components, flows, permissions."""
-    found: dict[str, list[Any]] = {SYSTEM_ADDRESS: list(model.system.controls)}
+    found: dict[str, list[ControlRef]] = {SYSTEM_ADDRESS: list(model.system.controls)}
     for cid, component in model.components.items():
         found[cid] = list(component.controls)
     for flow in model.flows:
@@ -140,7 +141,7 @@ class _Context:
         self.threats = dict(getattr(catalog, "threats", {}) or {})
         self.controls = dict(getattr(catalog, "controls", {}) or {})
         self.models = {loaded.path: loaded for loaded in report.sources}
-        self._declared: dict[str, dict[str, list[Any]]] = {}
+        self._declared: dict[str, dict[str, list[ControlRef]]] = {}
 
     def where_declared(self, path: str, control_id: str, places: list[str]) -> dict[str, Any]:
         """Where a present control is written among ``places``, and the evidence given for it."""
@@ -156,7 +157,7 @@ class _Context:
         return {}
 
     def evidence(self, text: str | None) -> dict[str, Any] | None:
-        """A control's evidence: a web address or a repository path, linked; else None."""
+        """A control's evidence: a web address or a repository path is linked; other text is not."""
         if not text:
             return None
         if _URL.match(text):
@@ -171,10 +172,11 @@ class _Context:
         }
 
     def file_link(self, file: str, line: int | None) -> dict[str, Any]:
-        shown = xml_text(relative_path(file))
+        """A link to a line of a model (or a config) file, shown as ``file:line``."""
+        label = xml_text(relative_path(file))
         return {
             "href": href(file, self.base, line),
-            "text": f"{shown}:{line}" if line else shown,
+            "text": f"{label}:{line}" if line else label,
             "far": _far(file, self.base),
         }
 
@@ -213,7 +215,7 @@ def _finding(f: Finding, ctx: _Context) -> dict[str, Any]:
                         "far": _far(os.path.join(ctx.root, code_path), ctx.base),
                     }
                 )
-    sets = [
+    sets: list[dict[str, Any]] = [
         {
             "n": n,
             "satisfied": cs.satisfied,
