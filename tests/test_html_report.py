@@ -383,3 +383,29 @@ def test_present_controls_say_where_they_are_written_and_link_their_evidence(
         capped.id
     )
     assert not [h for h in page.hrefs if "javascript" in h.lower()]
+
+
+def test_drift_findings_link_the_config_line_and_are_marked_new(
+    cli, tmp_path: Path, monkeypatch
+) -> None:
+    repo = tmp_path / "repo"
+    shutil.copytree(ROOT / "tests" / "discover" / "repo-agents", repo)
+    monkeypatch.chdir(tmp_path)
+    assert cli("discover", "repo", "-o", "repo/threat-model.yaml").exit_code == 0
+    base = ("check", "repo/threat-model.yaml", "--discover", "repo")
+    assert cli(*base, "-f", "json", "-o", "main.json", "--fail-on", "none").exit_code == 0
+    config = repo / ".mcp.json"
+    config.write_text(
+        config.read_text().replace(
+            '"mcpServers": {', '"mcpServers": {\n    "prod-db": {"command": "uvx"},', 1
+        )
+    )
+    result = cli(
+        *base, "--baseline", "main.json", "--fail-on-new", "-f", "html", "-o", "out/r.html"
+    )
+    assert result.exit_code == 1, result.output  # the new server fails the gate
+    page = Page((tmp_path / "out" / "r.html").read_text(encoding="utf-8"))
+    drift = page.of("threat-DRIFT-001")
+    assert "prod-db" in drift and "new" in drift
+    assert any(h.startswith("../repo/.mcp.json#L") for h, _ in page.links_by_id["threat-DRIFT-001"])
+    assert "Compared with the baseline: 1 new" in page.of("baseline")

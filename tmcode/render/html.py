@@ -143,11 +143,22 @@ class _Context:
         self.models = {loaded.path: loaded for loaded in report.sources}
         self._declared: dict[str, dict[str, list[ControlRef]]] = {}
 
-    def where_declared(self, path: str, control_id: str, places: list[str]) -> dict[str, Any]:
+    def model_of(self, f: Finding) -> Any:
+        """The loaded model of a finding (a drift finding points at a config file, not at it)."""
+        loaded = self.models.get(f.location.file)
+        if loaded is None and len(self.models) == 1:
+            loaded = next(iter(self.models.values()))
+        elif loaded is None and f.system is not None:
+            same = [m for m in self.models.values() if m.model.system.id == f.system]
+            loaded = same[0] if len(same) == 1 else None
+        return loaded
+
+    def where_declared(self, f: Finding, control_id: str, places: list[str]) -> dict[str, Any]:
         """Where a present control is written among ``places``, and the evidence given for it."""
-        loaded = self.models.get(path)
+        loaded = self.model_of(f)
         if loaded is None:
             return {}
+        path = loaded.path
         if path not in self._declared:
             self._declared[path] = _declared(loaded.model)
         for address in places:
@@ -193,11 +204,11 @@ def _sort_key(f: Finding) -> tuple[int, int, str]:
 
 
 def _finding(f: Finding, ctx: _Context) -> dict[str, Any]:
-    loaded = ctx.models.get(f.location.file)
+    loaded = ctx.model_of(f)
     model = loaded.model if loaded is not None else None
     path = []
     for element in f.elements:
-        entry: dict[str, Any] = {"text": xml_text(element), "edge": is_edge(element)}
+        entry: dict[str, Any] = {"text": xml_text(element), "edge": is_edge(element), "link": None}
         if loaded is not None:
             where = loaded.location(element)
             entry["link"] = ctx.file_link(where.file, where.line) if where.line else None
@@ -222,9 +233,7 @@ def _finding(f: Finding, ctx: _Context) -> dict[str, Any]:
             "present": [
                 dict(
                     ctx.control(c),
-                    **ctx.where_declared(
-                        f.location.file, c, [f.target, *f.elements, SYSTEM_ADDRESS]
-                    ),
+                    **ctx.where_declared(f, c, [f.target, *f.elements, SYSTEM_ADDRESS]),
                 )
                 for c in cs.present
             ],
