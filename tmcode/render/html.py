@@ -142,6 +142,8 @@ class _Context:
         self.controls = dict(getattr(catalog, "controls", {}) or {})
         self.models = {loaded.path: loaded for loaded in report.sources}
         self._declared: dict[str, dict[str, list[ControlRef]]] = {}
+        self._files: dict[str, tuple[str, str, str]] = {}
+        self._controls: dict[str, dict[str, Any]] = {}
 
     def model_of(self, f: Finding) -> Any:
         """The loaded model of a finding (a drift finding points at a config file, not at it)."""
@@ -184,19 +186,29 @@ class _Context:
 
     def file_link(self, file: str, line: int | None) -> dict[str, Any]:
         """A link to a line of a model (or a config) file, shown as ``file:line``."""
-        label = xml_text(relative_path(file))
+        known = self._files.get(file)
+        if known is None:  # a report links each file thousands of times: work it out once
+            known = self._files[file] = (
+                href(file, self.base),
+                xml_text(relative_path(file)),
+                _far(file, self.base),
+            )
+        url, label, far = known
         return {
-            "href": href(file, self.base, line),
+            "href": f"{url}#L{line}" if line else url,
             "text": f"{label}:{line}" if line else label,
-            "far": _far(file, self.base),
+            "far": far,
         }
 
     def control(self, control_id: str) -> dict[str, Any]:
-        found = self.controls.get(control_id)
-        return {
-            "id": xml_text(control_id),
-            "description": rich(found.description) if found is not None else "",
-        }
+        """A control's id and what it is, from the catalog."""
+        if control_id not in self._controls:
+            found = self.controls.get(control_id)
+            self._controls[control_id] = {
+                "id": xml_text(control_id),
+                "description": rich(found.description) if found is not None else "",
+            }
+        return self._controls[control_id]
 
 
 def _sort_key(f: Finding) -> tuple[int, int, str]:
