@@ -274,9 +274,7 @@ def _finding(f: Finding, ctx: _Context) -> dict[str, Any]:
         "factors": [rich(s) for s in f.severity_factors],
         "sets": sets,
         "mitigated_by": [s["n"] for s in sets if s["satisfied"]],
-        "planned": sorted({c["id"] for s in sets for c in s["missing"] if c["planned"]}),
         "assumptions": [rich(a) for a in f.assumptions],
-        "references": [xml_text(r) for r in f.references],
         "decision": None
         if d is None
         else {
