@@ -353,21 +353,7 @@ def _dump_dom(path: Path, tmp_path: Path) -> str:
     return subprocess.run(args, capture_output=True, text=True, timeout=120, check=True).stdout
 
 
-@needs_chromium
-@needs_dot
-def test_html_report_in_headless_chromium(catalog, tmp_path: Path, in_root) -> None:
-    page = tmp_path / "report.html"
-    page.write_text(render(report_for(catalog, "support-copilot"), "html"))
-    dom = _dump_dom(page, tmp_path)
-    assert "<svg" in dom and 'id="findings"' in dom
-    assert dom.count('<tr id="tmc-') == len(report_for(catalog, "support-copilot").findings)
-    payload = tmp_path / "payload.html"
-    payload.write_text(render(payload_report(catalog, tmp_path), "html"))
-    dom = _dump_dom(payload, tmp_path)
-    assert "<title>pwned</title>" not in dom and "tmcode report:" in dom
-    scan = _Scan()
-    scan.feed(dom)
-    assert scan.scripts == 0 and not scan.handlers and not scan.links
+# The HTML report in a browser: tests/test_html_report.py.
 
 
 @needs_chromium

@@ -120,7 +120,10 @@ def check(
     if outputs:
         from tmcode.output import write_files
 
-        reports = [(path, render(report, fmt, options)) for fmt, path in zip(format, outputs)]
+        reports = [
+            (path, render(report, fmt, replace(options, output=str(path))))
+            for fmt, path in zip(format, outputs)
+        ]
         guard(debug, lambda: write_files(reports, inputs))
     if outputs or format[0] != "text":
         # The text report ends with this line; without it on stdout, a CI log still says why.

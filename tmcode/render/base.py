@@ -17,6 +17,7 @@ class RenderOptions:
     fail_on: FailOn = FailOn.high
     only_new: bool = False  # the gate counts only findings new against a baseline
     svg: bool | None = None  # HTML: inline SVG diagrams; None means "when Graphviz is installed"
+    output: str | None = None  # where the report is written: HTML links start from its folder
 
 
 class Renderer(ABC):

@@ -21,6 +21,17 @@ STATUS_WORDS = {
     Status.false_positive: "false positive",
 }
 
+# What each status word means, for legends (HTML report, site).
+STATUS_MEANINGS = {
+    Status.open: "No control set is complete and no decision covers it: it needs work.",
+    Status.expired: "It was accepted, but the acceptance has passed its expiry date: "
+    "it counts as open again.",
+    Status.mitigated: "Every control of at least one mitigating set is in place "
+    "(planned controls do not count).",
+    Status.accepted: "The risk is accepted by a named owner, with a reason, until an expiry date.",
+    Status.false_positive: "A decision in the model says the threat does not apply here, and why.",
+}
+
 
 def status_counts(summary: dict[str, Any]) -> str:
     """``27 findings: 25 open, 1 expired, 1 mitigated, 0 accepted, 0 false positive``."""
