@@ -409,3 +409,22 @@ def test_drift_findings_link_the_config_line_and_are_marked_new(
     assert "prod-db" in drift and "new" in drift
     assert any(h.startswith("../repo/.mcp.json#L") for h, _ in page.links_by_id["threat-DRIFT-001"])
     assert "Compared with the baseline: 1 new" in page.of("baseline")
+
+
+def test_blast_radius_section_only_with_reach() -> None:
+    from tmcode.pipeline import check_files, with_reach
+    from tmcode.render import RenderOptions, render
+
+    path = ROOT / "models" / "coding-agent.yaml"
+    report = check_files([path], today=dt.date(2026, 11, 26))
+    assert 'id="reach"' not in render(report, "html", RenderOptions())
+    page = render(with_reach(report), "html", RenderOptions())
+    section = page.split('<section id="reach"', 1)[1].split("</section>", 1)[0]
+    # The hand-worked radius of tests/test_reach.py: the agent sends the repo and CI secrets to
+    # the internet through fetch-mcp (open, critical); the shell is cut by its sandbox.
+    agent = section.split("<code>agent</code> (agent)", 1)[1].split("<h4>", 1)[0]
+    fetch_row = agent.split('<code class="id">fetch-mcp</code>', 1)[1].split("</tr>", 1)[0]
+    assert '<span class="sev critical">critical</span>' in fetch_row
+    shell_row = agent.split('<code class="id">shell</code>', 1)[1].split("</tr>", 1)[0]
+    assert "(high)" in shell_row and "sev high" not in shell_row
+    assert '<a href="#reach">Blast radius</a>' in page

@@ -419,6 +419,43 @@ def _legend() -> dict[str, Any]:
     }
 
 
+def _reach(report: Report) -> list[dict[str, Any]]:
+    """The blast radius of each model, when the report carries it (``check --reach``)."""
+    from tmcode.reach.values import VERBS
+
+    systems = []
+    for radius in report.reach or ():
+        components = []
+        for c in radius.components:
+            rows = [
+                {
+                    "target": xml_text(target),
+                    "cells": [cells.get(v.value) for v in VERBS],
+                }
+                for target, cells in c.matrix.items()
+            ]
+            components.append(
+                {
+                    "id": xml_text(c.component),
+                    "kind": c.kind,
+                    "takes_over": [xml_text(t) for t in c.takes_over[1:]],
+                    "open": c.open,
+                    "total": c.total,
+                    "worst": c.worst.value if c.worst is not None else None,
+                    "rows": rows,
+                }
+            )
+        systems.append(
+            {
+                "name": xml_text(radius.name),
+                "verbs": [v.value for v in VERBS],
+                "components": components,
+                "gaps": [xml_text(g) for g in radius.gaps],
+            }
+        )
+    return systems
+
+
 class HtmlRenderer(Renderer):
     """Management summary, legend, diagrams, and every finding explained with its evidence."""
 
@@ -460,6 +497,7 @@ class HtmlRenderer(Renderer):
             systems=_systems(report, has_dot),
             groups=groups,
             legend=_legend(),
+            reach=_reach(report),
             decisions=[f for g in groups for f in g["findings"] if f["decision"] is not None],
             baseline=None if baseline is None else xml_text(str(baseline.get("counts_summary"))),
             stale=[
