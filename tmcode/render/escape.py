@@ -113,6 +113,16 @@ def markdown_code(text: str, flavor: str = "gfm") -> str:
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
+def markdown_prose(text: str, flavor: str = "gfm") -> str:
+    """Escape tmcode's own sentences, which quote ids in backticks: the ids become code spans."""
+    parts = text.split("`")
+    if len(parts) % 2 == 0:  # an unpaired backtick: all plain text
+        return markdown_text(text, flavor)
+    return "".join(
+        markdown_code(p, flavor) if i % 2 else markdown_text(p, flavor) for i, p in enumerate(parts)
+    )
+
+
 def xml_text(text: str) -> str:
     """Text for an XML 1.0 (or HTML) element or attribute: hidden characters shown as escapes.
 

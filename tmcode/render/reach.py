@@ -10,7 +10,13 @@ from collections.abc import Callable
 from typing import Any
 
 from tmcode.reach import VERBS, BlastRadius, ComponentReach, Ownership, Path
-from tmcode.render.escape import markdown_code, markdown_text, relative_path, terminal_text
+from tmcode.render.escape import (
+    markdown_code,
+    markdown_prose,
+    markdown_text,
+    relative_path,
+    terminal_text,
+)
 
 _CELL = 11
 _NAME = 18
@@ -136,41 +142,47 @@ def radius_text(
     return "\n".join(out) + "\n"
 
 
-def _codes(items: list[str]) -> str:
-    return ", ".join(markdown_code(i) for i in items)
+def _codes(items: list[str], flavor: str) -> str:
+    return ", ".join(markdown_code(i, flavor) for i in items)
 
 
-def _path_markdown(p: Path) -> str:
+def _path_markdown(p: Path, flavor: str) -> str:
     """One path as a Markdown list item: ids in code spans, our own words around them."""
-    words = [f"**{p.harm.value}**", p.verb.value, markdown_code(p.target)]
+    words = [f"**{p.harm.value}**", p.verb.value, markdown_code(p.target, flavor)]
     if p.recipients:
-        words.append("to " + ", ".join(f"{markdown_text(r.who)} ({r.trust})" for r in p.recipients))
+        words.append(
+            "to " + ", ".join(f"{markdown_text(r.who, flavor)} ({r.trust})" for r in p.recipients)
+        )
     if p.data:
         label = "; ".join(filter(None, [p.classification, ", ".join(p.tags)]))
-        words.append(f"{'with' if p.verb.value == 'send' else '—'} {_codes(p.data)} ({label})")
+        words.append(
+            f"{'with' if p.verb.value == 'send' else '—'} {_codes(p.data, flavor)} ({label})"
+        )
     if p.hops and p.actor != p.target:
-        words.append(f"(through {markdown_code(p.actor)}, {p.hops} take-over(s) away)")
+        words.append(f"(through {markdown_code(p.actor, flavor)}, {p.hops} take-over(s) away)")
     elif p.hops:
         words.append(f"({p.hops} take-over(s) away)")
-    path = " → ".join(markdown_code(e) for e in p.elements)
+    path = " → ".join(markdown_code(e, flavor) for e in p.elements)
     if p.cut:
-        controls = f"cut by {_codes(p.cut_by)}"
+        controls = f"cut by {_codes(p.cut_by, flavor)}"
     else:
-        controls = "would cut: " + (_codes(p.would_cut) or "nothing in the catalog")
+        controls = "would cut: " + (_codes(p.would_cut, flavor) or "nothing in the catalog")
     if p.planned:
-        controls += f" · planned, not cutting yet: {_codes(p.planned)}"
+        controls += f" · planned, not cutting yet: {_codes(p.planned, flavor)}"
     return f"{' '.join(words)}<br>{path}<br>{controls}"
 
 
-def component_markdown(c: ComponentReach, paths: int | None = 10, level: int = 4) -> list[str]:
+def component_markdown(
+    c: ComponentReach, paths: int | None = 10, level: int = 4, flavor: str = "gfm"
+) -> list[str]:
     """One component's blast radius as Markdown lines: summary, matrix, paths, ownership.
 
     Also what a site page per agent shows.
     """
     out = [
-        f"{'#' * level} {markdown_code(c.component)} ({c.kind})",
+        f"{'#' * level} {markdown_code(c.component, flavor)} ({c.kind})",
         "",
-        markdown_text(_summary(c)),
+        markdown_text(_summary(c), flavor),
         "",
     ]
     if c.matrix:
@@ -178,18 +190,18 @@ def component_markdown(c: ComponentReach, paths: int | None = 10, level: int = 4
         out.append("|---|" + ":---:|" * len(VERBS))
         for target, cells in c.matrix.items():
             row = " | ".join(_cell(cells.get(v.value)) for v in VERBS)
-            out.append(f"| {markdown_code(target)} | {row} |")
+            out.append(f"| {markdown_code(target, flavor)} | {row} |")
         out.append("")
     shown = c.paths if paths is None else c.paths[:paths]
     for p in shown:
-        out.append(f"- {_path_markdown(p)}")
+        out.append(f"- {_path_markdown(p, flavor)}")
     if len(shown) < c.total:
         out.append(f"- … {c.total - len(shown)} more: `tmcode reach` lists them")
-    out += ["", markdown_text(_owner_text(c.ownership)), ""]
+    out += ["", markdown_text(_owner_text(c.ownership), flavor), ""]
     return out
 
 
-def ownership_markdown(radius: BlastRadius, level: int = 4) -> list[str]:
+def ownership_markdown(radius: BlastRadius, level: int = 4, flavor: str = "gfm") -> list[str]:
     """Who owns, who can change and who can stop each component, and the gaps, as Markdown."""
     out = [
         f"{'#' * level} Who owns, who can change, who can stop",
@@ -199,21 +211,24 @@ def ownership_markdown(radius: BlastRadius, level: int = 4) -> list[str]:
     ]
     for o in radius.ownership:
         pinned = "" if o.pinned is None else ("yes" if o.pinned else "**no**")
-        owner = (o.owner or "**none**") + (" (system)" if o.owner_from == "system" else "")
+        owner = markdown_text(o.owner, flavor) if o.owner else "**none**"
+        owner += " (system)" if o.owner_from == "system" else ""
         out.append(
-            f"| {markdown_code(o.component)} | {o.kind} | {markdown_text(owner)} | "
+            f"| {markdown_code(o.component, flavor)} | {o.kind} | {owner} | "
             f"{o.changed_by} | {pinned} | {', '.join(o.kill_switch) or '—'} | "
             f"{', '.join(o.rollback) or '—'} | {', '.join(o.incident_response) or '—'} |"
         )
     out += ["", f"**Gaps ({len(radius.gaps)})**", ""]
-    out += [f"- {markdown_text(gap)}" for gap in radius.gaps] or ["- none"]
+    out += [f"- {markdown_prose(gap, flavor)}" for gap in radius.gaps] or ["- none"]
     return out
 
 
-def radius_markdown(radius: BlastRadius, paths: int | None = 10, level: int = 3) -> str:
+def radius_markdown(
+    radius: BlastRadius, paths: int | None = 10, level: int = 3, flavor: str = "gfm"
+) -> str:
     """The blast radius of one model as Markdown: a matrix and paths per component."""
-    out = [f"{'#' * level} Blast radius: {markdown_text(radius.name)}", "", LEGEND, ""]
+    out = [f"{'#' * level} Blast radius: {markdown_text(radius.name, flavor)}", "", LEGEND, ""]
     for c in radius.components:
-        out += component_markdown(c, paths, level + 1)
-    out += ownership_markdown(radius, level + 1)
+        out += component_markdown(c, paths, level + 1, flavor)
+    out += ownership_markdown(radius, level + 1, flavor)
     return "\n".join(out) + "\n"

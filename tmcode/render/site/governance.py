@@ -8,6 +8,9 @@ from tmcode.render.site.context import SystemSite
 from tmcode.render.site.markup import text
 
 
+_WIDE = "---\nhide:\n  - toc\n---\n"  # the matrix needs the width of the page
+
+
 def assurance_page(site: SystemSite) -> str:
     """The lifecycle guidance items, the controls addressing each and their state."""
     from tmcode.assurance import site_page_for
@@ -18,6 +21,7 @@ def assurance_page(site: SystemSite) -> str:
 def reach_overview_page(site: SystemSite, radius: BlastRadius) -> str:
     """Each component's worst open harm, with links, then who owns, changes and stops what."""
     lines = [
+        _WIDE,
         f"# Blast radius: {text(site.model.system.name)}",
         "",
         "If one of these components were hijacked, what could it read, change, delete, execute, "
@@ -34,10 +38,11 @@ def reach_overview_page(site: SystemSite, radius: BlastRadius) -> str:
             f"{c.open} of {c.total} | {worst} |"
         )
     lines.append("")
-    lines += ownership_markdown(radius, level=2)
+    lines += ownership_markdown(radius, level=2, flavor="python")
     return "\n".join(lines) + "\n"
 
 
 def reach_page(c: ComponentReach) -> str:
     """One component's blast radius: matrix, paths with the controls that cut them, ownership."""
-    return "\n".join([*component_markdown(c, paths=None, level=1), "", LEGEND, ""]) + "\n"
+    page = component_markdown(c, paths=None, level=1, flavor="python")
+    return "\n".join([_WIDE, *page, "", LEGEND, ""]) + "\n"

@@ -6,7 +6,7 @@ import html
 import re
 from typing import Any
 
-from tmcode.render.escape import markdown_code, markdown_text, reveal
+from tmcode.render.escape import markdown_code, markdown_prose, markdown_text, reveal
 from tmcode.report import Severity
 
 
@@ -66,7 +66,4 @@ def severity_badge(severity: Severity) -> str:
 
 def prose(value: str) -> str:
     """Escape text in which tmcode quotes ids in backticks, showing those ids as code."""
-    parts = value.split("`")
-    if len(parts) % 2 == 0:  # an unpaired backtick: all plain text
-        return text(value)
-    return "".join(code(p) if i % 2 else text(p) for i, p in enumerate(parts))
+    return markdown_prose(value, "python")
