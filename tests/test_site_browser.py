@@ -88,9 +88,9 @@ def test_site_asks_nothing_outside_and_every_link_resolves(browser, built) -> No
         visit = browser.visit(page)
         assert not visit.outside, (page, visit.outside)
         assert not visit.errors, (page, visit.errors)
-        # The cross-walk cites each standard's publisher: a link a reader may follow, never a
+        # The cross-walks cite each source: a link a reader may follow, never a
         # request the page makes (visit.outside above stays empty).
-        citing = page.name == "standards.html"
+        citing = page.name in ("standards.html", "assurance.html")
         broken = browser.broken_links(visit, allow_outside=citing)
         assert not broken, (page, broken)
         # No link names a folder: from disk that shows a directory listing.
