@@ -9,6 +9,7 @@ from typing import NamedTuple, Union
 
 from tmcode.model.address import SYSTEM_ADDRESS, permission_address
 from tmcode.model.elements import (
+    LLM,
     Agent,
     ComponentBase,
     ControlRef,
@@ -63,6 +64,11 @@ def _frozen(groups: Mapping[str, list[str]]) -> Mapping[str, tuple[str, ...]]:
     return MappingProxyType({key: tuple(values) for key, values in groups.items()})
 
 
+def _learnt(llm: LLM) -> tuple[str, ...]:
+    """What an LLM learns from: the artifact it loads, then the datasets it was trained on."""
+    return (*([llm.artifact] if llm.artifact is not None else []), *llm.trained_on)
+
+
 def _held(component: ComponentBase) -> tuple[str, ...]:
     """The data assets a component stores or contains, in declared order."""
     if isinstance(component, (Store, Memory)):
@@ -90,6 +96,9 @@ class ModelIndex:
     flows_out: Mapping[str, tuple[str, ...]]
     flows_in: Mapping[str, tuple[str, ...]]
     trust: Mapping[str, Trust]
+    # --- consumers (reach, BOM, SPDX, OTM): facts they used to work out themselves ---------
+    trained_by: Mapping[str, tuple[str, ...]]  # artifact/dataset -> LLMs loading or trained on it
+    # --- end consumers ----------------------------------------------------------------------
 
     @classmethod
     def build(cls, model: Model) -> ModelIndex:
@@ -141,6 +150,14 @@ class ModelIndex:
             if entry.permission.controls:
                 controls[address] = DeclaredControls.of(entry.permission.controls)
 
+        # --- consumers ------------------------------------------------------------------------
+        trained_by: dict[str, list[str]] = {}
+        for cid, component in model.components.items():
+            if isinstance(component, LLM):
+                for source in _learnt(component):
+                    trained_by.setdefault(source, []).append(cid)
+        # --- end consumers --------------------------------------------------------------------
+
         return cls(
             model=model,
             flows=MappingProxyType(flows),
@@ -156,6 +173,7 @@ class ModelIndex:
             flows_out=_frozen(flows_out),
             flows_in=_frozen(flows_in),
             trust=MappingProxyType(trust),
+            trained_by=_frozen(trained_by),
         )
 
     def element(self, address: str) -> Element | None:
