@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import NamedTuple, Union
@@ -215,3 +215,22 @@ class ModelIndex:
             ):
                 return True
         return False
+
+    # --- consumers: flows as elements, for stages that read a flow's fields --------------------
+
+    def flows_into(self, cid: str) -> tuple[Flow, ...]:
+        """The flows that end at ``cid``, in model order."""
+        return tuple(self.flows[a] for a in self.flows_in.get(cid, _NONE))
+
+    def flows_from(self, cid: str) -> tuple[Flow, ...]:
+        """The flows that start at ``cid``, in model order."""
+        return tuple(self.flows[a] for a in self.flows_out.get(cid, _NONE))
+
+    def declared_controls(self) -> Iterator[tuple[str, ControlRef]]:
+        """Every declared control with its address: system, components, permissions, then flows."""
+        addresses = (SYSTEM_ADDRESS, *self.model.components, *self.permissions, *self.flows)
+        for address in addresses:
+            for control in self.controls_on(address).entries:
+                yield address, control
+
+    # --- end consumers ----------------------------------------------------------------------------
