@@ -252,12 +252,8 @@ def build_spdx(
                 props["dataset_confidentialityLevel"] = _CONFIDENTIALITY[top]
             if any(_PERSONAL & set(a.tags) for a in assets):
                 props["dataset_hasSensitivePersonalInformation"] = "yes"
-            trains = [
-                m for m, x in model.components.items() if isinstance(x, LLM) and cid in x.trained_on
-            ]
-            trains += [
-                f.to for f in index.flows_from(cid) if f.kind is FlowKind.training_data
-            ]
+            trains = list(index.trained_by.get(cid, ()))
+            trains += [f.to for f in index.flows_from(cid) if f.kind is FlowKind.training_data]
             if trains:
                 props["dataset_intendedUse"] = "training data of " + ", ".join(
                     dict.fromkeys(trains)

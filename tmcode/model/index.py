@@ -64,11 +64,6 @@ def _frozen(groups: Mapping[str, list[str]]) -> Mapping[str, tuple[str, ...]]:
     return MappingProxyType({key: tuple(values) for key, values in groups.items()})
 
 
-def _learnt(llm: LLM) -> tuple[str, ...]:
-    """What an LLM learns from: the artifact it loads, then the datasets it was trained on."""
-    return (*([llm.artifact] if llm.artifact is not None else []), *llm.trained_on)
-
-
 def _held(component: ComponentBase) -> tuple[str, ...]:
     """The data assets a component stores or contains, in declared order."""
     if isinstance(component, (Store, Memory)):
@@ -91,13 +86,14 @@ class ModelIndex:
     flows_by_kind: Mapping[str, tuple[str, ...]]
     permissions_by_target_kind: Mapping[str, tuple[str, ...]]
     agents_of_llm: Mapping[str, tuple[str, ...]]
+    trained_by: Mapping[str, tuple[str, ...]]
     controls: Mapping[str, DeclaredControls]
     data: Mapping[str, tuple[str, ...]]
     flows_out: Mapping[str, tuple[str, ...]]
     flows_in: Mapping[str, tuple[str, ...]]
     trust: Mapping[str, Trust]
-    # --- consumers (reach, BOM, SPDX, OTM): facts they used to work out themselves ---------
-    trained_by: Mapping[str, tuple[str, ...]]  # artifact/dataset -> LLMs loading or trained on it
+    # --- consumers (reach, BOM, SPDX, OTM, assurance, drift) --------------------------------
+    loaded_by: Mapping[str, tuple[str, ...]]  # model artifact -> the LLMs that load it
     # --- end consumers ----------------------------------------------------------------------
 
     @classmethod
@@ -116,6 +112,7 @@ class ModelIndex:
 
         by_kind: dict[str, list[str]] = {}
         agents_of_llm: dict[str, list[str]] = {}
+        trained_by: dict[str, list[str]] = {}
         controls: dict[str, DeclaredControls] = {}
         data: dict[str, tuple[str, ...]] = {}
         trust: dict[str, Trust] = {}
@@ -125,6 +122,9 @@ class ModelIndex:
             by_kind.setdefault(component.kind, []).append(cid)
             if isinstance(component, Agent):
                 agents_of_llm.setdefault(component.model, []).append(cid)
+            elif isinstance(component, LLM):
+                for dataset in component.trained_on:
+                    trained_by.setdefault(dataset, []).append(cid)
             if component.controls:
                 controls[cid] = DeclaredControls.of(component.controls)
             held = _held(component)
@@ -151,11 +151,10 @@ class ModelIndex:
                 controls[address] = DeclaredControls.of(entry.permission.controls)
 
         # --- consumers ------------------------------------------------------------------------
-        trained_by: dict[str, list[str]] = {}
+        loaded_by: dict[str, list[str]] = {}
         for cid, component in model.components.items():
-            if isinstance(component, LLM):
-                for source in _learnt(component):
-                    trained_by.setdefault(source, []).append(cid)
+            if isinstance(component, LLM) and component.artifact is not None:
+                loaded_by.setdefault(component.artifact, []).append(cid)
         # --- end consumers --------------------------------------------------------------------
 
         return cls(
@@ -168,12 +167,13 @@ class ModelIndex:
             flows_by_kind=_frozen(flows_by_kind),
             permissions_by_target_kind=_frozen(by_target_kind),
             agents_of_llm=_frozen(agents_of_llm),
+            trained_by=_frozen(trained_by),
             controls=MappingProxyType(controls),
             data=MappingProxyType(data),
             flows_out=_frozen(flows_out),
             flows_in=_frozen(flows_in),
             trust=MappingProxyType(trust),
-            trained_by=_frozen(trained_by),
+            loaded_by=_frozen(loaded_by),
         )
 
     def element(self, address: str) -> Element | None:
@@ -216,7 +216,7 @@ class ModelIndex:
                 return True
         return False
 
-    # --- consumers: flows as elements, for stages that read a flow's fields --------------------
+    # --- consumers: flows as elements, and every declaration in model order --------------------
 
     def flows_into(self, cid: str) -> tuple[Flow, ...]:
         """The flows that end at ``cid``, in model order."""

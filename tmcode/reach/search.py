@@ -43,7 +43,7 @@ class Index:
     endpoints: set[str] = field(default_factory=set)  # people, interfaces and outsiders
     models: set[str] = field(default_factory=set)
     llms: set[str] = field(default_factory=set)
-    stores: set[str] = field(default_factory=set)
+    store_ids: set[str] = field(default_factory=set)
     tools: set[str] = field(default_factory=set)
     uis: set[str] = field(default_factory=set)
     _data_at: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -65,7 +65,7 @@ class Index:
         for kind, ids in facts.components_by_kind.items():
             for group, trait in (
                 (index.models, Trait.model),
-                (index.stores, Trait.store),
+                (index.store_ids, Trait.store),
                 (index.tools, Trait.callable_tool),
                 (index.uis, Trait.ui),
             ):
@@ -91,10 +91,10 @@ class Index:
         """LLM -> the agents it drives."""
         return self.facts.agents_of_llm
 
-    @property
-    def trains(self) -> Mapping[str, tuple[str, ...]]:
-        """Artifact or dataset -> the models that load it or were trained on it."""
-        return self.facts.trained_by
+    def trains(self, source: str) -> tuple[str, ...]:
+        """The models that load ``source`` (a model artifact) or were trained on it (a dataset)."""
+        facts = self.facts
+        return facts.loaded_by.get(source, ()) + facts.trained_by.get(source, ())
 
     def component(self, cid: str) -> ComponentBase:
         """The component ``cid``."""
@@ -332,7 +332,7 @@ class Search:
         if state.mode == _CONTROL and hop.rule != Verb.execute.value:
             yield Verb.control, state.node, hop, ()  # running code as a tool is its execute path
         elif state.mode == _CONTENT and hop.kind != FlowKind.log.value:
-            if state.node in self.index.stores:
+            if state.node in self.index.store_ids:
                 yield Verb.change, state.node, hop, self.index.data_at(state.node)
 
     def _effects(self, state: _State) -> Iterable[_Effect]:
@@ -421,18 +421,18 @@ class Search:
         elif node in index.endpoints or node in index.models:
             return  # people, outsiders and models pass nothing on from one call to the next
         # Content kept in a store, or passed on from one, is stored content wherever it goes.
-        stored = node in index.stores or (state.last is not None and state.last.rule == _STORED)
+        stored = node in index.store_ids or (state.last is not None and state.last.rule == _STORED)
         rule = _STORED if stored else _MESSAGE
         if state.mode == _CONTENT or (state.mode == _CONTROL and not acts):
             # What it holds or passes on goes back to whoever calls it: a store's readers,
             # a retriever's or a tool's callers (a call alone, _CALLED, brings nothing back).
             for entry in index.holders.get(node, ()):
                 scopes = {s.value for s in entry.permission.scopes}
-                if node in index.stores and "read" not in scopes:
+                if node in index.store_ids and "read" not in scopes:
                     continue
                 yield entry.agent, _CONTROL, _Hop(entry.address, entry.agent, rule, "read")
         if state.mode != _CALLED:
-            for target in index.trains.get(node, ()):
+            for target in index.trains(node):
                 yield target, _CONTROL, self._training_hop(node, target)
         for flow in index.out_flows.get(node, ()):
             target = flow.to
@@ -441,7 +441,7 @@ class Search:
                 yield target, _CONTROL, _Hop(flow.address, target, via, flow.kind.value)
             elif target in index.endpoints or target in index.models:
                 continue
-            elif target in index.stores:
+            elif target in index.store_ids:
                 change = _MEMORY_WRITE if flow.kind is FlowKind.memory_write else _CHANGE
                 writer = node if state.mode == _CONTROL else None
                 yield target, _CONTENT, _Hop(flow.address, target, change, flow.kind.value, writer)
@@ -465,7 +465,7 @@ class Search:
             label = "+".join(sorted(scopes))
             if target in index.agents:
                 yield target, _CONTROL, _Hop(address, target, _MESSAGE, label)
-            elif target in index.stores:
+            elif target in index.store_ids:
                 if scopes & _WRITES:
                     rule = _MEMORY_WRITE if "memory_write" in scopes else _CHANGE
                     yield target, _CONTENT, _Hop(address, target, rule, label, node)
