@@ -427,7 +427,7 @@ def test_code_and_evidence_paths_are_never_read(tmp_path: Path) -> None:
 
     outputs += [
         bom_json(report.sources[0], report.findings),
-        otm_json(report.sources[0].model, report.findings, CATALOG),
+        otm_json(report.sources[0].index, report.findings, CATALOG),
     ]
     outputs += [
         v if isinstance(v, str) else v.decode() for v in site_files(report, svg=False).values()

@@ -45,6 +45,10 @@ def test_index_agrees_with_the_model(path: Path) -> None:
         held = getattr(component, "stores", None) or getattr(component, "contains", None) or []
         assert list(index.data_of(cid)) == list(held)
         assert index.trust[cid] == m.effective_trust(cid)
+    trained = [(d, cid) for cid, c in m.components.items() for d in getattr(c, "trained_on", [])]
+    assert sorted((d, cid) for d, llms in index.trained_by.items() for cid in llms) == sorted(
+        trained
+    )
     for flow in m.flows:
         assert list(index.data_of(flow.address)) == flow.data
         assert flow.address in index.flows_out[flow.from_]
@@ -69,3 +73,44 @@ def test_the_index_is_frozen() -> None:
         index.model = None  # type: ignore[misc]
     with pytest.raises(TypeError):
         index.controls["x"] = EMPTY_CONTROLS  # type: ignore[index]
+
+
+# --- consumers: what reach, the BOMs, OTM, assurance and drift read ---------------------------
+
+
+@pytest.mark.parametrize("path", MODELS, ids=lambda p: p.stem)
+def test_the_consumer_facts_agree_with_the_model(path: Path) -> None:
+    loaded = load_model(path)
+    m, index = loaded.model, loaded.index
+    loads: dict[str, list[str]] = {}
+    for cid, c in m.components.items():
+        if getattr(c, "artifact", None):
+            loads.setdefault(c.artifact, []).append(cid)  # type: ignore[attr-defined]
+    assert {a: list(llms) for a, llms in index.loaded_by.items()} == loads
+    for cid in m.components:
+        assert list(index.flows_into(cid)) == [f for f in m.flows if f.to == cid]
+        assert list(index.flows_from(cid)) == [f for f in m.flows if f.from_ == cid]
+    addresses = [SYSTEM_ADDRESS, *m.components]
+    addresses += [permission_address(a, t) for a, t, _ in m.permissions()]
+    addresses += [f.address for f in m.flows]
+    expected = [(a, c) for a in addresses for c in index.element(a).controls]  # type: ignore[union-attr]
+    assert list(index.declared_controls()) == expected
+
+
+def test_loaded_by_names_the_llms_that_load_an_artifact() -> None:
+    from tmcode.model.load import load_model_text
+
+    text = """\
+tmcode: 1
+system: {name: S, owner: team}
+boundaries: {corp: {trust: internal}}
+components:
+  weights: {kind: model_artifact, boundary: corp}
+  a: {kind: llm, boundary: corp, hosting: self_hosted, artifact: weights}
+  b: {kind: llm, boundary: corp, hosting: self_hosted}
+  c: {kind: llm, boundary: corp, hosting: self_hosted, artifact: weights}
+"""
+    index = load_model_text(text).index
+    assert dict(index.loaded_by) == {"weights": ("a", "c")}
+    with pytest.raises(TypeError):
+        index.loaded_by["x"] = ()  # type: ignore[index]

@@ -100,7 +100,7 @@ def test_bom_command(cli, tmp_path: Path) -> None:
 @pytest.mark.parametrize("name", ALL)
 def test_otm_export_is_valid_and_round_trips(catalog, name: str) -> None:
     loaded, report = checked(catalog, name)
-    document = export_otm(loaded.model, report.findings, catalog)
+    document = export_otm(loaded.index, report.findings, catalog)
     schema = json.loads((OTM_DIR / "otm_schema.json").read_text())
     jsonschema.validate(document, schema)
     back = import_otm(json.loads(json.dumps(document)), "x.otm.json")
@@ -114,7 +114,7 @@ def test_otm_export_is_valid_and_round_trips(catalog, name: str) -> None:
 
 def test_otm_threat_instances_carry_state_and_mitigations(catalog) -> None:
     loaded, report = checked(catalog, "support-copilot.yaml")
-    document = export_otm(loaded.model, report.findings, catalog)
+    document = export_otm(loaded.index, report.findings, catalog)
     copilot = next(c for c in document["components"] if c["id"] == "copilot")
     states = {(t["threat"], t["state"]) for t in copilot["threats"]}
     assert ("PI-002", "exposed") in states and ("AG-001", "mitigated") in states

@@ -18,7 +18,7 @@ import pytest
 
 from conftest import MODELS, ROOT, bundled_models
 from tmcode.catalog.controls import load_controls
-from tmcode.model.load import load_model, load_model_text
+from tmcode.model.load import LoadedModel, load_model, load_model_text
 from tmcode.reach import CUTS, Limits, UnknownComponent, blast_radius, reach_of
 
 sys.path.insert(0, str(ROOT / "bench"))
@@ -68,7 +68,7 @@ EXPECTED_CODING_AGENT: list[Row] = [
 
 
 def rows(model_file: str, component: str) -> list[Row]:
-    model = load_model(MODELS / model_file).model
+    model = load_model(MODELS / model_file)
     return [
         (p.verb.value, p.target, p.harm.value, p.cut, p.cut_by, set(p.data), p.hops)
         for p in reach_of(model, component).paths
@@ -77,7 +77,7 @@ def rows(model_file: str, component: str) -> list[Row]:
 
 def test_support_copilot_matches_the_hand_worked_blast_radius() -> None:
     assert rows("support-copilot.yaml", "copilot") == EXPECTED_COPILOT
-    model = load_model(MODELS / "support-copilot.yaml").model
+    model = load_model(MODELS / "support-copilot.yaml")
     reach = reach_of(model, "copilot")
     assert reach.takes_over == ["copilot"]
     assert reach.worst is not None and reach.worst.value == "high"
@@ -103,7 +103,7 @@ def test_support_copilot_matches_the_hand_worked_blast_radius() -> None:
 
 def test_coding_agent_matches_the_hand_worked_blast_radius() -> None:
     assert rows("coding-agent.yaml", "agent") == EXPECTED_CODING_AGENT
-    model = load_model(MODELS / "coding-agent.yaml").model
+    model = load_model(MODELS / "coding-agent.yaml")
     reach = reach_of(model, "agent")
     assert reach.takes_over == ["agent", "shell"]
     assert reach.data["ci-secrets"] == {
@@ -123,14 +123,14 @@ def test_a_hijacked_model_reaches_what_its_agent_does_one_take_over_away() -> No
     copilots = {(v, t, h, c, tuple(b), frozenset(d)) for v, t, h, c, b, d, _ in EXPECTED_COPILOT}
     moved = {(v, t, h, c, tuple(b), frozenset(d)) for v, t, h, c, b, d, hops in got if hops == 1}
     assert copilots <= moved
-    reach = reach_of(load_model(MODELS / "support-copilot.yaml").model, "chat-model")
+    reach = reach_of(load_model(MODELS / "support-copilot.yaml"), "chat-model")
     send = next(p for p in reach.paths if p.target == "mailer")
     assert send.elements[:2] == ["chat-model", "copilot"]
     assert {"output_guardrail", "human_approval"} <= set(send.would_cut)
 
 
 def test_a_hijacked_mcp_server_takes_over_the_agent_through_its_results() -> None:
-    model = load_model(MODELS / "coding-agent.yaml").model
+    model = load_model(MODELS / "coding-agent.yaml")
     reach = reach_of(model, "fetch-mcp")
     assert reach.takes_over == ["fetch-mcp", "agent", "shell"]
     first = reach.paths[0]
@@ -140,7 +140,7 @@ def test_a_hijacked_mcp_server_takes_over_the_agent_through_its_results() -> Non
 
 def test_a_poisoned_store_takes_over_the_agent_through_the_retriever() -> None:
     # knowledge-base -> kb-search (retrieval flow) -> copilot (read permission on kb-search).
-    model = load_model(MODELS / "support-copilot.yaml").model
+    model = load_model(MODELS / "support-copilot.yaml")
     reach = reach_of(model, "knowledge-base")
     assert reach.takes_over == ["knowledge-base", "copilot"]
     control = next(p for p in reach.paths if p.verb.value == "control")
@@ -168,9 +168,9 @@ components:
 """
 
 
-def model_of(components: str, flows: str = "") -> object:
+def model_of(components: str, flows: str = "") -> LoadedModel:
     text = HEAD + components + (f"flows:\n{flows}" if flows else "")
-    return load_model_text(text).model
+    return load_model_text(text)
 
 
 def test_agents_messaging_each_other_in_a_cycle_end_and_take_each_other_over() -> None:
@@ -299,7 +299,7 @@ def test_every_control_a_rule_names_is_in_the_catalog() -> None:
 
 
 def test_an_unknown_component_names_the_candidates() -> None:
-    model = load_model(MODELS / "coding-agent.yaml").model
+    model = load_model(MODELS / "coding-agent.yaml")
     with pytest.raises(UnknownComponent) as caught:
         reach_of(model, "agnet")
     assert caught.value.candidates == ["agent", "fetch-mcp", "forge-mcp", "model", "shell"]
@@ -309,7 +309,7 @@ def test_an_unknown_component_names_the_candidates() -> None:
 
 
 def test_ownership_says_who_changes_and_stops_each_component_and_the_gaps() -> None:
-    model = load_model(MODELS / "coding-agent.yaml").model
+    model = load_model(MODELS / "coding-agent.yaml")
     owners = {o.component: o for o in blast_radius(model).ownership}
     assert "issues" not in owners and "maintainer" not in owners  # outside content, people
     forge, fetch = owners["forge-mcp"], owners["fetch-mcp"]
@@ -332,7 +332,7 @@ def test_ownership_says_who_changes_and_stops_each_component_and_the_gaps() -> N
 
 
 def test_stop_controls_declared_on_the_system_or_a_permission_close_the_gaps() -> None:
-    model = load_model(MODELS / "mitigated" / "coding-agent.yaml").model
+    model = load_model(MODELS / "mitigated" / "coding-agent.yaml")
     owners = {o.component: o for o in blast_radius(model).ownership}
     assert owners["agent"].kill_switch == ["agent"]
     assert owners["workspace"].rollback == ["agent.tools.workspace"]
@@ -346,7 +346,7 @@ def test_a_long_agent_chain_costs_work_proportional_to_its_length(tmp_path: Path
     sizes = (300, 1200)
     counts = []
     for n in sizes:
-        model = load_model_text(agent_chain(n)).model
+        model = load_model_text(agent_chain(n))
         radius = blast_radius(model, limits=Limits(hops=4))
         assert len(radius.components) == n + 1
         agents = [c for c in radius.components if c.kind == "agent"]
@@ -359,7 +359,7 @@ def test_a_long_agent_chain_costs_work_proportional_to_its_length(tmp_path: Path
 
 
 def test_a_hub_model_driving_thousands_of_agents_stops_at_the_step_limit() -> None:
-    model = load_model_text(agent_chain(3000)).model
+    model = load_model_text(agent_chain(3000))
     start = time.perf_counter()
     reach = reach_of(model, "llm", limits=Limits(steps=500))
     assert time.perf_counter() - start < 5
@@ -449,7 +449,7 @@ def test_a_broken_model_exits_2_with_its_file_and_line(cli, tmp_path: Path) -> N
 def test_a_site_page_per_agent_can_render_one_component() -> None:
     from tmcode.render.reach import component_markdown
 
-    model = load_model(MODELS / "coding-agent.yaml").model
+    model = load_model(MODELS / "coding-agent.yaml")
     lines = component_markdown(reach_of(model, "agent"), paths=2)
     assert lines[0] == "#### `agent` (agent)"
     assert any(line.startswith("| `fetch-mcp` | low |") for line in lines)

@@ -21,10 +21,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from tmcode.catalog.controls import CatalogError, Control, Stage, bundled_catalog_dir
 from tmcode.errors import ModelError, Problem
-from tmcode.model.address import SYSTEM_ADDRESS, permission_address, permission_ends
+from tmcode.model.address import SYSTEM_ADDRESS
 from tmcode.model.diagnose import did_you_mean, problems_from_validation
-from tmcode.model.elements import LLM, Agent, ControlRef, Id, Model, Text
+from tmcode.model.elements import LLM, Agent, ControlRef, Id, Text
 from tmcode.model.enums import FlowKind, Hosting
+from tmcode.model.index import ModelIndex
 from tmcode.model.kinds import Trait, has
 from tmcode.model.load import LoadedModel
 from tmcode.model.yaml_reader import position, read_yaml_file
@@ -177,25 +178,15 @@ class CrossWalk:
         return {s.value: sum(1 for r in self.rows if r.state is s) for s in State}
 
 
-def control_claims(model: Model) -> Iterator[tuple[str, ControlRef]]:
+def control_claims(index: ModelIndex) -> Iterator[tuple[str, ControlRef]]:
     """Every control the model declares, with the address it is declared on."""
-    for control in model.system.controls:
-        yield SYSTEM_ADDRESS, control
-    for cid, component in model.components.items():
-        for control in component.controls:
-            yield cid, control
-    for agent, target, permission in model.permissions():
-        for control in permission.controls:
-            yield permission_address(agent, target), control
-    for flow in model.flows:
-        for control in flow.controls:
-            yield flow.address, control
+    return index.declared_controls()
 
 
-def parts(model: Model) -> frozenset[str]:
+def parts(index: ModelIndex) -> frozenset[str]:
     """The parts of the system that items may be limited to."""
     found: set[str] = set()
-    for c in model.components.values():
+    for c in index.model.components.values():
         if isinstance(c, Agent):
             found.add("agents")
         if has(c.kind, Trait.callable_tool) or isinstance(c, Agent) and c.tools:
@@ -211,23 +202,24 @@ def parts(model: Model) -> frozenset[str]:
             found.add("stores")
         if has(c.kind, Trait.generates):
             found.add("generative")
-    if any(f.kind is FlowKind.training_data for f in model.flows):
+    if index.flows_by_kind.get(FlowKind.training_data.value):
         found.add("training")
     return frozenset(found)
 
 
-def _touches(model: Model, address: str, trait: Trait) -> bool:
+def _touches(index: ModelIndex, address: str, trait: Trait) -> bool:
     """True when a declaration at ``address`` is on the system or on a part with ``trait``."""
     if address == SYSTEM_ADDRESS:
         return True
     ends = [address]
-    _, target = permission_ends(address) or (None, None)
-    if target is not None:
-        ends = [target]
-    for flow in model.flows:
-        if flow.address == address:
-            ends = [flow.from_, flow.to]
-    return any(e in model.components and has(model.components[e].kind, trait) for e in ends)
+    permission = index.permissions.get(address)
+    if permission is not None:
+        ends = [permission.target]
+    flow = index.flows.get(address)
+    if flow is not None:
+        ends = [flow.from_, flow.to]
+    components = index.model.components
+    return any(e in components and has(components[e].kind, trait) for e in ends)
 
 
 def _state_of(declarations: list[Declaration]) -> State:
@@ -240,18 +232,18 @@ def _state_of(declarations: list[Declaration]) -> State:
 
 def cross_walk(loaded: LoadedModel, guidance: Guidance) -> CrossWalk:
     """Cross-walk one model against every guidance item."""
-    model = loaded.model
+    index, model = loaded.index, loaded.model
     declared: dict[str, list[Declaration]] = {}
-    for address, ref in control_claims(model):
+    for address, ref in control_claims(index):
         declared.setdefault(ref.id, []).append(Declaration(address, ref.status.value, ref.evidence))
-    present = parts(model)
+    present = parts(index)
     rows = []
     for item in guidance.items:
         scoped = {
             cid: [
                 d
                 for d in declared.get(cid, [])
-                if item.scope is None or _touches(model, d.address, _SCOPE_TRAIT[item.scope])
+                if item.scope is None or _touches(index, d.address, _SCOPE_TRAIT[item.scope])
             ]
             for cid in item.controls
         }

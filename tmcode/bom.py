@@ -13,11 +13,13 @@ import datetime as dt
 import hashlib
 import json
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from tmcode import __version__
 from tmcode.model.elements import LLM, Agent, ComponentBase, Dataset, Model
 from tmcode.model.enums import Origin, Source
+from tmcode.model.index import ModelIndex
 from tmcode.model.kinds import Trait, has
 from tmcode.model.load import LoadedModel
 from tmcode.render.escape import json_text
@@ -97,8 +99,9 @@ def _trust_zone(model: Model, component: ComponentBase) -> str:
 
 
 def _model_component(
-    model: Model, cid: str, c: ComponentBase, findings: list[Finding]
+    index: ModelIndex, cid: str, c: ComponentBase, findings: list[Finding]
 ) -> dict[str, Any]:
+    model = index.model
     card: dict[str, Any] = {}
     parameters: dict[str, Any] = {}
     if isinstance(c, LLM):
@@ -119,11 +122,7 @@ def _model_component(
     considerations: dict[str, Any] = {}
     if limitations:
         considerations["technicalLimitations"] = limitations
-    users = [
-        a
-        for a, agent in model.components.items()
-        if isinstance(agent, Agent) and agent.model == cid
-    ]
+    users = index.agents_of_llm.get(cid, ())
     if users:
         considerations["useCases"] = [f"model of agent {a}" for a in users]
     if considerations:
@@ -164,7 +163,7 @@ def _data_component(
     model: Model,
     ident: str,
     name: str,
-    data_ids: list[str],
+    data_ids: Sequence[str],
     kind: str,
     description: str | None,
     extra: dict[str, Any],
@@ -192,9 +191,9 @@ def _data_component(
     }
 
 
-def _service(model: Model, cid: str, c: ComponentBase) -> dict[str, Any]:
-    inbound = [f for f in model.flows if f.to == cid]
-    outbound = [f for f in model.flows if f.from_ == cid]
+def _service(index: ModelIndex, cid: str, c: ComponentBase) -> dict[str, Any]:
+    model = index.model
+    inbound, outbound = index.flows_into(cid), index.flows_from(cid)
     flows = []
     for direction, items, peer in (("inbound", inbound, "from_"), ("outbound", outbound, "to")):
         for f in items:
@@ -232,12 +231,13 @@ def _service(model: Model, cid: str, c: ComponentBase) -> dict[str, Any]:
         props.update(autonomy=_value(c.autonomy), identity=_value(c.identity), model=c.model)
         for target, permission in c.tools.items():
             props[f"permission:{target}"] = ", ".join(s.value for s in permission.scopes)
-    for attr in ("transport", "auth", "interprets", "tenancy", "persistent", "scope", "stores"):
+    for attr in ("transport", "auth", "interprets", "tenancy", "persistent", "scope"):
         value = getattr(c, attr, None)
         if value is not None:
             props[attr] = (
                 ", ".join(_value(v) for v in value) if isinstance(value, list) else _value(value)
             )
+    props["stores"] = ", ".join(index.data_of(cid))  # an empty property is left out
     service["properties"] = _properties(props)
     return service
 
@@ -253,20 +253,20 @@ def build_bom(
     created: dt.datetime | None = None,
 ) -> dict[str, Any]:
     """Return the CycloneDX 1.6 AI-BOM of one model as plain JSON data."""
-    model = loaded.model
+    index, model = loaded.index, loaded.model
     s = model.system
     components: list[dict[str, Any]] = []
     services: list[dict[str, Any]] = []
     for cid, c in model.components.items():
         if has(c.kind, Trait.model):
-            components.append(_model_component(model, cid, c, findings))
+            components.append(_model_component(index, cid, c, findings))
         elif isinstance(c, Dataset):
             components.append(
                 _data_component(
                     model,
                     cid,
                     c.name or cid,
-                    c.contains,
+                    index.data_of(cid),
                     "dataset",
                     c.description,
                     {
@@ -281,7 +281,7 @@ def build_bom(
                 | _supplied(c, "distribution")
             )
         elif not any(has(c.kind, t) for t in _NOT_SERVICES):
-            services.append(_service(model, cid, c))
+            services.append(_service(index, cid, c))
     for did, asset in model.data.items():
         components.append(
             _data_component(
@@ -300,9 +300,7 @@ def build_bom(
             needs = [c.model, *c.tools]
         elif isinstance(c, LLM):
             needs = [*([c.artifact] if c.artifact else []), *c.trained_on]
-        needs += [
-            f"data:{d}" for d in getattr(c, "stores", None) or getattr(c, "contains", None) or []
-        ]
+        needs += [f"data:{d}" for d in loaded.index.data_of(cid)]
         dependencies.append({"ref": cid, "dependsOn": sorted({n for n in needs if n in refs})})
     metadata: dict[str, Any] = {
         "tools": {

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 from tmcode.assurance import control_claims
 from tmcode.bom import supplier_of
-from tmcode.model.elements import LLM, ComponentBase, Dataset, MlModel, Model, ModelArtifact
+from tmcode.model.elements import LLM, ComponentBase, Dataset, Flow, MlModel, ModelArtifact
 from tmcode.model.enums import FlowKind, Hosting
+from tmcode.model.index import ModelIndex
 from tmcode.model.kinds import Trait, has
 from tmcode.model.load import LoadedModel
 from tmcode.render.escape import terminal_text
@@ -32,14 +33,17 @@ class Gap:
     hint: str
 
 
-def _artifact_of(model: Model, cid: str, c: ComponentBase) -> str | None:
+def _flows_into(index: ModelIndex, cid: str, kind: FlowKind) -> list[Flow]:
+    return [f for f in index.flows_into(cid) if f.kind is kind]
+
+
+def _artifact_of(index: ModelIndex, cid: str, c: ComponentBase) -> str | None:
     """The model_artifact a model loads its weights from, if the model says."""
     if isinstance(c, LLM) and c.artifact:
         return c.artifact
-    for f in model.flows:
-        if f.to == cid and f.kind is FlowKind.artifact:
-            if isinstance(model.components.get(f.from_), ModelArtifact):
-                return f.from_
+    for f in _flows_into(index, cid, FlowKind.artifact):
+        if isinstance(index.model.components.get(f.from_), ModelArtifact):
+            return f.from_
     return None
 
 
@@ -50,22 +54,23 @@ def _holds_weights(c: ComponentBase) -> bool:
     return True
 
 
-def _trained(model: Model, cid: str, c: ComponentBase) -> bool:
+def _trained(index: ModelIndex, cid: str, c: ComponentBase) -> bool:
     if getattr(c, "training", None):
         return True
     if isinstance(c, LLM) and c.trained_on:
         return True
-    return any(f.to == cid and f.kind is FlowKind.training_data for f in model.flows)
+    return bool(_flows_into(index, cid, FlowKind.training_data))
 
 
-def _model_gaps(model: Model, cid: str, c: ComponentBase) -> list[Gap]:
+def _model_gaps(index: ModelIndex, cid: str, c: ComponentBase) -> list[Gap]:
+    model = index.model
     at = f"components.{cid}"
     gaps: list[Gap] = []
 
     def need(element: str, field: str, hint: str) -> None:
         gaps.append(Gap("models", element, cid, f"{at}.{field}", hint))
 
-    if isinstance(c, (LLM, MlModel)) and not _trained(model, cid, c):
+    if isinstance(c, (LLM, MlModel)) and not _trained(index, cid, c):
         need("training", "training", "how the weights were produced (or `trained_on` datasets)")
     if not c.description:
         need("description", "description", "what the model does and its known limits")
@@ -73,7 +78,7 @@ def _model_gaps(model: Model, cid: str, c: ComponentBase) -> list[Gap]:
         gaps.append(
             Gap("infrastructure", "hosting", cid, f"{at}.hosting", "`vendor_api` or `self_hosted`")
         )
-    if _artifact_of(model, cid, c) is not None:
+    if _artifact_of(index, cid, c) is not None:
         return gaps  # its identity (version, licence, hash, ...) is said by the weights file
     version = c.version or (c.model if isinstance(c, LLM) else None)
     if not version:
@@ -91,7 +96,8 @@ def _model_gaps(model: Model, cid: str, c: ComponentBase) -> list[Gap]:
     return gaps
 
 
-def _dataset_gaps(model: Model, cid: str, c: Dataset) -> list[Gap]:
+def _dataset_gaps(index: ModelIndex, cid: str, c: Dataset) -> list[Gap]:
+    model = index.model
     at = f"components.{cid}"
     gaps: list[Gap] = []
 
@@ -100,7 +106,7 @@ def _dataset_gaps(model: Model, cid: str, c: Dataset) -> list[Gap]:
 
     if not c.description:
         need("description", "description", "what the dataset is and what it is used for")
-    if not c.contains:
+    if not index.data_of(cid):
         need("content and sensitivity", "contains", "the data assets it holds (their classes)")
     if c.origin is None:
         need("origin", "origin", "internal, public, scraped, vendor, user_feedback or synthetic")
@@ -119,7 +125,7 @@ def _dataset_gaps(model: Model, cid: str, c: Dataset) -> list[Gap]:
 
 def check_elements(loaded: LoadedModel) -> list[Gap]:
     """Every minimum element the model does not yet say, cluster by cluster."""
-    model = loaded.model
+    index, model = loaded.index, loaded.model
     s = model.system
     gaps: list[Gap] = []
     if not s.owner:
@@ -137,9 +143,9 @@ def check_elements(loaded: LoadedModel) -> list[Gap]:
         gaps.append(Gap("system", "data usage", "system", "data", "the kinds of data it handles"))
     for cid, c in model.components.items():
         if has(c.kind, Trait.model):
-            gaps += _model_gaps(model, cid, c)
+            gaps += _model_gaps(index, cid, c)
         elif isinstance(c, Dataset):
-            gaps += _dataset_gaps(model, cid, c)
+            gaps += _dataset_gaps(index, cid, c)
     if not s.infrastructure:
         gaps.append(
             Gap(
@@ -150,7 +156,7 @@ def check_elements(loaded: LoadedModel) -> list[Gap]:
                 "what it runs on",
             )
         )
-    if not any(ref.implemented for _, ref in control_claims(model)):
+    if not any(ref.implemented for _, ref in control_claims(index)):
         gaps.append(
             Gap("security", "controls", "system", "controls", "the controls in place, anywhere")
         )

@@ -59,5 +59,5 @@ def with_reach(report: Report) -> Report:
 
     from tmcode.reach import blast_radius
 
-    radii = [blast_radius(m.model, file=m.path) for m in report.sources]
+    radii = [blast_radius(m.index, file=m.path) for m in report.sources]
     return replace(report, reach=radii)

@@ -134,7 +134,7 @@ def _run(
     )
     chosen = None if component is None else [component]
     try:
-        radius = blast_radius(loaded.model, chosen, file=loaded.path)
+        radius = blast_radius(loaded.index, chosen, file=loaded.path)
     except UnknownComponent as exc:
         raise _unknown(
             model, exc.component, exc.candidates, list(loaded.model.components)

@@ -20,6 +20,7 @@ from tmcode import __version__
 from tmcode.bom import serial_uuid, supplier_of
 from tmcode.model.elements import LLM, Agent, ComponentBase, Dataset, MlModel, Model, ModelArtifact
 from tmcode.model.enums import Autonomy, Classification, FlowKind
+from tmcode.model.index import ModelIndex
 from tmcode.model.kinds import Trait, has
 from tmcode.model.load import LoadedModel
 from tmcode.render.escape import json_text
@@ -132,15 +133,15 @@ def _supplied(g: _Graph, model: Model, c: ComponentBase) -> dict[str, Any]:
     return props
 
 
-def _flows_into(model: Model, cid: str) -> set[str]:
+def _flows_into(index: ModelIndex, cid: str) -> set[str]:
     """Tags of the data flowing into a component."""
+    data = index.model.data
     return {
         tag
-        for f in model.flows
-        if f.to == cid
-        for d in f.data
-        if d in model.data
-        for tag in model.data[d].tags
+        for address in index.flows_in.get(cid, ())
+        for d in index.data_of(address)
+        if d in data
+        for tag in data[d].tags
     }
 
 
@@ -150,7 +151,7 @@ def build_spdx(
     created: dt.datetime | None = None,
 ) -> dict[str, Any]:
     """Return the SPDX 3.0.1 document of one model as plain JSON-LD data."""
-    model = loaded.model
+    index, model = loaded.index, loaded.model
     s = model.system
     g = _Graph(f"urn:tmcode:spdx:{serial_uuid(model)}/")
     tool = g.add("Tool", g.id("tools", "tmcode"), name=f"tmcode {__version__}")
@@ -215,7 +216,7 @@ def build_spdx(
                 )
             if limitations.get(cid):
                 props["ai_limitation"] = "; ".join(sorted(set(limitations[cid])))
-            if _flows_into(model, cid) & _PERSONAL:
+            if _flows_into(index, cid) & _PERSONAL:
                 props["ai_useSensitivePersonalInformation"] = "yes"
             props["ai_standardCompliance"] = list(s.compliance)
             g.add("ai_AIPackage", ident, **props)
@@ -233,7 +234,7 @@ def build_spdx(
                 ai_standardCompliance=list(s.compliance),
             )
         elif isinstance(c, Dataset):
-            assets = [model.data[d] for d in c.contains if d in model.data]
+            assets = [model.data[d] for d in index.data_of(cid) if d in model.data]
             props = _supplied(g, model, c) | {
                 "name": name,
                 "software_primaryPurpose": "data",
@@ -251,12 +252,8 @@ def build_spdx(
                 props["dataset_confidentialityLevel"] = _CONFIDENTIALITY[top]
             if any(_PERSONAL & set(a.tags) for a in assets):
                 props["dataset_hasSensitivePersonalInformation"] = "yes"
-            trains = [
-                m for m, x in model.components.items() if isinstance(x, LLM) and cid in x.trained_on
-            ]
-            trains += [
-                f.to for f in model.flows if f.from_ == cid and f.kind is FlowKind.training_data
-            ]
+            trains = list(index.trained_by.get(cid, ()))
+            trains += [f.to for f in index.flows_from(cid) if f.kind is FlowKind.training_data]
             if trains:
                 props["dataset_intendedUse"] = "training data of " + ", ".join(
                     dict.fromkeys(trains)
@@ -289,12 +286,10 @@ def build_spdx(
             g.relate(ids[cid], "usesTool", [ids[t] for t in tools])
             g.relate(ids[cid], "dependsOn", [ids[t] for t in dict.fromkeys(needs) if t in ids])
         trained = list(c.trained_on) if isinstance(c, LLM) else []
-        trained += [
-            f.from_ for f in model.flows if f.to == cid and f.kind is FlowKind.training_data
-        ]
+        trained += [f.from_ for f in index.flows_into(cid) if f.kind is FlowKind.training_data]
         g.relate(ids[cid], "trainedOn", [ids[d] for d in dict.fromkeys(trained) if d in ids])
         weights = [c.artifact] if isinstance(c, LLM) and c.artifact else []
-        weights += [f.from_ for f in model.flows if f.to == cid and f.kind is FlowKind.artifact]
+        weights += [f.from_ for f in index.flows_into(cid) if f.kind is FlowKind.artifact]
         g.relate(ids[cid], "dependsOn", [ids[w] for w in dict.fromkeys(weights) if w in ids])
     graph = g.elements + g.relationships
     members = [e["spdxId"] for e in graph]

@@ -80,7 +80,7 @@ def export(
             from tmcode.interchange.otm import otm_json
 
             report = load_and_check([model], catalog, None, limits)
-            return otm_json(report.sources[0].model, report.findings, report.threats)
+            return otm_json(report.sources[0].index, report.findings, report.threats)
         known = known_controls(catalog)
         names = threat_names(catalog)
         loaded = load_model(model, known_controls=known, known_threats=names, limits=limits)

@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tmcode.discover.facts import Discovery, Origin
-from tmcode.model.address import permission_address
-from tmcode.model.elements import Agent, ComponentBase, ControlRef, McpServer, Model
+from tmcode.model.elements import Agent, ComponentBase, McpServer, Model
 from tmcode.model.load import LoadedModel
 
 REMOTE = {"http", "sse", "streamable-http", "ws", "websocket"}
@@ -115,14 +114,6 @@ def agent_not_modelled(loaded: LoadedModel, found: Discovery) -> Iterator[Drift]
             )
 
 
-def _permissions_on(model: Model, server_id: str) -> list[tuple[str, list[ControlRef]]]:
-    return [
-        (permission_address(agent, target), permission.controls)
-        for agent, target, permission in model.permissions()
-        if target == server_id
-    ]
-
-
 def fact_contradicts(loaded: LoadedModel, found: Discovery) -> Iterator[Drift]:
     """A modelled server whose transport, auth, pinning or approval the config contradicts."""
     model = loaded.model
@@ -158,15 +149,16 @@ def fact_contradicts(loaded: LoadedModel, found: Discovery) -> Iterator[Drift]:
                     + ", ".join(f"`{t}`" for t in unlisted[:10])
                     + " that the model's `tools:` does not list"
                 )
-        pinned_claim = component.version is not None or any(
-            c.id == "version_pinning" and c.implemented for c in component.controls
+        pinned_claim = (
+            component.version is not None
+            or "version_pinning" in loaded.index.controls_on(sid).implemented
         )
         if pinned_claim and server.pinned is False:
             said.append(
                 f"pinning: the model says the version is pinned, the config launches `{server.package}`"
             )
-        for address, controls in _permissions_on(model, sid):
-            approval = any(c.id == "human_approval" and c.implemented for c in controls)
+        for address in loaded.index.permissions_to_target.get(sid, ()):
+            approval = "human_approval" in loaded.index.controls_on(address).implemented
             if approval and (server.trusted or server.approval == "never"):
                 said.append(
                     f"approval: `{address}` declares human_approval, the config runs its tools "
@@ -220,20 +212,6 @@ def _repository_path(root: Path, written: str) -> str | None:
     return None
 
 
-def _claims(model: Model) -> Iterator[tuple[str, ControlRef]]:
-    for control in model.system.controls:
-        yield "system", control
-    for cid, component in model.components.items():
-        for control in component.controls:
-            yield cid, control
-    for agent, target, permission in model.permissions():
-        for control in permission.controls:
-            yield permission_address(agent, target), control
-    for flow in model.flows:
-        for control in flow.controls:
-            yield flow.address, control
-
-
 def _path_drift(
     loaded: LoadedModel, found: Discovery, address: str, path: str, target: str, claim: str
 ) -> Drift | None:
@@ -249,7 +227,7 @@ def _path_drift(
 
 def evidence_missing(loaded: LoadedModel, found: Discovery) -> Iterator[Drift]:
     """A control whose `evidence:` repository path does not exist."""
-    for address, control in _claims(loaded.model):
+    for address, control in loaded.index.declared_controls():
         if control.evidence is not None:
             drift = _path_drift(
                 loaded,

@@ -17,7 +17,7 @@ from tmcode.errors import Problem
 from tmcode.input_file import ANY, Shape, list_of, obj
 from tmcode.interchange import ImportResult, InterchangeError, check_shape, safe_id
 from tmcode.model.address import permission_ends
-from tmcode.model.elements import Model
+from tmcode.model.index import ModelIndex
 from tmcode.model.elements import KIND_CLASSES
 from tmcode.model.enums import Classification, Trust
 from tmcode.render.escape import json_text
@@ -59,8 +59,9 @@ def _instances(findings: list[Finding], address: str) -> list[dict[str, Any]]:
     return out
 
 
-def export_otm(model: Model, findings: list[Finding], catalog: Any) -> dict[str, Any]:
+def export_otm(index: ModelIndex, findings: list[Finding], catalog: Any) -> dict[str, Any]:
     """Return the model and its findings as an OTM 0.2.0 document."""
+    model = index.model
     data = model.model_dump(mode="json", by_alias=True, exclude_unset=True)
     s = model.system
     # Findings on permissions are shown on the agent that holds the permission.
@@ -119,8 +120,9 @@ def export_otm(model: Model, findings: list[Finding], catalog: Any) -> dict[str,
         )
     components = []
     for cid, c in model.components.items():
-        stored = list(getattr(c, "stores", None) or getattr(c, "contains", None) or [])
-        processed = sorted({d for f in model.flows if cid in (f.from_, f.to) for d in f.data})
+        stored = list(index.data_of(cid))
+        ends = (*index.flows_in.get(cid, ()), *index.flows_out.get(cid, ()))
+        processed = sorted({d for address in ends for d in index.data_of(address)})
         components.append(
             _drop_none(
                 {
@@ -146,7 +148,7 @@ def export_otm(model: Model, findings: list[Finding], catalog: Any) -> dict[str,
             )
         )
     dataflows = []
-    for index, flow in enumerate(model.flows):
+    for position, flow in enumerate(model.flows):
         dataflows.append(
             _drop_none(
                 {
@@ -158,7 +160,7 @@ def export_otm(model: Model, findings: list[Finding], catalog: Any) -> dict[str,
                     "destination": flow.to,
                     "assets": list(flow.data) or None,
                     "threats": _instances(findings, flow.address) or None,
-                    "attributes": {"tmcode": data["flows"][index]},
+                    "attributes": {"tmcode": data["flows"][position]},
                 }
             )
         )
@@ -199,9 +201,9 @@ def export_otm(model: Model, findings: list[Finding], catalog: Any) -> dict[str,
     }
 
 
-def otm_json(model: Model, findings: list[Finding], catalog: Any) -> str:
+def otm_json(index: ModelIndex, findings: list[Finding], catalog: Any) -> str:
     """The OTM document as indented JSON text."""
-    text = json.dumps(export_otm(model, findings, catalog), indent=2, ensure_ascii=False)
+    text = json.dumps(export_otm(index, findings, catalog), indent=2, ensure_ascii=False)
     return json_text(text) + "\n"
 
 

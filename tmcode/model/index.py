@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import NamedTuple, Union
 
 from tmcode.model.address import SYSTEM_ADDRESS, permission_address
 from tmcode.model.elements import (
+    LLM,
     Agent,
     ComponentBase,
     ControlRef,
@@ -85,11 +86,15 @@ class ModelIndex:
     flows_by_kind: Mapping[str, tuple[str, ...]]
     permissions_by_target_kind: Mapping[str, tuple[str, ...]]
     agents_of_llm: Mapping[str, tuple[str, ...]]
+    trained_by: Mapping[str, tuple[str, ...]]
     controls: Mapping[str, DeclaredControls]
     data: Mapping[str, tuple[str, ...]]
     flows_out: Mapping[str, tuple[str, ...]]
     flows_in: Mapping[str, tuple[str, ...]]
     trust: Mapping[str, Trust]
+    # --- consumers (reach, BOM, SPDX, OTM, assurance, drift) --------------------------------
+    loaded_by: Mapping[str, tuple[str, ...]]  # model artifact -> the LLMs that load it
+    # --- end consumers ----------------------------------------------------------------------
 
     @classmethod
     def build(cls, model: Model) -> ModelIndex:
@@ -107,6 +112,7 @@ class ModelIndex:
 
         by_kind: dict[str, list[str]] = {}
         agents_of_llm: dict[str, list[str]] = {}
+        trained_by: dict[str, list[str]] = {}
         controls: dict[str, DeclaredControls] = {}
         data: dict[str, tuple[str, ...]] = {}
         trust: dict[str, Trust] = {}
@@ -116,6 +122,9 @@ class ModelIndex:
             by_kind.setdefault(component.kind, []).append(cid)
             if isinstance(component, Agent):
                 agents_of_llm.setdefault(component.model, []).append(cid)
+            elif isinstance(component, LLM):
+                for dataset in component.trained_on:
+                    trained_by.setdefault(dataset, []).append(cid)
             if component.controls:
                 controls[cid] = DeclaredControls.of(component.controls)
             held = _held(component)
@@ -141,6 +150,13 @@ class ModelIndex:
             if entry.permission.controls:
                 controls[address] = DeclaredControls.of(entry.permission.controls)
 
+        # --- consumers ------------------------------------------------------------------------
+        loaded_by: dict[str, list[str]] = {}
+        for cid, component in model.components.items():
+            if isinstance(component, LLM) and component.artifact is not None:
+                loaded_by.setdefault(component.artifact, []).append(cid)
+        # --- end consumers --------------------------------------------------------------------
+
         return cls(
             model=model,
             flows=MappingProxyType(flows),
@@ -151,11 +167,13 @@ class ModelIndex:
             flows_by_kind=_frozen(flows_by_kind),
             permissions_by_target_kind=_frozen(by_target_kind),
             agents_of_llm=_frozen(agents_of_llm),
+            trained_by=_frozen(trained_by),
             controls=MappingProxyType(controls),
             data=MappingProxyType(data),
             flows_out=_frozen(flows_out),
             flows_in=_frozen(flows_in),
             trust=MappingProxyType(trust),
+            loaded_by=_frozen(loaded_by),
         )
 
     def element(self, address: str) -> Element | None:
@@ -197,3 +215,22 @@ class ModelIndex:
             ):
                 return True
         return False
+
+    # --- consumers: flows as elements, and every declaration in model order --------------------
+
+    def flows_into(self, cid: str) -> tuple[Flow, ...]:
+        """The flows that end at ``cid``, in model order."""
+        return tuple(self.flows[a] for a in self.flows_in.get(cid, _NONE))
+
+    def flows_from(self, cid: str) -> tuple[Flow, ...]:
+        """The flows that start at ``cid``, in model order."""
+        return tuple(self.flows[a] for a in self.flows_out.get(cid, _NONE))
+
+    def declared_controls(self) -> Iterator[tuple[str, ControlRef]]:
+        """Every declared control with its address: system, components, permissions, then flows."""
+        addresses = (SYSTEM_ADDRESS, *self.model.components, *self.permissions, *self.flows)
+        for address in addresses:
+            for control in self.controls_on(address).entries:
+                yield address, control
+
+    # --- end consumers ----------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """Blast radius and ownership: what a hijacked component can reach, and who owns and stops it.
 
-``blast_radius(model)`` answers, for every component that can act (agents, models, MCP servers,
+``blast_radius(index)`` answers, for every component that can act (agents, models, MCP servers,
 tools), what an attacker who controls it can read, change, delete, execute, spend and send, and
 to whom: directly through its own permissions and flows, and transitively through the agents it
 messages, spawns or drives, the tools that answer it and the stores others read from. Each path
@@ -19,7 +19,9 @@ from tmcode._gc import gc_paused
 from tmcode.model.address import SYSTEM_ADDRESS
 from tmcode.model.elements import Model
 from tmcode.model.enums import Classification
-from tmcode.reach.ownership import owned, permission_controls, written, ownership
+from tmcode.model.index import ModelIndex
+from tmcode.model.load import LoadedModel
+from tmcode.reach.ownership import owned, written, ownership
 from tmcode.reach.rules import CUTS, sort_key
 from tmcode.reach.search import ControlLookup, Index, Search, actors
 from tmcode.reach.values import (
@@ -100,22 +102,27 @@ def _data_summary(model: Model, paths: list[Path]) -> dict[str, dict[str, Any]]:
     )
 
 
+def _facts(source: ModelIndex | LoadedModel) -> ModelIndex:
+    return source.index if isinstance(source, LoadedModel) else source
+
+
 def reach_of(
-    model: Model,
+    source: ModelIndex | LoadedModel,
     component: str,
     *,
     limits: Limits | None = None,
     _index: Index | None = None,
     _lookup: ControlLookup | None = None,
     _writes: frozenset[str] | None = None,
-    _on_permissions: dict[str, list[tuple[str, Any]]] | None = None,
 ) -> ComponentReach:
     """The blast radius of one component; ``UnknownComponent`` names the candidates."""
+    facts = _facts(source)
+    model = facts.model
     if component not in model.components:
         raise UnknownComponent(component, actors(model) or list(model.components))
     limits = limits or Limits()
-    index = _index or Index.build(model)
-    lookup = _lookup or ControlLookup(model)
+    index = _index or Index.build(facts)
+    lookup = _lookup or ControlLookup(facts)
     found, taken, truncated = Search(index, lookup, limits).run(component)
     found.sort(key=sort_key)
     open_paths = [p for p in found if not p.cut]
@@ -131,42 +138,30 @@ def reach_of(
         open=len(open_paths),
         worst=open_paths[0].harm if open_paths else None,
         truncated=truncated or len(found) > limits.paths,
-        ownership=ownership(
-            model,
-            component,
-            _writes if _writes is not None else written(model),
-            _on_permissions,
-        ),
+        ownership=ownership(facts, component, _writes if _writes is not None else written(facts)),
     )
 
 
 def blast_radius(
-    model: Model,
+    source: ModelIndex | LoadedModel,
     components: list[str] | None = None,
     *,
     file: str | None = None,
     limits: Limits | None = None,
 ) -> BlastRadius:
     """The blast radius of the named components (default: every actor) and everyone's ownership."""
-    index = Index.build(model)
-    lookup = ControlLookup(model)
-    writes = written(model)
-    stops = permission_controls(model)
+    facts = _facts(source)
+    model = facts.model
+    index = Index.build(facts)
+    lookup = ControlLookup(facts)
+    writes = written(facts)
     chosen = actors(model) if components is None else components
     with gc_paused():
         reaches = [
-            reach_of(
-                model,
-                cid,
-                limits=limits,
-                _index=index,
-                _lookup=lookup,
-                _writes=writes,
-                _on_permissions=stops,
-            )
+            reach_of(facts, cid, limits=limits, _index=index, _lookup=lookup, _writes=writes)
             for cid in chosen
         ]
-        owners = [ownership(model, cid, writes, stops) for cid in owned(model)]
+        owners = [ownership(facts, cid, writes) for cid in owned(facts)]
     gaps = [f"{o.component}: {gap}" for o in owners for gap in o.gaps]
     # One plan covers the system unless a component names its own: one gap, not one each.
     if owners and not any(o.incident_response for o in owners):

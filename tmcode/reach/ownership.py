@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from tmcode.model.address import (
-    SYSTEM_ADDRESS,
-    permission_address,
-)
-from tmcode.model.elements import Agent, Model
+from tmcode.model.address import SYSTEM_ADDRESS
+from tmcode.model.elements import Agent
 from tmcode.model.enums import Source
+from tmcode.model.index import ModelIndex
 from tmcode.model.kinds import Trait, has
 from tmcode.reach.search import is_llm, outside_service
 from tmcode.reach.values import Ownership
@@ -25,38 +21,23 @@ _CHANGED_BY = {
 _STOP = ("kill_switch", "rollback", "incident_response_plan")
 
 
-def _changed_by(model: Model, cid: str) -> tuple[str, bool]:
+def _changed_by(facts: ModelIndex, cid: str) -> tuple[str, bool]:
     """Who can change the component, and whether that is someone outside the organisation."""
-    component = model.components[cid]
+    component = facts.model.components[cid]
     source = component.source
     if source is None:
         hosting = getattr(component, "hosting", None)
         if hosting is not None and hosting.value == "vendor_api":
             return "vendor", True
-        if has(component.kind, Trait.outsider) or outside_service(model, cid):
+        if has(component.kind, Trait.outsider) or outside_service(facts, cid):
             return "another organisation", True
     source = source or Source.first_party
     return _CHANGED_BY[source], source is not Source.first_party
 
 
-def permission_controls(model: Model) -> dict[str, list[tuple[str, Any]]]:
-    """Target -> (permission address, controls) of every permission on it declaring any."""
-    found: dict[str, list[tuple[str, Any]]] = {}
-    for agent, target, permission in model.permissions():
-        if permission.controls:
-            found.setdefault(target, []).append(
-                (permission_address(agent, target), permission.controls)
-            )
-    return found
-
-
-def ownership(
-    model: Model,
-    cid: str,
-    writes: frozenset[str] = frozenset(),
-    on_permissions: dict[str, list[tuple[str, Any]]] | None = None,
-) -> Ownership:
+def ownership(facts: ModelIndex, cid: str, writes: frozenset[str] = frozenset()) -> Ownership:
     """Owner, who can change it, what stops it and the gaps, for one component."""
+    model = facts.model
     component = model.components[cid]
     owner, owner_from = (
         (component.owner, "component")
@@ -65,22 +46,19 @@ def ownership(
         if model.system.owner
         else (None, None)
     )
-    changed_by, outside = _changed_by(model, cid)
+    changed_by, outside = _changed_by(facts, cid)
     pinned: bool | None = None
     if outside and not has(component.kind, Trait.outsider):
         pinned = (
             bool(component.version)
-            or any(c.id == "version_pinning" and c.implemented for c in component.controls)
+            or "version_pinning" in facts.controls_on(cid).implemented
             or bool(is_llm(component.kind) and getattr(component, "model", None))
         )
     where: dict[str, list[str]] = {c: [] for c in _STOP}
     planned: list[str] = []
-    if on_permissions is None:
-        on_permissions = permission_controls(model)
-    places = [(cid, component.controls), (SYSTEM_ADDRESS, model.system.controls)]
-    places += on_permissions.get(cid, [])
-    for address, refs in places:
-        for ref in refs:
+    places = (cid, SYSTEM_ADDRESS, *facts.permissions_to_target.get(cid, ()))
+    for address in places:
+        for ref in facts.controls_on(address).entries:
             if ref.id in where:
                 if ref.implemented:
                     where[ref.id].append(address)
@@ -117,19 +95,19 @@ def ownership(
     )
 
 
-def owned(model: Model) -> list[str]:
+def owned(facts: ModelIndex) -> list[str]:
     """Components the organisation runs or depends on: everything but people and outside content."""
     return [
         cid
-        for cid, c in model.components.items()
+        for cid, c in facts.model.components.items()
         if not has(c.kind, Trait.human) and not has(c.kind, Trait.outside_content)
     ]
 
 
-def written(model: Model) -> frozenset[str]:
+def written(facts: ModelIndex) -> frozenset[str]:
     """Components an agent may write or delete: they need a way back."""
     return frozenset(
-        target
-        for _, target, permission in model.permissions()
-        if {s.value for s in permission.scopes} & {"write", "delete", "memory_write", "admin"}
+        entry.target
+        for entry in facts.permissions.values()
+        if {s.value for s in entry.permission.scopes} & {"write", "delete", "memory_write", "admin"}
     )

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from tmcode.model.address import (
+    SYSTEM_ADDRESS,
     artifact_address,
     permission_address,
     trained_on_address,
 )
 from tmcode.model.elements import Agent, ComponentBase, Flow, Model, Permission
 from tmcode.model.enums import Classification, FlowKind, Trust
+from tmcode.model.index import ModelIndex, PermissionEntry
 from tmcode.model.kinds import Trait, has
 from tmcode.reach.rules import CUTS, DRIVES, HOT_TAGS, harm, sort_key
 from tmcode.reach.values import Limits, Path, Recipient, Verb
@@ -24,25 +26,24 @@ _ANYONE = "anyone on the internet"
 _UNMODELLED = "whoever it can address (not modelled)"
 
 
-# --- the model, indexed once ------------------------------------------------------------------
+# --- the model's index, and what the search derives from it ------------------------------------
 
 
 @dataclass
 class Index:
-    """Every lookup the search needs, built once per model in linear time."""
+    """The lookups the search needs, derived once per model from its ``ModelIndex``."""
 
+    facts: ModelIndex
     model: Model
     out_flows: dict[str, list[Flow]] = field(default_factory=dict)
     in_flows: dict[str, list[Flow]] = field(default_factory=dict)
-    holders: dict[str, list[tuple[str, Permission]]] = field(default_factory=dict)
-    driven: dict[str, list[str]] = field(default_factory=dict)
-    trains: dict[str, list[str]] = field(default_factory=dict)  # dataset/artifact -> models
+    holders: dict[str, list[PermissionEntry]] = field(default_factory=dict)
     people_of_ui: dict[str, list[str]] = field(default_factory=dict)
     agents: set[str] = field(default_factory=set)
     endpoints: set[str] = field(default_factory=set)  # people, interfaces and outsiders
     models: set[str] = field(default_factory=set)
     llms: set[str] = field(default_factory=set)
-    stores: set[str] = field(default_factory=set)
+    store_ids: set[str] = field(default_factory=set)
     tools: set[str] = field(default_factory=set)
     uis: set[str] = field(default_factory=set)
     _data_at: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -50,36 +51,33 @@ class Index:
     _reads: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @classmethod
-    def build(cls, model: Model) -> Index:
-        """Index flows, permissions, models driven and training edges."""
-        index = cls(model)
-        for flow in model.flows:
-            index.out_flows.setdefault(flow.from_, []).append(flow)
-            index.in_flows.setdefault(flow.to, []).append(flow)
-        for agent_id, target_id, permission in model.permissions():
-            index.holders.setdefault(target_id, []).append((agent_id, permission))
-        for cid, component in model.components.items():
-            kind = component.kind
+    def build(cls, facts: ModelIndex) -> Index:
+        """Group components by trait and resolve the index's flow and permission addresses."""
+        model = facts.model
+        index = cls(facts, model)
+        flows, permissions = facts.flows, facts.permissions
+        index.out_flows = {c: [flows[a] for a in found] for c, found in facts.flows_out.items()}
+        index.in_flows = {c: [flows[a] for a in found] for c, found in facts.flows_in.items()}
+        index.holders = {
+            target: [permissions[a] for a in found]
+            for target, found in facts.permissions_to_target.items()
+        }
+        for kind, ids in facts.components_by_kind.items():
             for group, trait in (
                 (index.models, Trait.model),
-                (index.stores, Trait.store),
+                (index.store_ids, Trait.store),
                 (index.tools, Trait.callable_tool),
                 (index.uis, Trait.ui),
             ):
                 if has(kind, trait):
-                    group.add(cid)
-            if any(has(kind, t) for t in _ENDPOINT_TRAITS) or outside_service(model, cid):
-                index.endpoints.add(cid)
+                    group.update(ids)
+            if any(has(kind, t) for t in _ENDPOINT_TRAITS):
+                index.endpoints.update(ids)
+            else:
+                index.endpoints.update(cid for cid in ids if outside_service(facts, cid))
             if is_llm(kind):
-                index.llms.add(cid)
-            if isinstance(component, Agent):
-                index.agents.add(cid)
-                index.driven.setdefault(component.model, []).append(cid)
-            artifact = getattr(component, "artifact", None)
-            if artifact is not None:
-                index.trains.setdefault(artifact, []).append(cid)
-            for dataset in getattr(component, "trained_on", ()):
-                index.trains.setdefault(dataset, []).append(cid)
+                index.llms.update(ids)
+        index.agents = {cid for ids in facts.agents_of_llm.values() for cid in ids}
         for flow in model.flows:
             for ui, other in ((flow.to, flow.from_), (flow.from_, flow.to)):
                 if ui in index.uis and _kind_has(model, other, Trait.human):
@@ -87,6 +85,16 @@ class Index:
                     if other not in people:
                         people.append(other)
         return index
+
+    @property
+    def driven(self) -> Mapping[str, tuple[str, ...]]:
+        """LLM -> the agents it drives."""
+        return self.facts.agents_of_llm
+
+    def trains(self, source: str) -> tuple[str, ...]:
+        """The models that load ``source`` (a model artifact) or were trained on it (a dataset)."""
+        facts = self.facts
+        return facts.loaded_by.get(source, ()) + facts.trained_by.get(source, ())
 
     def component(self, cid: str) -> ComponentBase:
         """The component ``cid``."""
@@ -96,12 +104,12 @@ class Index:
         """Data a component holds, or receives or passes on by flows (what reading it yields)."""
         found = self._data_at.get(cid)
         if found is None:
-            component = self.component(cid)
-            ids = [*getattr(component, "stores", ()), *getattr(component, "contains", ())]
-            for flow in self.in_flows.get(cid, ()):
-                ids += flow.data
-            for flow in self.out_flows.get(cid, ()):
-                ids += flow.data
+            facts = self.facts
+            ids = list(facts.data_of(cid))
+            for address in facts.flows_in.get(cid, ()):
+                ids += facts.data_of(address)
+            for address in facts.flows_out.get(cid, ()):
+                ids += facts.data_of(address)
             found = self._data_at[cid] = tuple(dict.fromkeys(ids))
         return found
 
@@ -109,12 +117,12 @@ class Index:
         """Everything a component has in hand: its flows' data and what it may read."""
         found = self._reads.get(cid)
         if found is None:
-            component = self.component(cid)
+            facts = self.facts
             ids = list(self.data_at(cid))
-            if isinstance(component, Agent):
-                for target, permission in component.tools.items():
-                    if any(s.value == "read" for s in permission.scopes):
-                        ids += self.data_at(target)
+            for address in facts.permissions_of_agent.get(cid, ()):
+                entry = facts.permissions[address]
+                if any(s.value == "read" for s in entry.permission.scopes):
+                    ids += self.data_at(entry.target)
             found = self._reads[cid] = tuple(dict.fromkeys(ids))
         return found
 
@@ -131,7 +139,7 @@ class Index:
 
     def trust(self, cid: str) -> Trust:
         """The component's effective trust."""
-        return self.model.effective_trust(cid)
+        return self.facts.trust[cid]
 
 
 def is_llm(kind: str) -> bool:
@@ -139,10 +147,10 @@ def is_llm(kind: str) -> bool:
     return has(kind, Trait.model) and has(kind, Trait.generates)
 
 
-def outside_service(model: Model, cid: str) -> bool:
+def outside_service(facts: ModelIndex, cid: str) -> bool:
     """A plain service (no traits) run by someone else: what reaches it has left the system."""
-    kind = model.components[cid].kind
-    return not any(has(kind, t) for t in Trait) and model.effective_trust(cid) < Trust.internal
+    kind = facts.model.components[cid].kind
+    return not any(has(kind, t) for t in Trait) and facts.trust[cid] < Trust.internal
 
 
 def _kind_has(model: Model, cid: str, trait: Trait) -> bool:
@@ -189,13 +197,8 @@ class _Cuts:
 class ControlLookup:
     """Answers which controls of a rule are declared at a hop, memoised per hop."""
 
-    def __init__(self, model: Model) -> None:
-        self.model = model
-        refs: dict[str, Any] = {f.address: f.controls for f in model.flows if f.controls}
-        for agent_id, target_id, permission in model.permissions():
-            if permission.controls:
-                refs[permission_address(agent_id, target_id)] = permission.controls
-        self._refs = refs
+    def __init__(self, facts: ModelIndex) -> None:
+        self.facts = facts
         self._memo: dict[tuple[Any, ...], tuple[frozenset[str], frozenset[str]]] = {}
 
     def at(self, hop: _Hop) -> tuple[frozenset[str], frozenset[str]]:
@@ -206,16 +209,13 @@ class ControlLookup:
             done: set[str] = set()
             planned: set[str] = set()
             wanted = CUTS[hop.rule]
-            components = self.model.components
-            for refs in (
-                self._refs.get(hop.address, ()),
-                components[hop.target].controls if hop.target in components else (),
-                components[hop.source].controls if hop.source in components else (),
-                self.model.system.controls,
-            ):
-                for ref in refs:
-                    if ref.id in wanted:
-                        (done if ref.implemented else planned).add(ref.id)
+            # A hop's address is a flow or permission, or the component it reaches (its target).
+            for address in (hop.address, hop.target, hop.source, SYSTEM_ADDRESS):
+                if address is None:
+                    continue
+                declared = self.facts.controls_on(address)
+                done.update(declared.implemented.intersection(wanted))
+                planned.update(declared.planned.intersection(wanted))
             found = self._memo[key] = (frozenset(done), frozenset(planned - done))
         return found
 
@@ -332,7 +332,7 @@ class Search:
         if state.mode == _CONTROL and hop.rule != Verb.execute.value:
             yield Verb.control, state.node, hop, ()  # running code as a tool is its execute path
         elif state.mode == _CONTENT and hop.kind != FlowKind.log.value:
-            if state.node in self.index.stores:
+            if state.node in self.index.store_ids:
                 yield Verb.change, state.node, hop, self.index.data_at(state.node)
 
     def _effects(self, state: _State) -> Iterable[_Effect]:
@@ -347,9 +347,9 @@ class Search:
             if flow.data:
                 hop = _Hop(flow.address, node, Verb.read.value, flow.kind.value, node)
                 yield Verb.read, flow.from_, hop, tuple(flow.data)
-        if isinstance(component, Agent):
-            for target, permission in component.tools.items():
-                yield from self._permission_effects(node, target, permission)
+        for address in index.facts.permissions_of_agent.get(node, ()):
+            entry = index.facts.permissions[address]
+            yield from self._permission_effects(node, entry.target, entry.permission)
         own_model = getattr(component, "model", None) if isinstance(component, Agent) else None
         for flow in index.out_flows.get(node, ()):
             target = flow.to
@@ -415,24 +415,24 @@ class Search:
                 for agent in index.driven.get(node, ()):
                     yield agent, _CONTROL, _Hop(agent, agent, DRIVES, DRIVES)
             if node in index.tools and state.hops == 0:
-                for agent, _ in index.holders.get(node, ()):
-                    address = permission_address(agent, node)
-                    yield agent, _CONTROL, _Hop(address, agent, _MESSAGE, "tool_result")
+                for entry in index.holders.get(node, ()):
+                    hop = _Hop(entry.address, entry.agent, _MESSAGE, "tool_result")
+                    yield entry.agent, _CONTROL, hop
         elif node in index.endpoints or node in index.models:
             return  # people, outsiders and models pass nothing on from one call to the next
         # Content kept in a store, or passed on from one, is stored content wherever it goes.
-        stored = node in index.stores or (state.last is not None and state.last.rule == _STORED)
+        stored = node in index.store_ids or (state.last is not None and state.last.rule == _STORED)
         rule = _STORED if stored else _MESSAGE
         if state.mode == _CONTENT or (state.mode == _CONTROL and not acts):
             # What it holds or passes on goes back to whoever calls it: a store's readers,
             # a retriever's or a tool's callers (a call alone, _CALLED, brings nothing back).
-            for agent, permission in index.holders.get(node, ()):
-                scopes = {s.value for s in permission.scopes}
-                if node in index.stores and "read" not in scopes:
+            for entry in index.holders.get(node, ()):
+                scopes = {s.value for s in entry.permission.scopes}
+                if node in index.store_ids and "read" not in scopes:
                     continue
-                yield agent, _CONTROL, _Hop(permission_address(agent, node), agent, rule, "read")
+                yield entry.agent, _CONTROL, _Hop(entry.address, entry.agent, rule, "read")
         if state.mode != _CALLED:
-            for target in index.trains.get(node, ()):
+            for target in index.trains(node):
                 yield target, _CONTROL, self._training_hop(node, target)
         for flow in index.out_flows.get(node, ()):
             target = flow.to
@@ -441,7 +441,7 @@ class Search:
                 yield target, _CONTROL, _Hop(flow.address, target, via, flow.kind.value)
             elif target in index.endpoints or target in index.models:
                 continue
-            elif target in index.stores:
+            elif target in index.store_ids:
                 change = _MEMORY_WRITE if flow.kind is FlowKind.memory_write else _CHANGE
                 writer = node if state.mode == _CONTROL else None
                 yield target, _CONTENT, _Hop(flow.address, target, change, flow.kind.value, writer)
@@ -458,14 +458,14 @@ class Search:
 
     def _permission_spread(self, node: str) -> Iterable[tuple[str, int, _Hop]]:
         index = self.index
-        component = index.component(node)
-        for target, permission in component.tools.items():  # type: ignore[attr-defined]
-            address = permission_address(node, target)
+        for address in index.facts.permissions_of_agent.get(node, ()):
+            entry = index.facts.permissions[address]
+            target, permission = entry.target, entry.permission
             scopes = {s.value for s in permission.scopes}
             label = "+".join(sorted(scopes))
             if target in index.agents:
                 yield target, _CONTROL, _Hop(address, target, _MESSAGE, label)
-            elif target in index.stores:
+            elif target in index.store_ids:
                 if scopes & _WRITES:
                     rule = _MEMORY_WRITE if "memory_write" in scopes else _CHANGE
                     yield target, _CONTENT, _Hop(address, target, rule, label, node)
