@@ -20,8 +20,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from tmcode.hidden import shown
-from tmcode.model.address import SYSTEM_ADDRESS, finding_owner, is_edge, permission_address
-from tmcode.model.elements import ControlRef, Model
+from tmcode.model.address import SYSTEM_ADDRESS, finding_owner, is_edge
 from tmcode.render.base import Renderer
 from tmcode.render.diagram import (
     RenderError,
@@ -110,18 +109,6 @@ def _far(path: str, base_dir: str) -> str:
     return "" if near and not os.path.isabs(relative_path(path)) else " far"
 
 
-def _declared(model: Model) -> dict[str, list[ControlRef]]:
-    """The controls written on each address of a model: system, components, flows, permissions."""
-    found: dict[str, list[ControlRef]] = {SYSTEM_ADDRESS: list(model.system.controls)}
-    for cid, component in model.components.items():
-        found[cid] = list(component.controls)
-    for flow in model.flows:
-        found[flow.address] = list(flow.controls)
-    for agent_id, target_id, permission in model.permissions():
-        found[permission_address(agent_id, target_id)] = list(permission.controls)
-    return found
-
-
 _URL = re.compile(r"^https?://[^\s\x00-\x20\x7f<>\"']+$")
 
 
@@ -138,10 +125,9 @@ class _Context:
         root = (report.repository or {}).get("root")
         self.root = os.path.abspath(str(root)) if root else os.getcwd()
         catalog = report.threats
-        self.threats = dict(getattr(catalog, "threats", {}) or {})
-        self.controls = dict(getattr(catalog, "controls", {}) or {})
+        self.threats = dict(catalog.threats)
+        self.controls = dict(catalog.controls)
         self.models = {loaded.path: loaded for loaded in report.sources}
-        self._declared: dict[str, dict[str, list[ControlRef]]] = {}
         self._files: dict[str, tuple[str, str, str]] = {}
         self._controls: dict[str, dict[str, Any]] = {}
 
@@ -160,11 +146,8 @@ class _Context:
         loaded = self.model_of(f)
         if loaded is None:
             return {}
-        path = loaded.path
-        if path not in self._declared:
-            self._declared[path] = _declared(loaded.model)
         for address in places:
-            for ref in self._declared[path].get(address, []):
+            for ref in loaded.index.controls_on(address).entries:
                 if ref.id == control_id and ref.implemented:
                     return {"on": xml_text(address), "evidence": self.evidence(ref.evidence)}
         return {}
@@ -383,7 +366,7 @@ def _systems(report: Report, has_dot: bool) -> list[dict[str, Any]]:
                 "file": xml_text(relative_path(loaded.path)),
                 "facts": (
                     f"{len(model.components)} components, {len(model.flows)} flows, "
-                    f"{len(model.permissions())} permissions, {len(model.boundaries)} trust "
+                    f"{len(loaded.index.permissions)} permissions, {len(model.boundaries)} trust "
                     f"boundaries, {len(model.data)} data assets"
                 ),
                 "totals": status_counts(summary),
