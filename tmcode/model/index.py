@@ -9,6 +9,7 @@ from typing import NamedTuple, Union
 
 from tmcode.model.address import SYSTEM_ADDRESS, permission_address
 from tmcode.model.elements import (
+    LLM,
     Agent,
     ComponentBase,
     ControlRef,
@@ -85,6 +86,7 @@ class ModelIndex:
     flows_by_kind: Mapping[str, tuple[str, ...]]
     permissions_by_target_kind: Mapping[str, tuple[str, ...]]
     agents_of_llm: Mapping[str, tuple[str, ...]]
+    trained_by: Mapping[str, tuple[str, ...]]
     controls: Mapping[str, DeclaredControls]
     data: Mapping[str, tuple[str, ...]]
     flows_out: Mapping[str, tuple[str, ...]]
@@ -107,6 +109,7 @@ class ModelIndex:
 
         by_kind: dict[str, list[str]] = {}
         agents_of_llm: dict[str, list[str]] = {}
+        trained_by: dict[str, list[str]] = {}
         controls: dict[str, DeclaredControls] = {}
         data: dict[str, tuple[str, ...]] = {}
         trust: dict[str, Trust] = {}
@@ -116,6 +119,9 @@ class ModelIndex:
             by_kind.setdefault(component.kind, []).append(cid)
             if isinstance(component, Agent):
                 agents_of_llm.setdefault(component.model, []).append(cid)
+            elif isinstance(component, LLM):
+                for dataset in component.trained_on:
+                    trained_by.setdefault(dataset, []).append(cid)
             if component.controls:
                 controls[cid] = DeclaredControls.of(component.controls)
             held = _held(component)
@@ -151,6 +157,7 @@ class ModelIndex:
             flows_by_kind=_frozen(flows_by_kind),
             permissions_by_target_kind=_frozen(by_target_kind),
             agents_of_llm=_frozen(agents_of_llm),
+            trained_by=_frozen(trained_by),
             controls=MappingProxyType(controls),
             data=MappingProxyType(data),
             flows_out=_frozen(flows_out),
