@@ -45,6 +45,10 @@ def test_index_agrees_with_the_model(path: Path) -> None:
         held = getattr(component, "stores", None) or getattr(component, "contains", None) or []
         assert list(index.data_of(cid)) == list(held)
         assert index.trust[cid] == m.effective_trust(cid)
+    trained = [(d, cid) for cid, c in m.components.items() for d in getattr(c, "trained_on", [])]
+    assert sorted((d, cid) for d, llms in index.trained_by.items() for cid in llms) == sorted(
+        trained
+    )
     for flow in m.flows:
         assert list(index.data_of(flow.address)) == flow.data
         assert flow.address in index.flows_out[flow.from_]

@@ -235,9 +235,7 @@ def build_bom(
             needs = [c.model, *c.tools]
         elif isinstance(c, LLM):
             needs = [*([c.artifact] if c.artifact else []), *c.trained_on]
-        needs += [
-            f"data:{d}" for d in getattr(c, "stores", None) or getattr(c, "contains", None) or []
-        ]
+        needs += [f"data:{d}" for d in loaded.index.data_of(cid)]
         dependencies.append({"ref": cid, "dependsOn": sorted({n for n in needs if n in refs})})
     metadata: dict[str, Any] = {
         "tools": {

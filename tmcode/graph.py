@@ -281,7 +281,7 @@ def flow_adjacency(graph: Any, *, reverse: bool = False) -> dict[str, list[tuple
     An implied tool call through a permission without write scopes is left out when its
     target is a store: reading a store does not put the agent's data into it.
     """
-    cache = (
+    cache: dict[bool, dict[str, list[tuple[str, Hop]]]] = (
         graph._adjacency
         if isinstance(graph, FlowGraph)
         else graph.graph.setdefault("_flow_adjacency", {})
@@ -297,7 +297,7 @@ def flow_adjacency(graph: Any, *, reverse: bool = False) -> dict[str, list[tuple
             else:
                 adjacency.setdefault(source, []).append((target, hop))
         cache[reverse] = adjacency
-    return cache[reverse]  # type: ignore[no-any-return]
+    return cache[reverse]
 
 
 def reachable(

@@ -176,6 +176,13 @@ class Attr(Predicate):
         return bool(actual <= value)
 
 
+_ELEMENT_CLASSES: Mapping[str, type[BaseModel]] = {
+    "permission": Permission,
+    "flow": Flow,
+    "system": System,
+}
+
+
 def _fields_for(subject: Subject) -> dict[str, Any]:
     """Return attribute name -> annotation for a subject type (common to all its kinds)."""
     fields: dict[str, Any] = {}
@@ -185,9 +192,7 @@ def _fields_for(subject: Subject) -> dict[str, Any]:
             for n, f in KIND_CLASSES[kind].model_fields.items():
                 fields.setdefault(n, f.annotation)
     else:
-        element: type[BaseModel] = {"permission": Permission, "flow": Flow, "system": System}[
-            subject.type
-        ]
+        element = _ELEMENT_CLASSES[subject.type]
         fields = {n: f.annotation for n, f in element.model_fields.items()}
     fields.pop("controls", None)
     for name, derived in DERIVED[subject.type].items():

@@ -252,7 +252,7 @@ OPERATORS = (
         "tainted",
         COMPONENTS,
         "tainted: {users: true, flow_kinds: [...]}",
-        "content from outside reaches it along flows (see Taint)",
+        "content from outside reaches it along flows",
         _tainted,
     ),
     Operator(

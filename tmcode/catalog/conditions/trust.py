@@ -37,7 +37,7 @@ OPERATORS = (
     Operator(
         "crosses_trust",
         FLOWS,
-        "crosses_trust: raising | lowering",
+        "crosses_trust: raising",
         "it moves data to a more (`raising`) or less (`lowering`) trusted component",
         _crosses_trust,
     ),
