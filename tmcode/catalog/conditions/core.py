@@ -79,25 +79,24 @@ class EvalContext:
 
     index: ModelIndex
     graph: FlowGraph
+    model: Model = field(init=False)  # the index's model, read on every test
     # Owned by conditions.reach: searches and per-subject results, shared by every threat
     # that asks the same reachability question.
     searches: dict[Hashable, tuple[Search, ...]] = field(default_factory=dict)
     reached: dict[Hashable, dict[str, Result]] = field(default_factory=dict)
 
-    @property
-    def model(self) -> Model:
-        """The model being evaluated."""
-        return self.index.model
+    def __post_init__(self) -> None:
+        self.model = self.index.model
 
     def element(self, subject: Subject, key: str) -> Element:
         """Return the model object a subject key names."""
         if subject.type == "component":
-            return self.index.model.components[key]
+            return self.model.components[key]
         if subject.type == "permission":
             return self.index.permissions[key].permission
         if subject.type == "flow":
             return self.index.flows[key]
-        return self.index.model.system
+        return self.model.system
 
 
 class Predicate(ABC):
