@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from tmcode import __version__
@@ -36,14 +36,14 @@ if TYPE_CHECKING:
     from tmcode.discover.facts import Discovery
 
 
-@dataclass
 class _Evaluation:
     """One model's evaluation: the conditions' context, the severity facts, shared states."""
 
-    ctx: EvalContext
-    severity: SeverityFacts
-    # The state of a control set none of whose controls is declared (the usual case), by set.
-    none_present: dict[int, ControlSetState] = field(default_factory=dict)
+    def __init__(self, ctx: EvalContext, severity: SeverityFacts) -> None:
+        self.ctx = ctx
+        self.severity = severity
+        # The state of a control set none of whose controls is declared (the usual case).
+        self.none_present: dict[int, ControlSetState] = {}
 
     @property
     def index(self) -> ModelIndex:

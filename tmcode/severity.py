@@ -7,10 +7,8 @@ matrix, so a severity means one thing everywhere.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from functools import cached_property
 from types import MappingProxyType
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from tmcode.catalog.schema import Modifier, SeverityModel
 from tmcode.model.elements import Agent, ComponentBase, User
@@ -49,8 +47,7 @@ def rated(model: SeverityModel, likelihood_delta: int = 0, impact_delta: int = 0
     )
 
 
-@dataclass(frozen=True)
-class Rating:
+class Rating(NamedTuple):
     """A finding's severity with the factors that raised it and what they assumed."""
 
     severity: Severity
@@ -58,37 +55,36 @@ class Rating:
     assumptions: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Raise:
+class Raise(NamedTuple):
     """One modifier that holds: the factor shown, and an assumption it rests on, if any."""
 
     factor: str
     assumption: str | None = None
 
 
-@dataclass(frozen=True)
 class _Finding:
     """What a modifier looks at: the finding's target and the elements of its evidence."""
 
-    facts: SeverityFacts
-    target: str
-    elements: Sequence[str]
+    def __init__(self, facts: SeverityFacts, target: str, elements: Sequence[str]) -> None:
+        self.facts = facts
+        self.target = target
+        self.elements = elements
+        index = facts.index
+        # The agent the finding is about: the target itself, or a permission's holder.
+        self.agent: str | None = None
+        if isinstance(index.model.components.get(target), Agent):
+            self.agent = target
+        elif target in index.permissions:
+            self.agent = index.permissions[target].agent
+        self._components: list[ComponentBase] | None = None
 
-    @cached_property
-    def agent(self) -> str | None:
-        """The agent the finding is about: the target itself, or a permission's holder."""
-        index = self.facts.index
-        if isinstance(index.model.components.get(self.target), Agent):
-            return self.target
-        entry = index.permissions.get(self.target)
-        return entry.agent if entry is not None else None
-
-    @cached_property
     def components(self) -> list[ComponentBase]:
         """The target and evidence elements that are components, each once, target first."""
-        components = self.facts.index.model.components
-        addresses = dict.fromkeys([self.target, *self.elements])
-        return [components[a] for a in addresses if a in components]
+        if self._components is None:
+            components = self.facts.index.model.components
+            addresses = dict.fromkeys([self.target, *self.elements])
+            self._components = [components[a] for a in addresses if a in components]
+        return self._components
 
 
 def _sensitive_data(f: _Finding) -> Raise | None:
@@ -129,20 +125,19 @@ def _autonomous(f: _Finding) -> Raise | None:
 
 
 def _internet_exposed(f: _Finding) -> Raise | None:
-    if any(c.exposure is not None and c.exposure.value == "internet" for c in f.components):
+    if any(c.exposure is not None and c.exposure.value == "internet" for c in f.components()):
         return Raise("likelihood +1: reachable from the internet")
     return None
 
 
 def _public_audience(f: _Finding) -> Raise | None:
-    for c in f.components:
+    for c in f.components():
         if isinstance(c, User) and c.audience is not None and c.audience.value == "public":
             return Raise("likelihood +1: anonymous public users in the path")
     return None
 
 
-@dataclass(frozen=True)
-class ModifierRule:
+class ModifierRule(NamedTuple):
     """A modifier: the axis it raises by one step, when it holds, and in one line what it is."""
 
     raises: Axis
@@ -185,13 +180,10 @@ class SeverityFacts:
 
     def __init__(self, index: ModelIndex) -> None:
         self.index = index
-
-    @cached_property
-    def hot_data(self) -> frozenset[str]:
-        """Data assets that raise impact: restricted, or tagged secret or credentials."""
-        return frozenset(
+        # Data assets that raise impact: restricted, or tagged secret or credentials.
+        self.hot_data = frozenset(
             did
-            for did, d in self.index.model.data.items()
+            for did, d in index.model.data.items()
             if d.classification is Classification.restricted or HOT_TAGS.intersection(d.tags)
         )
 
@@ -199,7 +191,7 @@ class SeverityFacts:
         """Rate a finding on ``target`` whose evidence names ``elements``."""
         if not model.modifiers:
             return Rating(rated(model), (), ())
-        wanted = set(model.modifiers)
+        wanted = model.modifiers
         finding = _Finding(self, target, elements)
         steps = {"likelihood": 0, "impact": 0}
         factors: list[str] = []

@@ -5,10 +5,9 @@ from __future__ import annotations
 import types
 import typing
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from enum import Enum
 from functools import cache
-from typing import Any, Literal, Union
+from typing import Any, Literal, NamedTuple, Union
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
@@ -77,8 +76,7 @@ def _target_kind(ctx: EvalContext, key: str) -> Any:
     return ctx.model.components[ctx.index.permissions[key].target].kind
 
 
-@dataclass(frozen=True)
-class Derived:
+class Derived(NamedTuple):
     """An attribute worked out from the model rather than declared on the element."""
 
     compute: Callable[[EvalContext, str], Any]

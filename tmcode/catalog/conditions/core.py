@@ -6,7 +6,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from tmcode.graph import EvidencePaths, FlowGraph, Hop
 from tmcode.model.elements import Model
@@ -60,12 +60,14 @@ class Result:
 
 FALSE = Result(False)
 
+# The plain records (Search, Call, AppliesTo, Operator) are NamedTuples: defining one costs a
+# tenth of a dataclass, and every CLI run defines them.
+
 # Sources of a reachability search, strongest tier first: component -> evidence it brings.
 Tier = Mapping[str, tuple[str, ...]]
 
 
-@dataclass(frozen=True)
-class Search:
+class Search(NamedTuple):
     """One breadth-first search from one tier of sources, with its evidence paths."""
 
     sources: Tier
@@ -110,8 +112,7 @@ class Predicate(ABC):
 Recurse = Callable[[Any, Subject, Loc], Predicate]
 
 
-@dataclass(frozen=True)
-class Call:
+class Call(NamedTuple):
     """One operator node being compiled: its name, argument, subject and place."""
 
     op: str
@@ -132,8 +133,7 @@ class Call:
 Compile = Callable[[Call], Predicate]
 
 
-@dataclass(frozen=True)
-class AppliesTo:
+class AppliesTo(NamedTuple):
     """The subjects an operator applies to, and what the compiler says about any other."""
 
     types: frozenset[SubjectType] = frozenset()  # empty: every subject
@@ -164,8 +164,7 @@ COMPONENTS = AppliesTo(
 )
 
 
-@dataclass(frozen=True)
-class Operator:
+class Operator(NamedTuple):
     """One operator of the condition language, as the registry holds it."""
 
     name: str

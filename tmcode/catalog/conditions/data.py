@@ -25,8 +25,8 @@ class DataTest(Predicate):
         self.tags = tags
 
     def test(self, ctx: EvalContext, subject: Subject, key: str) -> Result:
-        index = ctx.index
-        return Result(index.is_sensitive(index.data_of(key), self.at_least, self.tags))
+        held = ctx.index.data_of(key)
+        return Result(bool(held) and ctx.index.is_sensitive(held, self.at_least, self.tags))
 
 
 def _data(call: Call) -> Predicate:

@@ -134,11 +134,11 @@ def _sensitive_sources(at_least: Classification | None, tags: frozenset[str]) ->
     def sources(ctx: EvalContext) -> list[Tier]:
         index = ctx.index
         found: dict[str, tuple[str, ...]] = {}
-        for cid in ctx.model.components:
-            if index.is_sensitive(index.data_of(cid), at_least, tags):
+        for cid, held in index.data.items():
+            if cid in ctx.model.components and index.is_sensitive(held, at_least, tags):
                 found.setdefault(cid, ())
         for address, flow in index.flows.items():
-            if index.is_sensitive(flow.data, at_least, tags):
+            if flow.data and index.is_sensitive(flow.data, at_least, tags):
                 found.setdefault(flow.from_, (address,))
                 found.setdefault(flow.to, (address,))
         return [found]
