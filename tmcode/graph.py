@@ -272,7 +272,7 @@ def _read_only_call_into_store(graph: Any, target: str, attrs: dict[str, Any]) -
         return False
     if graph.nodes[target]["kind"] not in STORE_KINDS:
         return False
-    return not WRITE_SCOPES.intersection(s.value for s in attrs["permission"].scopes)
+    return WRITE_SCOPES.isdisjoint(attrs["permission"].scopes)  # members hash as their values
 
 
 def flow_adjacency(graph: Any, *, reverse: bool = False) -> dict[str, list[tuple[str, Hop]]]:

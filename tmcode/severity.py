@@ -102,8 +102,9 @@ def _consequential_scopes(f: _Finding) -> Raise | None:
         addresses += index.permissions_of_agent.get(f.agent, ())
     elif f.target in index.permissions:
         addresses.append(f.target)
-    scopes = {s.value for a in addresses for s in index.permissions[a].permission.scopes}
-    held = sorted(scopes & CONSEQUENTIAL)
+    # Scope members hash and compare as their values: no `.value` per scope.
+    scopes = {s for a in addresses for s in index.permissions[a].permission.scopes}
+    held = sorted(c for c in CONSEQUENTIAL if c in scopes)
     if not held:
         return None
     return Raise("impact +1: consequential scopes (" + ", ".join(held) + ")")

@@ -193,7 +193,7 @@ class Egress(Predicate):
         permissions = ctx.index.permissions
         for address in ctx.index.permissions_of_agent.get(key, ()):
             entry = permissions[address]
-            if self.SCOPES.intersection(s.value for s in entry.permission.scopes):
+            if not self.SCOPES.isdisjoint(entry.permission.scopes):
                 evidence += [address, entry.target]
         for ui, hop in flow_adjacency(ctx.graph).get(key, ()):
             if hop.kind != "output" or not has(ctx.graph.nodes[ui]["kind"], Trait.ui):
