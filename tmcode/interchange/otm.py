@@ -63,7 +63,7 @@ def _instances(findings: list[Finding], address: str) -> list[dict[str, Any]]:
 def export_otm(model: Model, findings: list[Finding], catalog: Any) -> dict[str, Any]:
     """Return the model and its findings as an OTM 0.2.0 document."""
     data = model.model_dump(mode="json", by_alias=True, exclude_unset=True)
-    index = ModelIndex.build(model)
+    model_index = ModelIndex.build(model)
     s = model.system
     # Findings on permissions are shown on the agent that holds the permission.
     by_owner: dict[str, list[Finding]] = {}
@@ -121,7 +121,7 @@ def export_otm(model: Model, findings: list[Finding], catalog: Any) -> dict[str,
         )
     components = []
     for cid, c in model.components.items():
-        stored = list(index.data_of(cid))
+        stored = list(model_index.data_of(cid))
         processed = sorted({d for f in model.flows if cid in (f.from_, f.to) for d in f.data})
         components.append(
             _drop_none(
