@@ -36,7 +36,7 @@ ALLOWED = {
     "tmcode/discover/drift.py": "a role word in messages, not a kind",
     "tmcode/discover/mcp.py": "`uv tool run`, not a kind",
     "tmcode/discover/agents.py": "a framework's `llm` key, not a kind",
-    "tmcode/catalog/predicates.py": "operator names of the predicate language",
+    "tmcode/catalog/conditions/relations.py": "operator names `agent:` and `tool:` of conditions",
     "tmcode/report.py": "the JSON report's `tool` key",
     "tmcode/spdx.py": "SPDX's `dataset` profile",
     "tmcode/bom.py": "CycloneDX's `dataset` data type",

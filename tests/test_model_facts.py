@@ -23,17 +23,8 @@ _ELEMENTS = {"component", "flow", "permission", "agent", "tool", "server"}
 
 # (path from the repository root, rule) -> why it may compute the fact itself.
 ALLOWED: dict[tuple[str, str], str] = {
-    **{
-        ("tmcode/catalog/predicates.py", rule): "replaced on h-conditions by "
-        "tmcode/catalog/conditions/, which reads the index"
-        for rule in ("data held", "controls", "permission map", "trust")
-    },
     ("tmcode/catalog/conditions/attributes.py", "data held"): "`system_prompt.contains` is "
     "what a prompt holds, not data a component holds",
-    ("tmcode/engine.py", "controls"): "on h-conditions the engine reads the index",
-    ("tmcode/engine.py", "permission map"): "on h-conditions the engine reads the index",
-    ("tmcode/graph.py", "permission map"): "the graph (h-conditions' file) builds its edges itself",
-    ("tmcode/graph.py", "trust"): "the graph (h-conditions' file) labels its nodes itself",
     ("tmcode/cli/model.py", "permission map"): "a count for `tmcode validate`'s one-line summary",
 }
 

@@ -14,8 +14,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from tmcode.model.address import artifact_address, permission_address, trained_on_address
+from tmcode.model.address import artifact_address, trained_on_address
 from tmcode.model.elements import Model
+from tmcode.model.index import ModelIndex
 from tmcode.model.kinds import Trait, kinds_with
 from tmcode.model.enums import FlowKind
 
@@ -123,7 +124,7 @@ class FlowGraph:
         return node in self.nodes
 
 
-def flow_graph(model: Model) -> FlowGraph:
+def flow_graph(model: Model, index: ModelIndex | None = None) -> FlowGraph:
     """Build the flow graph once: components, declared flows, permissions and implied flows.
 
     Node attributes: ``kind``, ``trust`` (effective), ``boundary``, ``boundaries`` (innermost
@@ -131,12 +132,13 @@ def flow_graph(model: Model) -> FlowGraph:
     ``flow`` or ``permission``; permission edges have kind ``permission`` and their ``scopes``.
     An LLM's ``artifact`` and ``trained_on`` imply ``artifact`` and ``training_data`` flows.
     """
+    index = index if index is not None else ModelIndex.build(model)
     graph = FlowGraph(model.system.name)
     chains = boundary_chains(model)
     for cid, component in model.components.items():
         graph.nodes[cid] = {
             "kind": component.kind,
-            "trust": model.effective_trust(cid),
+            "trust": index.trust[cid],
             "boundary": component.boundary,
             "boundaries": chains[component.boundary],
             "component": component,
@@ -157,8 +159,7 @@ def flow_graph(model: Model) -> FlowGraph:
                 },
             )
         )
-    for agent_id, target_id, permission in model.permissions():
-        address = permission_address(agent_id, target_id)
+    for address, (_, agent_id, target_id, permission) in index.permissions.items():
         edges.append(
             (
                 agent_id,
@@ -272,7 +273,7 @@ def _read_only_call_into_store(graph: Any, target: str, attrs: dict[str, Any]) -
         return False
     if graph.nodes[target]["kind"] not in STORE_KINDS:
         return False
-    return not WRITE_SCOPES.intersection(s.value for s in attrs["permission"].scopes)
+    return WRITE_SCOPES.isdisjoint(attrs["permission"].scopes)  # members hash as their values
 
 
 def flow_adjacency(graph: Any, *, reverse: bool = False) -> dict[str, list[tuple[str, Hop]]]:
@@ -281,7 +282,7 @@ def flow_adjacency(graph: Any, *, reverse: bool = False) -> dict[str, list[tuple
     An implied tool call through a permission without write scopes is left out when its
     target is a store: reading a store does not put the agent's data into it.
     """
-    cache = (
+    cache: dict[bool, dict[str, list[tuple[str, Hop]]]] = (
         graph._adjacency
         if isinstance(graph, FlowGraph)
         else graph.graph.setdefault("_flow_adjacency", {})
@@ -297,7 +298,7 @@ def flow_adjacency(graph: Any, *, reverse: bool = False) -> dict[str, list[tuple
             else:
                 adjacency.setdefault(source, []).append((target, hop))
         cache[reverse] = adjacency
-    return cache[reverse]  # type: ignore[no-any-return]
+    return cache[reverse]
 
 
 def reachable(

@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from tmcode.catalog.controls import CatalogError, Control, bundled_catalog_dir, load_controls
-from tmcode.catalog.predicates import ConditionError, Predicate, Subject, compile_condition
+from tmcode.catalog.conditions import ConditionError, Predicate, Subject, compile_condition
 from tmcode.catalog.schema import Threat
 from tmcode.errors import ModelError, Problem
 from tmcode.model.diagnose import did_you_mean, problems_from_validation

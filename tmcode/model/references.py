@@ -356,6 +356,9 @@ class _Checker:
         return not self.doubtful_flows.isdisjoint(ends)
 
     def controls(self, known: frozenset[str]) -> None:
+        # Read off the elements, not the model index: the index cannot be built from a model
+        # with dangling references (this check finds them), keeps one flow per address (this
+        # check reports every one) and has no file positions.
         m = self.model
         places: list[tuple[tuple[Any, ...], Controls]] = [(("system",), m.system.controls)]
         places += [(("components", cid), c.controls) for cid, c in m.components.items()]

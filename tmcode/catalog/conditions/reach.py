@@ -1,0 +1,301 @@
+"""Reachability along flows: taint, sensitive data, `reached_by`/`reaches`, egress, neighbours."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+
+from tmcode.catalog.conditions.core import (
+    COMPONENT_SUBJECT,
+    COMPONENTS,
+    CONTEXT_FLOW_KINDS,
+    FALSE,
+    FLOW_KINDS,
+    SENSITIVE_TAGS,
+    Call,
+    EvalContext,
+    Operator,
+    Predicate,
+    Result,
+    Search,
+    Subject,
+    Tier,
+    classification_option,
+    kinds_option,
+    options,
+    plain,
+    show,
+)
+from tmcode.graph import EvidencePaths, flow_adjacency, reachable
+from tmcode.model.elements import KIND_CLASSES, UI
+from tmcode.model.enums import Classification, Trust
+from tmcode.model.kinds import Trait, has
+
+# The sources of a search, in tiers, strongest first.
+Sources = Callable[[EvalContext], list[Tier]]
+_COMPONENT_KINDS = frozenset(KIND_CLASSES)
+
+
+class Reach(Predicate):
+    """The subject is reached along flows from any component the source test selects.
+
+    Sources come in tiers, strongest first: the evidence names a path from the strongest tier
+    that reaches the subject. Each tier is searched in one breadth-first traversal, kept for
+    the whole evaluation, so a rule costs a traversal per tier whatever the number of subjects.
+    """
+
+    def __init__(
+        self,
+        sources: Sources,
+        flow_kinds: frozenset[str] | None,
+        through: frozenset[str] | None,
+        self_counts: bool,
+        reverse: bool = False,
+        share: Hashable | None = None,
+    ) -> None:
+        self.sources = sources
+        self.flow_kinds = flow_kinds
+        self.through = through
+        self.self_counts = self_counts
+        self.reverse = reverse
+        # Built-in queries (taint, sensitive data) with the same options share one search and
+        # one result per subject across every threat that asks them.
+        self.key: Hashable = ("reach", share) if share is not None else ("reach", id(self))
+
+    def _search(self, ctx: EvalContext) -> tuple[Search, ...]:
+        searches = ctx.searches.get(self.key)
+        if searches is None:
+            found = []
+            for tier in self.sources(ctx):
+                reached = reachable(
+                    ctx.graph,
+                    tier,
+                    kinds=self.flow_kinds,
+                    through=self.through,
+                    reverse=self.reverse,
+                )
+                found.append(Search(tier, reached, EvidencePaths(reached, reverse=self.reverse)))
+            searches = ctx.searches[self.key] = tuple(found)
+        return searches
+
+    def test(self, ctx: EvalContext, subject: Subject, key: str) -> Result:
+        results = ctx.reached.setdefault(self.key, {})
+        result = results.get(key)
+        if result is None:
+            result = results[key] = self._test(ctx, key)
+        return result
+
+    def _test(self, ctx: EvalContext, key: str) -> Result:
+        for search in self._search(ctx):
+            if key not in search.found:
+                continue
+            origin, elements = search.paths.elements(key)
+            if origin is None:
+                if self.self_counts and key in search.sources:
+                    return Result(True, search.sources[key])
+                continue
+            return Result(True, (*search.sources.get(origin, ()), *elements))
+        return FALSE
+
+
+def _selected(inner: Predicate) -> Sources:
+    def sources(ctx: EvalContext) -> list[Tier]:
+        subject = COMPONENT_SUBJECT
+        return [{cid: () for cid in ctx.model.components if inner.test(ctx, subject, cid).ok}]
+
+    return sources
+
+
+def _taint_sources(users: bool) -> Sources:
+    """Outsider content first; then community code and partner-trust components."""
+
+    def sources(ctx: EvalContext) -> list[Tier]:
+        outside: dict[str, tuple[str, ...]] = {}
+        weaker: dict[str, tuple[str, ...]] = {}
+        trust = ctx.index.trust
+        for cid, c in ctx.model.components.items():
+            kind = c.kind
+            if has(kind, Trait.generates) or (has(kind, Trait.human) and not users):
+                continue
+            level = trust[cid]
+            if has(kind, Trait.outsider) or level is Trust.untrusted:
+                outside[cid] = ()
+            elif level < Trust.internal or (
+                has(kind, Trait.callable_tool)
+                and c.source is not None
+                and c.source.value in ("community", "public_hub")
+            ):
+                weaker[cid] = ()
+        return [outside, weaker]
+
+    return sources
+
+
+def _sensitive_sources(at_least: Classification | None, tags: frozenset[str]) -> Sources:
+    def sources(ctx: EvalContext) -> list[Tier]:
+        index = ctx.index
+        found: dict[str, tuple[str, ...]] = {}
+        for cid, held in index.data.items():
+            if cid in ctx.model.components and index.is_sensitive(held, at_least, tags):
+                found.setdefault(cid, ())
+        for address, flow in index.flows.items():
+            if flow.data and index.is_sensitive(flow.data, at_least, tags):
+                found.setdefault(flow.from_, (address,))
+                found.setdefault(flow.to, (address,))
+        return [found]
+
+    return sources
+
+
+def _flow_kinds(
+    call: Call, opts: dict[str, object], name: str = "flow_kinds"
+) -> frozenset[str] | None:
+    return kinds_option(call, name, opts[name], FLOW_KINDS, "flow kinds")
+
+
+def _tainted(call: Call) -> Predicate:
+    opts = options(call, {"users": True, "flow_kinds": None})
+    kinds = _flow_kinds(call, opts) or CONTEXT_FLOW_KINDS
+    users = bool(opts["users"])
+    return Reach(_taint_sources(users), kinds, None, False, share=("tainted", users, kinds))
+
+
+def _sensitive(call: Call) -> Predicate:
+    defaults = {"at_least": "confidential", "tags": list(SENSITIVE_TAGS), "flow_kinds": None}
+    opts = options(call, defaults)
+    level = classification_option(call, "at_least", opts["at_least"])
+    kinds = _flow_kinds(call, opts) or CONTEXT_FLOW_KINDS
+    tags = frozenset(opts["tags"])
+    return Reach(
+        _sensitive_sources(level, tags), kinds, None, True, share=("sensitive", level, tags, kinds)
+    )
+
+
+def _reach(call: Call) -> Predicate:
+    peer_key = "from" if call.op == "reached_by" else "to"
+    opts = options(call, {peer_key: None, "flow_kinds": None, "through": None})
+    if opts[peer_key] is None:
+        raise call.fail(f"`{call.op}` needs `{peer_key}:` (a condition on components)")
+    peer = call.sub(opts[peer_key], COMPONENT_SUBJECT, peer_key)
+    kinds = _flow_kinds(call, opts)
+    through = kinds_option(call, "through", opts["through"], _COMPONENT_KINDS, "component kinds")
+    return Reach(_selected(peer), kinds, through, False, reverse=call.op == "reaches")
+
+
+class Egress(Predicate):
+    """The agent or model can send data out: send/network scopes, or a UI that fetches URLs."""
+
+    SCOPES = frozenset({"send", "network"})
+    RENDERS = frozenset({"images", "links", "html"})
+
+    def test(self, ctx: EvalContext, subject: Subject, key: str) -> Result:
+        evidence: list[str] = []
+        assumptions: list[str] = []
+        permissions = ctx.index.permissions
+        for address in ctx.index.permissions_of_agent.get(key, ()):
+            entry = permissions[address]
+            if not self.SCOPES.isdisjoint(entry.permission.scopes):
+                evidence += [address, entry.target]
+        for ui, hop in flow_adjacency(ctx.graph).get(key, ()):
+            if hop.kind != "output" or not has(ctx.graph.nodes[ui]["kind"], Trait.ui):
+                continue
+            component = ctx.model.components[ui]
+            assert isinstance(component, UI)  # the only class with the ui trait
+            renders = component.renders
+            if renders is None:
+                renders = component.assumed("renders")
+                assumptions.append(f"{ui}: `renders` is unset; assumed `{show(renders)}`")
+            if self.RENDERS.intersection(plain(renders)):
+                evidence += [hop.address, ui]
+        return Result(bool(evidence), tuple(evidence), tuple(assumptions))
+
+
+def _egress(call: Call) -> Predicate:
+    options(call, {})
+    return Egress()
+
+
+class Neighbour(Predicate):
+    """A direct flow into (or out of) the subject, of given kinds, from (to) a matching peer."""
+
+    def __init__(
+        self, outgoing: bool, kinds: frozenset[str] | None, peer: Predicate | None
+    ) -> None:
+        self.outgoing = outgoing
+        self.kinds = kinds
+        self.peer = peer
+
+    def test(self, ctx: EvalContext, subject: Subject, key: str) -> Result:
+        evidence: list[str] = []
+        assumptions: list[str] = []
+        for peer, hop in flow_adjacency(ctx.graph, reverse=not self.outgoing).get(key, ()):
+            if self.kinds is not None and hop.kind not in self.kinds:
+                continue
+            if self.peer is not None:
+                result = self.peer.test(ctx, COMPONENT_SUBJECT, peer)
+                assumptions += result.assumptions
+                if not result.ok:
+                    continue
+            evidence += [hop.address, peer]
+        return Result(bool(evidence), tuple(evidence), tuple(assumptions))
+
+
+def _neighbour(call: Call) -> Predicate:
+    peer_key = "from" if call.op == "flow_in" else "to"
+    opts = options(call, {"kinds": None, peer_key: None})
+    kinds = _flow_kinds(call, opts, "kinds")
+    peer = call.sub(opts[peer_key], COMPONENT_SUBJECT, peer_key) if opts[peer_key] else None
+    return Neighbour(call.op == "flow_out", kinds, peer)
+
+
+OPERATORS = (
+    Operator(
+        "tainted",
+        COMPONENTS,
+        "tainted: {users: true, flow_kinds: [...]}",
+        "content from outside reaches it along flows",
+        _tainted,
+    ),
+    Operator(
+        "sensitive",
+        COMPONENTS,
+        "sensitive: {at_least: confidential, tags: [...], flow_kinds: [...]}",
+        "sensitive data reaches it along flows, or it holds some",
+        _sensitive,
+    ),
+    Operator(
+        "reached_by",
+        COMPONENTS,
+        "reached_by: {from: c, flow_kinds: [...], through: [...]}",
+        "a component passing `c` reaches it along flows",
+        _reach,
+    ),
+    Operator(
+        "reaches",
+        COMPONENTS,
+        "reaches: {to: c, flow_kinds: [...], through: [...]}",
+        "it reaches a component passing `c` along flows",
+        _reach,
+    ),
+    Operator(
+        "egress",
+        COMPONENTS,
+        "egress: {}",
+        "it can send data out: send or network scopes, or output to a UI rendering links, "
+        "images or HTML",
+        _egress,
+    ),
+    Operator(
+        "flow_in",
+        COMPONENTS,
+        "flow_in: {kinds: [...], from: c}",
+        "a direct flow of those kinds comes in from a component passing `c`",
+        _neighbour,
+    ),
+    Operator(
+        "flow_out",
+        COMPONENTS,
+        "flow_out: {kinds: [...], to: c}",
+        "a direct flow of those kinds goes out to a component passing `c`",
+        _neighbour,
+    ),
+)
