@@ -13,6 +13,7 @@ from tmcode.model.enums import _Ordered
 if TYPE_CHECKING:
     from tmcode.catalog.load import Catalog
     from tmcode.model.load import LoadedModel
+    from tmcode.reach.values import BlastRadius
 
 SCHEMA_VERSION = "1.0"
 
@@ -144,8 +145,8 @@ class Report:
     baseline: dict[str, Any] | None = None
     # What `check --discover` read from the repository; None when drift was not checked.
     repository: dict[str, Any] | None = None
-    # The blast radius of each model (tmcode.reach.BlastRadius), when asked for; else None.
-    reach: list[Any] | None = None
+    # The blast radius of each model, when asked for (``check --reach``, the site); else None.
+    reach: list[BlastRadius] | None = None
     # What the findings were computed from, for renderers; never serialised.
     sources: tuple[LoadedModel, ...] = field(default=(), compare=False, repr=False)
     threats: Catalog = field(default_factory=_no_catalog, compare=False, repr=False)
