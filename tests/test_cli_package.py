@@ -59,6 +59,8 @@ def test_a_new_group_is_one_module(tmp_path: Path, monkeypatch: pytest.MonkeyPat
         ["validate", MODEL],
         ["check", MODEL],
         ["bom", MODEL],
+        ["reach", MODEL],
+        ["assurance", MODEL],
         ["diagram", MODEL],
         ["docs", MODEL, "--output", "{tmp}/site"],
         ["import", "threagile", THREAGILE, "--output", "{tmp}/imported.yaml"],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 import pytest
 import yaml
@@ -166,3 +167,20 @@ def test_governance_pages_per_system_and_per_agent(catalog) -> None:
     # Without the reach stage (a library caller), the site has no blast-radius pages.
     plain = site_files(_report(catalog, "support-copilot"), svg=False)
     assert not [p for p in plain if "/reach/" in p]
+
+
+def test_a_component_named_index_keeps_the_overview_pages(catalog, tmp_path) -> None:
+    from tmcode.pipeline import with_reach
+
+    text = (ROOT / "models" / "support-copilot.yaml").read_text()
+    # Rename the agent `copilot` to `Index`: its pages must not replace reach/index.md.
+    renamed = re.sub(r"(?<![-\w])copilot(?![-\w])", "Index", text)
+    path = tmp_path / "m.yaml"
+    path.write_text(renamed)
+    loaded = load_model(path, known_controls=frozenset(catalog.controls))
+    report = with_reach(check([loaded], catalog, today=dt.date(2026, 11, 26)))
+    files = site_files(report, svg=False)
+    folder = "docs/support-copilot"
+    assert "\n# Blast radius: Support Copilot\n" in str(files[f"{folder}/reach/index.md"])
+    assert f"{folder}/reach/Index-2.md" in files and f"{folder}/components/Index-2.md" in files
+    assert not [p for p in files if p.casefold().endswith("/index.md") and "Index" in p]

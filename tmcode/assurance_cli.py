@@ -1,19 +1,18 @@
 """Command-line commands for the governance outputs: the assurance cross-walk and the AI-BOM.
 
-``register(app)`` adds ``tmcode assurance``; ``bom_output`` is what ``tmcode bom`` prints.
+``run_assurance`` is what ``tmcode assurance`` (tmcode/cli/assurance.py) prints;
+``bom_output`` is what ``tmcode bom`` prints.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import sys
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
 
-import typer
 
-from tmcode.errors import TmcodeError, UsageError
+from tmcode.errors import UsageError
+from tmcode.limits import ReadLimits
 
 
 class AssuranceFormat(str, Enum):
@@ -75,47 +74,17 @@ def bom_output(
     return bom_json(loaded, findings, report_url, created), 0
 
 
-def _fail(exc: TmcodeError) -> None:
-    typer.echo(exc.diagnostics(), err=True)
-    if "--debug" in sys.argv:
-        raise exc
-    raise typer.Exit(2)
-
-
-def assurance(
-    model: Annotated[Path, typer.Argument(help="The model file.")],
-    format: Annotated[
-        AssuranceFormat, typer.Option("--format", "-f", help="text, json or markdown.")
-    ] = AssuranceFormat.text,
-    output: Annotated[Optional[Path], typer.Option("--output", "-o")] = None,
-    catalog: Annotated[
-        Optional[list[Path]],
-        typer.Option("--catalog", help="Extra catalog directory (repeatable)."),
-    ] = None,
-) -> None:
-    """Cross-walk a model against the lifecycle guidance: per item, its controls and their state."""
+def run_assurance(
+    model: Path, format: AssuranceFormat, catalogs: list[Path], limits: ReadLimits
+) -> str:
+    """The cross-walk of one model against the bundled guidance, in ``format``."""
     from tmcode.assurance import cross_walk, load_guidance, render_json, render_markdown
     from tmcode.assurance import render_text
     from tmcode.catalog.controls import load_controls
     from tmcode.pipeline import check_files
 
-    try:
-        guidance = load_guidance(load_controls(catalog or []))
-        report = check_files([model], catalogs=catalog or [])
-        walked = cross_walk(report.sources[0], guidance)
-        renderers = {"text": render_text, "json": render_json, "markdown": render_markdown}
-        text = renderers[format.value](walked)
-        if output is None:
-            typer.echo(text, nl=False)
-        else:
-            from tmcode.catalog.load import catalog_files
-            from tmcode.output import write_output
-
-            write_output(output, text, [model, *catalog_files(catalog or [])])
-    except TmcodeError as exc:
-        _fail(exc)
-
-
-def register(app: typer.Typer) -> None:
-    """Add the governance commands to the ``tmcode`` command line."""
-    app.command("assurance")(assurance)
+    guidance = load_guidance(load_controls(catalogs))
+    report = check_files([model], catalogs=catalogs, limits=limits)
+    walked = cross_walk(report.sources[0], guidance)
+    renderers = {"text": render_text, "json": render_json, "markdown": render_markdown}
+    return renderers[format.value](walked)

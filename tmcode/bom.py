@@ -99,7 +99,7 @@ def _trust_zone(model: Model, component: ComponentBase) -> str:
 
 
 def _model_component(
-    index: ModelIndex, cid: str, c: ComponentBase, findings: list[Finding]
+    index: ModelIndex, cid: str, c: ComponentBase, findings: Sequence[Finding]
 ) -> dict[str, Any]:
     model = index.model
     card: dict[str, Any] = {}
@@ -113,11 +113,7 @@ def _model_component(
     if parameters:
         card["modelParameters"] = parameters
     limitations = sorted(
-        {
-            f"{f.threat}: {f.title}"
-            for f in findings
-            if f.target == cid and f.status in GATING_STATUSES
-        }
+        {f"{f.threat}: {f.title}" for f in findings if f.status in GATING_STATUSES}
     )
     considerations: dict[str, Any] = {}
     if limitations:
@@ -257,9 +253,12 @@ def build_bom(
     s = model.system
     components: list[dict[str, Any]] = []
     services: list[dict[str, Any]] = []
+    by_target: dict[str, list[Finding]] = {}
+    for f in findings:  # grouped once: a model of thousands of models stays linear
+        by_target.setdefault(f.target, []).append(f)
     for cid, c in model.components.items():
         if has(c.kind, Trait.model):
-            components.append(_model_component(index, cid, c, findings))
+            components.append(_model_component(index, cid, c, by_target.get(cid, [])))
         elif isinstance(c, Dataset):
             components.append(
                 _data_component(

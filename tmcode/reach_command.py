@@ -1,18 +1,16 @@
 """``tmcode reach``: the blast radius and ownership of a model's components, on their own.
 
-The command line registers ``reach`` with one line; everything it needs is here.
+The command itself is ``tmcode/cli/reach.py``; this module does the work.
 """
 
 from __future__ import annotations
 
-import sys
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
 
-import typer
 
-from tmcode.errors import Problem, TmcodeError, UsageError
+from tmcode.errors import Problem, UsageError
+from tmcode.limits import ReadLimits
 
 _SHOWN_CANDIDATES = 30
 
@@ -76,62 +74,20 @@ def reach_document(radius: object) -> str:
     return json_text(body)
 
 
-def reach(
-    model: Annotated[Path, typer.Argument(help="The model file.")],
-    component: Annotated[
-        Optional[str],
-        typer.Argument(help="One component; default: every agent, model, MCP server and tool."),
-    ] = None,
-    format: Annotated[ReachFormat, typer.Option("--format", "-f")] = ReachFormat.text,
-    output: Annotated[Optional[Path], typer.Option("--output", "-o")] = None,
-    catalog: Annotated[
-        Optional[list[Path]],
-        typer.Option("--catalog", help="Extra catalog directory (repeatable)."),
-    ] = None,
-    python_timeout: Annotated[
-        float,
-        typer.Option("--python-timeout", min=0.1, help="Seconds a Python model may run."),
-    ] = 30.0,
-) -> None:
-    """If a component is hijacked, what it can read, change, delete, execute, spend and send.
-
-    Directly and through the agents, tools and stores it reaches, each path with the controls
-    that cut it and the ones that would, worst first; then who owns, changes and stops each
-    component, and the gaps.
-    """
-    debug = "--debug" in sys.argv
-    try:
-        text = _run(model, component, format, catalog or [], python_timeout)
-        if output is not None:
-            from tmcode.catalog.load import catalog_files
-            from tmcode.output import write_output
-
-            write_output(output, text, [model, *catalog_files(catalog or [])])
-    except TmcodeError as exc:
-        if debug:
-            raise
-        typer.echo(exc.diagnostics(), err=True)
-        raise typer.Exit(2) from None
-    if output is None:
-        typer.echo(text, nl=False)
-
-
-def _run(
+def run_reach(
     model: Path,
     component: str | None,
     format: ReachFormat,
     catalogs: list[Path],
-    python_timeout: float,
+    limits: ReadLimits,
 ) -> str:
+    """The blast radius of ``component`` (default: every actor) in ``format``."""
     from tmcode.catalog.controls import load_controls
     from tmcode.model.load import load_model
-    from tmcode.model.yaml_reader import ReadLimits
     from tmcode.reach import UnknownComponent, blast_radius
 
     known = frozenset(load_controls(catalogs))
-    loaded = load_model(
-        model, known_controls=known, limits=ReadLimits(python_timeout=python_timeout)
-    )
+    loaded = load_model(model, known_controls=known, limits=limits)
     chosen = None if component is None else [component]
     try:
         radius = blast_radius(loaded.index, chosen, file=loaded.path)

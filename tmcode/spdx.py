@@ -204,9 +204,7 @@ def build_spdx(
                 props["ai_informationAboutTraining"] = training
             if isinstance(c, ModelArtifact) and c.format is not None:
                 props["comment"] = f"weights serialised as {c.format.value}"
-            users = [
-                a for a, x in model.components.items() if isinstance(x, Agent) and x.model == cid
-            ]
+            users = list(index.agents_of_llm.get(cid, ()))
             if users or s.intended_use:
                 props["ai_informationAboutApplication"] = "; ".join(
                     [

@@ -41,7 +41,8 @@ class SystemSite:
         """Gather what the pages of the system at ``loaded`` need."""
         model = loaded.model
         findings = report.findings_of(loaded.path)
-        used: set[str] = set()  # ids differ, but may differ only in case
+        # Ids differ, but may differ only in case; `index` is each folder's own overview page.
+        used: set[str] = {"index"}
         page = {cid: unique_name(cid, used) for cid in model.components}
         by_component: dict[str, list[Finding]] = {}
         for f in findings:
