@@ -357,3 +357,17 @@ def test_imported_conventional_system_gets_no_sc_007(catalog, cli, tmp_path: Pat
     assert loaded.model.system.lifecycle is None  # assumed production, yet not an AI system
     assert not loaded.index.has_ai
     assert check([loaded], catalog, today=TODAY).findings == []
+
+
+def test_drift_still_reports_agents_a_conventional_model_omits(catalog, tmp_path: Path) -> None:
+    from tmcode.discover import discover_repository
+
+    (tmp_path / ".mcp.json").write_text(
+        json.dumps({"mcpServers": {"github": {"command": "npx", "args": ["-y", "gh-mcp"]}}})
+    )
+    loaded = load_model(NO_AI, known_controls=frozenset(catalog.controls))
+    report = check([loaded], catalog, today=TODAY, repository=discover_repository(tmp_path))
+    assert report.findings and {f.threat for f in report.findings} <= {
+        t for t in catalog.threats if t.startswith("DRIFT-")
+    }
+    assert "DRIFT-001" in {f.threat for f in report.findings}
