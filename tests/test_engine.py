@@ -329,3 +329,45 @@ def test_the_library_api_runs_the_whole_pipeline() -> None:
     assert tmcode.build_graph(report.sources[0].model).number_of_nodes() == 10
     with pytest.raises(tmcode.TmcodeError, match="no such file"):
         tmcode.check_files([MODELS / "missing.yaml"])
+
+
+# --- a conventional system (no AI component): AI rules stay silent (issue 13) ---------------
+
+NO_AI = Path(__file__).parent / "benign" / "order-service-no-ai.yaml"
+
+
+def test_no_finding_on_a_system_without_an_ai_component(catalog) -> None:
+    assert run(catalog, NO_AI).findings == []
+
+
+def test_adding_one_llm_brings_the_ai_rules_back(catalog) -> None:
+    text = NO_AI.read_text()
+    with_llm = text.replace("  db:\n", "  assistant:\n    kind: llm\n    boundary: app\n  db:\n", 1)
+    assert with_llm != text
+    threats = {f.threat for f in run(catalog, with_llm).findings}
+    assert {"RAG-001", "SC-007"} <= threats
+
+
+def test_imported_conventional_system_gets_no_sc_007(catalog, cli, tmp_path: Path) -> None:
+    from conftest import REFERENCE
+
+    out = tmp_path / "imported.yaml"
+    assert cli("import", "otm", REFERENCE / "otm" / "EXAMPLE.json", "-o", out).exit_code == 0
+    loaded = load_model(out)
+    assert loaded.model.system.lifecycle is None  # assumed production, yet not an AI system
+    assert not loaded.index.has_ai
+    assert check([loaded], catalog, today=TODAY).findings == []
+
+
+def test_drift_still_reports_agents_a_conventional_model_omits(catalog, tmp_path: Path) -> None:
+    from tmcode.discover import discover_repository
+
+    (tmp_path / ".mcp.json").write_text(
+        json.dumps({"mcpServers": {"github": {"command": "npx", "args": ["-y", "gh-mcp"]}}})
+    )
+    loaded = load_model(NO_AI, known_controls=frozenset(catalog.controls))
+    report = check([loaded], catalog, today=TODAY, repository=discover_repository(tmp_path))
+    assert report.findings and {f.threat for f in report.findings} <= {
+        t for t in catalog.threats if t.startswith("DRIFT-")
+    }
+    assert "DRIFT-001" in {f.threat for f in report.findings}

@@ -49,6 +49,7 @@ def test_index_agrees_with_the_model(path: Path) -> None:
     assert sorted((d, cid) for d, llms in index.trained_by.items() for cid in llms) == sorted(
         trained
     )
+    assert index.has_ai  # every example is an AI system
     for flow in m.flows:
         assert list(index.data_of(flow.address)) == flow.data
         assert flow.address in index.flows_out[flow.from_]
@@ -114,3 +115,9 @@ components:
     assert dict(index.loaded_by) == {"weights": ("a", "c")}
     with pytest.raises(TypeError):
         index.loaded_by["x"] = ()  # type: ignore[index]
+
+
+def test_has_ai_holds_exactly_when_a_component_has_an_ai_kind() -> None:
+    benign = Path(__file__).parent / "benign"
+    assert not load_model(benign / "order-service-no-ai.yaml").index.has_ai
+    assert load_model(benign / "tenant-rag.yaml").index.has_ai

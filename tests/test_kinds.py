@@ -75,6 +75,10 @@ def test_traits_give_the_sets_the_code_used_to_spell() -> None:
         *("llm", "model_artifact", "dataset", "ml_model", "agent", "mcp_server"),
         "model_registry",
     }
+    assert kinds_with(Trait.ai) == kinds_with(Trait.ai_asset) | {
+        *("tool", "memory", "vector_store", "retriever", "guardrail", "training_pipeline"),
+        "remote_agent",
+    }
     not_services = kinds_with(
         Trait.model, Trait.dataset, Trait.human, Trait.outside_content, Trait.ui
     )

@@ -245,6 +245,10 @@ def evaluate_model(
             if repository is not None:
                 findings += _drift_findings(loaded, compiled, repository)
             continue
+        # A conventional system (no AI component) is out of scope: AI rules stay silent.
+        # Drift, above, still runs: a repository that wires in agents the model omits is news.
+        if not index.has_ai:
+            continue
         for target in _candidates(index, compiled):
             result = compiled.predicate.test(ctx, compiled.subject, target)
             if result.ok:

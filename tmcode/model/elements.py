@@ -285,7 +285,7 @@ class ExternalService(ComponentBase):
 class RemoteAgent(ComponentBase):
     """Another organisation's agent, reached by an agent protocol."""
 
-    TRAITS = frozenset({Trait.outsider})
+    TRAITS = frozenset({Trait.outsider, Trait.ai})
     GLYPH = Glyph("doubleoctagon", ('{{"', '"}}'))
 
     kind: Literal["remote_agent"] = "remote_agent"
@@ -320,7 +320,7 @@ class SystemPrompt(Strict):
 class LLM(Supplied):
     """A large language model."""
 
-    TRAITS = frozenset({Trait.model, Trait.generates, Trait.ai_asset})
+    TRAITS = frozenset({Trait.model, Trait.generates, Trait.ai_asset, Trait.ai})
     GLYPH = Glyph("hexagon", ('{{"', '"}}'))
 
     kind: Literal["llm"] = "llm"
@@ -337,7 +337,7 @@ class LLM(Supplied):
 class Agent(ComponentBase):
     """An agent: an LLM driving tools in a loop."""
 
-    TRAITS = frozenset({Trait.generates, Trait.ai_asset})
+    TRAITS = frozenset({Trait.generates, Trait.ai_asset, Trait.ai})
     GLYPH = Glyph("octagon", ('[["', '"]]'))
 
     kind: Literal["agent"] = "agent"
@@ -353,7 +353,7 @@ class Agent(ComponentBase):
 class Tool(ComponentBase):
     """A tool an agent can call."""
 
-    TRAITS = frozenset({Trait.callable_tool})
+    TRAITS = frozenset({Trait.callable_tool, Trait.ai})
     GLYPH = Glyph("cds", ('[/"', '"/]'))
 
     kind: Literal["tool"] = "tool"
@@ -366,7 +366,7 @@ class Tool(ComponentBase):
 class McpServer(ComponentBase):
     """A Model Context Protocol server."""
 
-    TRAITS = frozenset({Trait.callable_tool, Trait.ai_asset})
+    TRAITS = frozenset({Trait.callable_tool, Trait.ai_asset, Trait.ai})
     GLYPH = Glyph("component", ('[/"', '"/]'))
 
     kind: Literal["mcp_server"] = "mcp_server"
@@ -385,7 +385,7 @@ class McpServer(ComponentBase):
 class Guardrail(ComponentBase):
     """A filter on prompts or outputs."""
 
-    TRAITS = frozenset()
+    TRAITS = frozenset({Trait.ai})
     GLYPH = Glyph("invhouse")
 
     kind: Literal["guardrail"] = "guardrail"
@@ -395,7 +395,7 @@ class Guardrail(ComponentBase):
 class MlModel(Supplied):
     """A predictive (non-generative) model."""
 
-    TRAITS = frozenset({Trait.model, Trait.ai_asset})
+    TRAITS = frozenset({Trait.model, Trait.ai_asset, Trait.ai})
     GLYPH = Glyph("hexagon")
 
     kind: Literal["ml_model"] = "ml_model"
@@ -408,8 +408,11 @@ class Store(ComponentBase):
 
     TRAITS = {
         kind: frozenset({Trait.store, Trait.holds_data})
-        for kind in ("vector_store", "datastore", "secret_store", "log_sink")
-    } | {"model_registry": frozenset({Trait.store, Trait.holds_data, Trait.ai_asset})}
+        for kind in ("datastore", "secret_store", "log_sink")
+    } | {
+        "vector_store": frozenset({Trait.store, Trait.holds_data, Trait.ai}),
+        "model_registry": frozenset({Trait.store, Trait.holds_data, Trait.ai_asset, Trait.ai}),
+    }
     GLYPH = CYLINDER
 
     kind: Literal["vector_store", "datastore", "secret_store", "log_sink", "model_registry"]
@@ -425,7 +428,7 @@ class Store(ComponentBase):
 class Memory(ComponentBase):
     """An agent's memory."""
 
-    TRAITS = frozenset({Trait.store})
+    TRAITS = frozenset({Trait.store, Trait.ai})
     GLYPH = CYLINDER
 
     kind: Literal["memory"] = "memory"
@@ -437,7 +440,7 @@ class Memory(ComponentBase):
 class Retriever(ComponentBase):
     """A retriever that fetches context for a model."""
 
-    TRAITS = frozenset()
+    TRAITS = frozenset({Trait.ai})
     GLYPH = Glyph("parallelogram", ('[\\"', '"\\]'))
 
     kind: Literal["retriever"] = "retriever"
@@ -446,7 +449,7 @@ class Retriever(ComponentBase):
 class Dataset(Supplied):
     """A dataset used for training or evaluation."""
 
-    TRAITS = frozenset({Trait.store, Trait.dataset, Trait.ai_asset})
+    TRAITS = frozenset({Trait.store, Trait.dataset, Trait.ai_asset, Trait.ai})
     GLYPH = Glyph("folder", ('[("', '")]'))
 
     kind: Literal["dataset"] = "dataset"
@@ -461,7 +464,7 @@ class Dataset(Supplied):
 class ModelArtifact(Supplied):
     """Model weights as a file."""
 
-    TRAITS = frozenset({Trait.model, Trait.ai_asset})
+    TRAITS = frozenset({Trait.model, Trait.ai_asset, Trait.ai})
     GLYPH = Glyph("box3d", ('[["', '"]]'))
 
     kind: Literal["model_artifact"] = "model_artifact"
@@ -471,7 +474,7 @@ class ModelArtifact(Supplied):
 class PlainComponent(ComponentBase):
     """A training pipeline or an ordinary service."""
 
-    TRAITS = frozenset()
+    TRAITS = {"training_pipeline": frozenset({Trait.ai}), "service": frozenset()}
     GLYPH = {"training_pipeline": Glyph("rarrow"), "service": BOX}
 
     kind: Literal["training_pipeline", "service"]

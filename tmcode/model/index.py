@@ -22,6 +22,7 @@ from tmcode.model.elements import (
     System,
 )
 from tmcode.model.enums import Classification, Trust
+from tmcode.model.kinds import Trait, has
 
 __all__ = ["EMPTY_CONTROLS", "DeclaredControls", "Element", "ModelIndex", "PermissionEntry"]
 
@@ -92,6 +93,7 @@ class ModelIndex:
     flows_out: Mapping[str, tuple[str, ...]]
     flows_in: Mapping[str, tuple[str, ...]]
     trust: Mapping[str, Trust]
+    has_ai: bool  # some component has an AI kind; without one no catalog threat applies
     # --- consumers (reach, BOM, SPDX, OTM, assurance, drift) --------------------------------
     loaded_by: Mapping[str, tuple[str, ...]]  # model artifact -> the LLMs that load it
     # --- end consumers ----------------------------------------------------------------------
@@ -116,6 +118,7 @@ class ModelIndex:
         controls: dict[str, DeclaredControls] = {}
         data: dict[str, tuple[str, ...]] = {}
         trust: dict[str, Trust] = {}
+        has_ai = False
         if model.system.controls:
             controls[SYSTEM_ADDRESS] = DeclaredControls.of(model.system.controls)
         for cid, component in model.components.items():
@@ -131,6 +134,7 @@ class ModelIndex:
             if held:
                 data[cid] = held
             trust[cid] = model.effective_trust(cid)
+            has_ai = has_ai or has(component.kind, Trait.ai)
 
         flows: dict[str, Flow] = {}
         flows_by_kind: dict[str, list[str]] = {}
@@ -173,6 +177,7 @@ class ModelIndex:
             flows_out=_frozen(flows_out),
             flows_in=_frozen(flows_in),
             trust=MappingProxyType(trust),
+            has_ai=has_ai,
             loaded_by=_frozen(loaded_by),
         )
 

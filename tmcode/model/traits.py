@@ -20,6 +20,9 @@ class Trait(Enum):
     generates = "generates"  # produces model output; never itself the source of a taint
     callable_tool = "callable_tool"  # code an agent calls: a tool or an MCP server
     ai_asset = "ai_asset"  # listed among the AI assets of the site
+    # Exists only in an AI system: a model has an AI component when some component has it, and
+    # a model without one (a conventional system) gets no catalog threat but drift.
+    ai = "ai"
     no_permission = "no_permission"  # may not be the target of an agent's permission
 
 
