@@ -5,7 +5,7 @@ from __future__ import annotations
 from tmcode.render.escape import relative_path
 from tmcode.render.site.context import SystemSite, finding_page
 from tmcode.render.site.diagrams import Picture, figure, finding_title
-from tmcode.render.site.markup import code, prose, severity_badge, text
+from tmcode.render.site.markup import WIDE_PAGE, code, prose, severity_badge, text
 from tmcode.render.wording import (
     STATUS_WORDS,
     as_of,
@@ -63,11 +63,7 @@ def finding_detail(
     up = "../../"
     compiled = site.catalog.threats.get(f.threat)
     lines = [
-        "---",
-        "hide:",
-        "  - toc",
-        "---",
-        "",
+        *WIDE_PAGE,
         f"# {f.threat}: {text(f.title)}",
         "",
         f"{severity_badge(f.severity)} **{STATUS_WORDS[f.status]}**"

@@ -5,10 +5,7 @@ from __future__ import annotations
 from tmcode.reach.values import BlastRadius, ComponentReach
 from tmcode.render.reach import LEGEND, component_markdown, ownership_markdown
 from tmcode.render.site.context import SystemSite
-from tmcode.render.site.markup import text
-
-
-_WIDE = "---\nhide:\n  - toc\n---\n"  # the matrix needs the width of the page
+from tmcode.render.site.markup import WIDE_PAGE, text
 
 
 def assurance_page(site: SystemSite) -> str:
@@ -21,7 +18,7 @@ def assurance_page(site: SystemSite) -> str:
 def reach_overview_page(site: SystemSite, radius: BlastRadius) -> str:
     """Each component's worst open harm, with links, then who owns, changes and stops what."""
     lines = [
-        _WIDE,
+        *WIDE_PAGE,
         f"# Blast radius: {text(site.model.system.name)}",
         "",
         "If one of these components were hijacked, what could it read, change, delete, execute, "
@@ -45,4 +42,4 @@ def reach_overview_page(site: SystemSite, radius: BlastRadius) -> str:
 def reach_page(c: ComponentReach) -> str:
     """One component's blast radius: matrix, paths with the controls that cut them, ownership."""
     page = component_markdown(c, paths=None, level=1, flavor="python")
-    return "\n".join([_WIDE, *page, "", LEGEND, ""]) + "\n"
+    return "\n".join([*WIDE_PAGE, *page, "", LEGEND, ""]) + "\n"

@@ -59,6 +59,10 @@ def unique_name(base: str, used: set[str]) -> str:
     return name
 
 
+# Front matter of a page that needs the whole width (matrices, diagrams): no table of contents.
+WIDE_PAGE = ["---", "hide:", "  - toc", "---", ""]
+
+
 def severity_badge(severity: Severity) -> str:
     """The severity as a coloured label (colours from the palette, in the site's stylesheet)."""
     return f'<span class="tmcode-sev {severity.value}">{severity.value}</span>'

@@ -8,7 +8,7 @@ from tmcode.render.escape import relative_path
 from tmcode.render.site.context import SystemSite
 from tmcode.render.site.diagrams import Picture, figure
 from tmcode.render.site.findings import finding_link
-from tmcode.render.site.markup import code, prose, severity_badge, text
+from tmcode.render.site.markup import WIDE_PAGE, code, prose, severity_badge, text
 from tmcode.render.wording import STATUS_WORDS, as_of, gating_counts, status_counts
 from tmcode.report import GATE_CHANGES, GATING_STATUSES, Finding, Severity
 
@@ -194,11 +194,7 @@ def diagrams_page(
 ) -> str:
     """One diagram per trust boundary, each with the components one hop outside it."""
     lines = [
-        "---",
-        "hide:",
-        "  - toc",
-        "---",
-        "",
+        *WIDE_PAGE,
         "# Diagrams by trust boundary",
         "",
         "Each shows the components of one trust boundary (and of those inside it), with every "

@@ -6,7 +6,7 @@ import html
 from urllib.parse import quote
 
 from tmcode.render.site.context import SystemSite, finding_page
-from tmcode.render.site.markup import code
+from tmcode.render.site.markup import WIDE_PAGE, code
 from tmcode.report import GATING_STATUSES, Finding
 
 
@@ -82,11 +82,7 @@ def _matrix(site: SystemSite) -> list[str]:
 def permissions_page(site: SystemSite) -> str:
     """The permission matrix, then one row per permission: agent, target, scopes, controls."""
     lines = [
-        "---",
-        "hide:",
-        "  - toc",
-        "---",
-        "",
+        *WIDE_PAGE,
         "# Tool permissions",
         "",
         "What each agent may do with each tool, server, store or service: the scopes granted "
