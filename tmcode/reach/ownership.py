@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tmcode.graph import WRITE_SCOPES
 from tmcode.model.address import SYSTEM_ADDRESS
 from tmcode.model.elements import Agent
 from tmcode.model.enums import Source
@@ -109,5 +110,5 @@ def written(facts: ModelIndex) -> frozenset[str]:
     return frozenset(
         entry.target
         for entry in facts.permissions.values()
-        if {s.value for s in entry.permission.scopes} & {"write", "delete", "memory_write", "admin"}
+        if not WRITE_SCOPES.isdisjoint(entry.permission.scopes)  # members hash as their values
     )
