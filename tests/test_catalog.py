@@ -4,14 +4,31 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import shutil
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 
 from conftest import CONTRACT, REFERENCE, ROOT
+from threats.make_mitigated import (
+    COMMAND,
+    add_controls,
+    finding,
+    fixture_name,
+    missing_sets,
+    mitigated_fixtures,
+    mitigation_sets,
+    named_set,
+    set_name,
+    target_of,
+    write_fixture,
+)
 from tmcode.catalog.coverage import coverage
-from tmcode.catalog.load import load_catalog
+from tmcode.catalog.load import Catalog, load_catalog
+from tmcode.catalog.schema import ControlSet
 from tmcode.discover import discover_repository
 from tmcode.engine import check
 from tmcode.model.load import load_model
@@ -80,6 +97,144 @@ def test_threat_is_mitigated_on_its_mitigated_fixture(catalog, tid: str) -> None
     assert all(f.status is Status.mitigated for f in found), found
     if found:
         assert any(s.satisfied for s in found[0].controls)
+
+
+def _design(path: Path) -> Any:
+    """The model in a fixture with every `controls` list taken out."""
+
+    def strip(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {k: strip(v) for k, v in node.items() if k != "controls"}
+        if isinstance(node, list):
+            return [strip(v) for v in node]
+        return node
+
+    return strip(yaml.safe_load(path.read_text()))
+
+
+def set_fixture_problems(catalog: Catalog, directory: Path, threat: str) -> list[str]:
+    """Why the fixtures in ``directory`` do not show each of the threat's sets mitigating alone."""
+    sets = mitigation_sets(catalog, threat)
+    target = target_of(directory)
+    design = _design(directory / "vulnerable.yaml")
+    regenerate = f"run `{COMMAND} {threat}` and read the file it writes"
+    problems: list[str] = []
+    shown: dict[frozenset[str], str] = {}
+    for path in mitigated_fixtures(directory):
+        where = f"{threat}/{path.name}"
+        if _design(path) != design:
+            problems.append(f"{where}: differs from vulnerable.yaml in more than its controls")
+        found = finding(catalog, path, threat, target)
+        named = named_set(path)
+        if named is not None and named not in sets:
+            problems.append(
+                f"{where}: the catalog has no set {set_name(named)} (any more): "
+                f"delete the file, then {regenerate}"
+            )
+            continue
+        if found is None:
+            problems.append(f"{where}: {threat} does not fire on `{target}` at all")
+            continue
+        got = [frozenset(s.all) for s in found.controls if s.satisfied]
+        wanted = set_name(named) if named is not None else "exactly one set"
+        if len(got) != 1 or (named is not None and got != [named]):
+            listed = ", ".join(set_name(s) for s in got) or "no set"
+            problems.append(f"{where}: satisfies {listed}; it must satisfy {wanted} alone")
+        elif found.status is not Status.mitigated:
+            problems.append(f"{where}: {set_name(got[0])} is satisfied but the finding is open")
+        elif got[0] in shown:
+            problems.append(f"{where}: shows {set_name(got[0])}, as {shown[got[0]]} does")
+        else:
+            shown[got[0]] = path.name
+    for number, controls in enumerate(sets, 1):
+        if controls not in shown:
+            problems.append(
+                f"{threat}: no fixture shows mitigation set {number} ({set_name(controls)}) "
+                f"mitigating on its own; {regenerate}"
+            )
+    return problems
+
+
+def _with_sets(catalog: Catalog, threat: str, sets: list[ControlSet]) -> Catalog:
+    compiled = catalog.threats[threat]
+    grown = compiled.threat.model_copy(update={"mitigations": sets})
+    return Catalog(
+        threats={**catalog.threats, threat: replace(compiled, threat=grown)},
+        controls=catalog.controls,
+    )
+
+
+def _set_ids() -> list[str]:
+    catalog = load_catalog([])
+    return [t for t in _fixture_ids() if catalog.threats[t].threat.mitigations]
+
+
+@pytest.mark.parametrize("tid", _set_ids())
+def test_each_mitigation_set_mitigates_on_its_own(catalog, tid: str) -> None:
+    problems = set_fixture_problems(catalog, FIXTURES / tid, tid)
+    assert not problems, "\n".join(problems)
+
+
+def test_only_repository_threats_have_no_set_and_no_set_fixtures(catalog) -> None:
+    setless = sorted(t for t, c in catalog.threats.items() if not c.threat.mitigations)
+    drift = sorted(t for t, c in catalog.threats.items() if c.threat.target == "repository")
+    assert setless == drift
+    for tid in drift:
+        assert [p.name for p in mitigated_fixtures(FIXTURES / tid)] == ["mitigated.yaml"]
+
+
+def _spare_control(catalog: Catalog, directory: Path, threat: str) -> str:
+    """A control in none of the threat's sets and written in none of its fixtures."""
+    used = set().union(*mitigation_sets(catalog, threat))
+    text = "".join(p.read_text() for p in directory.glob("*.yaml"))
+    return next(c for c in sorted(catalog.controls) if c not in used and c not in text)
+
+
+def test_a_set_added_without_a_fixture_fails_until_the_generator_writes_it(
+    catalog, tmp_path: Path
+) -> None:
+    tid = "HUM-002"
+    directory = tmp_path / tid
+    shutil.copytree(FIXTURES / tid, directory)
+    assert set_fixture_problems(catalog, directory, tid) == []
+    spare = _spare_control(catalog, directory, tid)
+    sets = [*catalog.threats[tid].threat.mitigations, ControlSet(all=[spare])]
+    grown = _with_sets(catalog, tid, sets)
+    number = len(sets)
+    assert set_fixture_problems(grown, directory, tid) == [
+        f"{tid}: no fixture shows mitigation set {number} ({spare}) mitigating on its own; "
+        f"run `{COMMAND} {tid}` and read the file it writes"
+    ]
+    [missing] = missing_sets(grown, directory, tid)
+    written = write_fixture(grown, directory, tid, missing, fixture_name(missing))
+    assert written.name == f"mitigated-{spare}.yaml"
+    assert written.read_text().startswith(f"# {tid} is mitigated on ")
+    assert set_fixture_problems(grown, directory, tid) == []
+    with pytest.raises(SystemExit, match="never overwrites"):
+        write_fixture(grown, directory, tid, missing, fixture_name(missing))
+    # The set dropped again: its fixture now names a set the catalog does not have.
+    assert set_fixture_problems(catalog, directory, tid) == [
+        f"{tid}/mitigated-{spare}.yaml: the catalog has no set {spare} (any more): "
+        f"delete the file, then run `{COMMAND} {tid}` and read the file it writes"
+    ]
+
+
+def test_a_fixture_satisfying_two_sets_fails(catalog, tmp_path: Path) -> None:
+    tid = "HUM-002"
+    directory = tmp_path / tid
+    shutil.copytree(FIXTURES / tid, directory)
+    second = directory / fixture_name(mitigation_sets(catalog, tid)[1])
+    location = load_model(second).location(target_of(directory))
+    first = sorted(mitigation_sets(catalog, tid)[0])
+    assert location.line is not None and location.column is not None
+    second.write_text(add_controls(second.read_text(), location.line, location.column, first))
+    problems = set_fixture_problems(catalog, directory, tid)
+    assert problems == [
+        f"{tid}/{second.name}: satisfies {set_name(first)}, {set_name(named_set(second) or [])}; "
+        f"it must satisfy {set_name(named_set(second) or [])} alone",
+        f"{tid}: no fixture shows mitigation set 2 ({set_name(named_set(second) or [])}) "
+        f"mitigating on its own; run `{COMMAND} {tid}` and read the file it writes",
+    ]
 
 
 def test_every_atlas_id_cited_exists() -> None:
