@@ -4,9 +4,11 @@ Usage: python bench/precision.py [--gate high] [--json]
 
 - Recall: of the threat fixtures in tests/threats/<ID>/vulnerable.yaml, the share where the
   threat fires, open, on the target its expected.yaml names.
-- False alarms: an open finding of the fixture's own threat on its expected target in
-  mitigated.yaml, and every open finding at or above the gate on a design of the benign corpus
-  (tests/benign/*.yaml: well-controlled systems modelled as careful teams write them).
+- False alarms: an open finding of the fixture's own threat on its expected target in any of
+  its mitigated fixtures (mitigated.yaml and mitigated-<controls>.yaml: one per mitigation
+  set, each set on its own), and every open or expired finding at or above the gate on a
+  design of the benign corpus (tests/benign/*.yaml: well-controlled systems modelled as
+  careful teams write them).
 - Precision: true detections over true detections plus false alarms.
 """
 
@@ -24,7 +26,7 @@ from tmcode.catalog.load import load_catalog
 from tmcode.discover import discover_repository
 from tmcode.engine import check
 from tmcode.model.load import load_model
-from tmcode.report import Severity, Status
+from tmcode.report import GATING_STATUSES, Severity, Status
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "threats"
@@ -50,6 +52,7 @@ def measure(gate: Severity) -> dict[str, object]:
     """Run every fixture and benign design; return the counts and the misses and false alarms."""
     catalog = load_catalog([])
     detected, missed, mitigated_alarms = [], [], []
+    mitigated = 0
     for fixture in sorted(p for p in FIXTURES.iterdir() if p.is_dir()):
         threat = fixture.name
         target = yaml.safe_load((fixture / "expected.yaml").read_text())["target"]
@@ -57,16 +60,17 @@ def measure(gate: Severity) -> dict[str, object]:
             detected.append(threat)
         else:
             missed.append(threat)
-        if _fires(catalog, fixture / "mitigated.yaml", threat, target):
-            mitigated_alarms.append(threat)
+        for path in sorted(fixture.glob("mitigated*.yaml")):
+            mitigated += 1
+            if _fires(catalog, path, threat, target):
+                mitigated_alarms.append(f"{threat}/{path.name}")
     benign_alarms: dict[str, list[str]] = {}
     for design in sorted(BENIGN.glob("*.yaml")):
-        alarms = [
-            f"{f.severity.value} {f.threat} on {f.target}"
+        benign_alarms[design.stem] = [
+            f"{f.severity.value} {f.status.value} {f.threat} on {f.target}"
             for f in _report(catalog, design).findings
-            if f.status is Status.open and f.severity >= gate
+            if f.status in GATING_STATUSES and f.severity >= gate
         ]
-        benign_alarms[design.stem] = alarms
     false_alarms = len(mitigated_alarms) + sum(len(a) for a in benign_alarms.values())
     total = len(detected) + len(missed)
     return {
@@ -76,6 +80,7 @@ def measure(gate: Severity) -> dict[str, object]:
         "fixtures": total,
         "detected": len(detected),
         "missed": missed,
+        "mitigated_fixtures": mitigated,
         "mitigated_fixtures_still_open": mitigated_alarms,
         "benign_designs": len(benign_alarms),
         "benign_designs_passing_gate": sum(1 for a in benign_alarms.values() if not a),
@@ -100,8 +105,13 @@ def main() -> None:
     print(f"precision  {result['precision']:.3f}  (gate {result['gate']})")
     for threat in result["missed"]:
         print(f"  missed: {threat} on its vulnerable fixture")
-    for threat in result["mitigated_fixtures_still_open"]:
-        print(f"  false alarm: {threat} still open on its mitigated fixture")
+    still_open = result["mitigated_fixtures_still_open"]
+    print(
+        f"mitigated  {result['mitigated_fixtures'] - len(still_open)}/"
+        f"{result['mitigated_fixtures']} fixtures (one per mitigation set) mitigate their threat"
+    )
+    for fixture in still_open:
+        print(f"  false alarm: {fixture}: its threat is still open")
     passing = result["benign_designs_passing_gate"]
     print(f"benign     {passing}/{result['benign_designs']} designs pass the {args.gate} gate")
     for design, alarms in result["benign_alarms"].items():
