@@ -109,6 +109,13 @@ def _after(text: str, node: yaml.Node) -> int:
     return len(text) if end < 0 else end + 1
 
 
+def _control_id(item: yaml.Node) -> str:
+    """The id of one item of a `controls` list: `id` or `{id, status, evidence}`."""
+    if isinstance(item, yaml.MappingNode):
+        return next((str(v.value) for k, v in item.value if k.value == "id"), "")
+    return str(item.value)
+
+
 def add_controls(text: str, line: int, column: int, controls: list[str]) -> str:
     """Add controls to the element whose key (or list item) is written at line and column."""
     root = yaml.compose(text)
@@ -119,7 +126,7 @@ def add_controls(text: str, line: int, column: int, controls: list[str]) -> str:
     if "controls" in present:
         listed = present["controls"]
         assert isinstance(listed, yaml.SequenceNode)
-        have = {i.value if isinstance(i, yaml.ScalarNode) else "" for i in listed.value}
+        have = {_control_id(i) for i in listed.value}
         add = [c for c in controls if c not in have]
         if not add:
             return text
