@@ -347,3 +347,34 @@ def test_the_schema_has_the_new_fields() -> None:
     assert defs["Boundary"]["properties"]["ephemeral"]["x-tmcode-assumed"] is False
     assert "entitled_to" in defs["User"]["properties"]
     assert defs["User"]["properties"]["writes_to"]["x-tmcode-assumed"] == "shared"
+
+
+def test_an_agent_whose_work_only_insiders_read_is_lower_impact() -> None:
+    model = _only("insiders_only")
+    text = CONTEXT + "  - {from: boxed, to: staff, kind: output}\n"
+    facts = SeverityFacts(load_model_text(text, "insiders.yaml").index)
+    # boxed changes shell, scratch and forge, whose readers the model does not name: unknown.
+    assert facts.rate(model, "boxed", []).factors == ()
+    named = text + "  - {from: scratch, to: staff, kind: output}\n"
+    named += "  - {from: shell, to: staff, kind: output}\n"
+    named += "  - {from: forge, to: staff, kind: output}\n"
+    facts = SeverityFacts(load_model_text(named, "named.yaml").index)
+    assert facts.rate(model, "boxed", []).factors == (
+        "impact −1: only people inside read what reaches `boxed` (staff)",
+    )
+    sends = named.replace("forge: {scopes: [write]", "forge: {scopes: [write, send]")
+    facts = SeverityFacts(load_model_text(sends, "sends.yaml").index)
+    assert facts.rate(model, "boxed", []).factors == ()  # a send reaches people unnamed
+
+
+def test_a_drafting_copilot_with_a_read_only_lookup_is_not_high() -> None:
+    text = (BENIGN / "support-reply-drafts.yaml").read_text()
+    found = _open(text, "drafts.yaml")
+    assert ("PI-002", "copilot", "medium") in found
+    assert ("AG-003", "copilot", "medium") in found
+    # A lookup through a read-only tool writes nothing into the store behind it.
+    assert not any(t == "RAG-001" for t, _, _ in found)
+    writable = text.replace("        scopes: [read]\n", "        scopes: [read, write]\n")
+    assert ("RAG-001", "order-db", "high") in _open(writable, "writable.yaml")
+    public = text.replace("audience: employees", "audience: customers")
+    assert ("AG-003", "copilot", "high") in _open(public, "public.yaml")

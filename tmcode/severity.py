@@ -70,6 +70,8 @@ class Step(NamedTuple):
 ACTING_SCOPES = frozenset(
     {"write", "delete", "execute", "network", "send", "spend", "admin", "memory_write", "spawn"}
 )
+# Scopes that reach people or systems outside what the model names.
+OUTWARD = frozenset({"send", "network", "spend"})
 # Audiences of people inside the organisation.
 INSIDERS = frozenset({"employees", "operators", "developers"})
 # Data classifications a throwaway workspace may hold and still lower impact.
@@ -153,17 +155,31 @@ def _throwaway(f: _Finding) -> Step | None:
 def _insiders_only(f: _Finding) -> Step | None:
     index = f.facts.index
     touched = f.touched()
-    if touched is None or index.trust[touched] < Trust.internal:
+    if touched is None:
         return None
-    component = index.model.components[touched]
-    if component.exposure is not None and component.exposure is Exposure.internet:
-        return None
-    readers = f.facts.readers(touched)
+    reached = [touched]
+    if f.agent is not None and touched == f.agent:
+        # An agent's harm reaches whatever its permissions touch, and outward scopes reach
+        # people the model does not name.
+        for address in index.permissions_of_agent.get(f.agent, ()):
+            entry = index.permissions[address]
+            if not OUTWARD.isdisjoint(entry.permission.scopes):
+                return None
+            # What it changes must have readers the model names, or they are unknown.
+            if not ACTING_SCOPES.isdisjoint(entry.permission.scopes):
+                if not f.facts.readers([entry.target]):
+                    return None
+            reached.append(entry.target)
+    components = index.model.components
+    for cid in reached:
+        exposure = components[cid].exposure
+        if index.trust[cid] < Trust.internal or exposure is Exposure.internet:
+            return None
+    readers = f.facts.readers(reached)
     if not readers:
         return None
-    users = index.model.components
     for uid in readers:
-        user = users[uid]
+        user = components[uid]
         assert isinstance(user, User)
         if user.audience is None or user.audience.value not in INSIDERS:
             return None
@@ -304,7 +320,9 @@ MODIFIERS: Mapping[Modifier, ModifierRule] = MappingProxyType(
             _insiders_only,
             "the target, or the permission's target, is at least `internal` trust, not exposed "
             "to the internet, and every user its flows reach declares an audience of "
-            "`employees`, `operators` or `developers`",
+            "`employees`, `operators` or `developers` (for an agent: also every permission's "
+            "target, none with send, network or spend, and each it can change has a user "
+            "reading it)",
         ),
         "autonomous": ModifierRule(
             "likelihood",
@@ -364,16 +382,17 @@ class SeverityFacts:
             for did, d in index.model.data.items()
             if d.classification is Classification.restricted or HOT_TAGS.intersection(d.tags)
         )
-        self._readers: dict[str, tuple[str, ...]] = {}
+        self._readers: dict[tuple[str, ...], tuple[str, ...]] = {}
         self._secrets: dict[str, bool] = {}
 
-    def readers(self, cid: str) -> tuple[str, ...]:
-        """The users that what reaches ``cid`` flows on to, in model order."""
-        found = self._readers.get(cid)
+    def readers(self, starts: Sequence[str]) -> tuple[str, ...]:
+        """The users that what reaches ``starts`` flows on to, in model order."""
+        key = tuple(starts)
+        found = self._readers.get(key)
         if found is None:
             index = self.index
-            seen = {cid}
-            queue = [cid]
+            seen = set(starts)
+            queue = list(starts)
             while queue:
                 node = queue.pop()
                 for address in index.flows_out.get(node, ()):
@@ -382,7 +401,7 @@ class SeverityFacts:
                         seen.add(nxt)
                         queue.append(nxt)
             components = index.model.components
-            found = self._readers[cid] = tuple(
+            found = self._readers[key] = tuple(
                 u for u in components if u in seen and isinstance(components[u], User)
             )
         return found
