@@ -206,7 +206,14 @@ def test_each_lowering_modifier_holds_and_says_why(
 ) -> None:
     rated = context.rate(_only(modifier), target, [target])
     assert rated.factors == (factor,)
-    assert rated.assumptions == ()
+    # A lowering resting on what the model leaves out (no other readers, no secrets) says so.
+    absence = {
+        "insiders_only": "tickets: the users the model names (staff) are all who read what it "
+        "changes",
+        "contained": "boxed: no secret or restricted data is in reach beyond what the model "
+        "declares",
+    }
+    assert rated.assumptions == ((absence[modifier],) if modifier in absence else ())
     assert rated.severity is Severity.medium  # one step down from medium × high
 
 

@@ -183,8 +183,10 @@ def _insiders_only(f: _Finding) -> Step | None:
         assert isinstance(user, User)
         if user.audience is None or user.audience.value not in INSIDERS:
             return None
+    named = ", ".join(readers)
     return Step(
-        f"impact −1: only people inside read what reaches `{touched}` (" + ", ".join(readers) + ")"
+        f"impact −1: only people inside read what reaches `{touched}` ({named})",
+        f"{touched}: the users the model names ({named}) are all who read what it changes",
     )
 
 
@@ -260,7 +262,10 @@ def _contained(f: _Finding) -> Step | None:
         return None
     if facts.secrets_near(f.agent):
         return None
-    return Step(f"likelihood −1: contained: {reason}, no secrets in reach")
+    return Step(
+        f"likelihood −1: contained: {reason}, no secrets in reach",
+        f"{f.agent}: no secret or restricted data is in reach beyond what the model declares",
+    )
 
 
 def _internet_exposed(f: _Finding) -> Step | None:
