@@ -14,7 +14,7 @@ from tmcode.catalog.schema import Modifier, SeverityModel
 from tmcode.engine import check
 from tmcode.model.elements import Model
 from tmcode.model.load import load_model_text
-from tmcode.report import Severity, Status
+from tmcode.report import Severity
 from tmcode.severity import MODIFIERS, SeverityFacts
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -271,23 +271,22 @@ def test_raises_and_lowerings_add_up(context: SeverityFacts) -> None:
 BENIGN = ROOT / "tests" / "benign"
 
 
-def _open(text: str, name: str) -> set[tuple[str, str, str]]:
+def _rated(text: str, name: str) -> set[tuple[str, str, str]]:
+    """(threat, target, severity) of every finding, mitigated or open: severity is the point."""
     catalog = load_catalog([])
     loaded = load_model_text(text, name, known_controls=frozenset(catalog.controls))
     report = check([loaded], catalog, today=dt.date(2026, 11, 26))
-    return {
-        (f.threat, f.target, f.severity.value) for f in report.findings if f.status is Status.open
-    }
+    return {(f.threat, f.target, f.severity.value) for f in report.findings}
 
 
 def test_a_customer_reading_their_own_records_is_not_disclosure() -> None:
     text = (BENIGN / "tenant-rag.yaml").read_text()
-    assert not any(t == "DIS-001" for t, _, _ in _open(text, "tenant-rag.yaml"))
+    assert not any(t == "DIS-001" for t, _, _ in _rated(text, "tenant-rag.yaml"))
     unset = text.replace("    entitled_to: [chat, tenant-articles]\n", "")
-    assert ("DIS-001", "answer-model", "high") in _open(unset, "unset.yaml")
+    assert ("DIS-001", "answer-model", "high") in _rated(unset, "unset.yaml")
     # One outside user not entitled is enough to keep the finding.
     partly = text.replace("    entitled_to: [chat, tenant-articles]\n", "", 1)
-    assert ("DIS-001", "answer-model", "high") in _open(partly, "partly.yaml")
+    assert ("DIS-001", "answer-model", "high") in _rated(partly, "partly.yaml")
 
 
 def test_content_a_tenant_writes_for_itself_is_not_outsider_taint() -> None:
@@ -305,12 +304,12 @@ def test_content_a_tenant_writes_for_itself_is_not_outsider_taint() -> None:
 
 def test_a_throwaway_sandbox_lowers_the_coding_agent_findings() -> None:
     text = (BENIGN / "sandboxed-coding-agent.yaml").read_text()
-    found = _open(text, "sandboxed.yaml")
+    found = _rated(text, "sandboxed.yaml")
     assert ("AG-001", "agent.tools.checkout", "low") in found
     assert ("AG-001", "agent.tools.shell", "medium") in found
     assert ("PI-002", "agent", "medium") in found
     assert ("RAG-001", "checkout", "medium") in found
-    kept = _open(text.replace("    ephemeral: true\n", ""), "kept.yaml")
+    kept = _rated(text.replace("    ephemeral: true\n", ""), "kept.yaml")
     assert ("AG-001", "agent.tools.checkout", "medium") in kept  # sandbox alone: contained
     assert ("RAG-001", "checkout", "high") in kept
     assert ("PI-002", "agent", "high") in kept  # execute outside a throwaway box counts
@@ -319,9 +318,9 @@ def test_a_throwaway_sandbox_lowers_the_coding_agent_findings() -> None:
 
 def test_a_suggesting_writer_is_not_a_high_consequential_action() -> None:
     text = (BENIGN / "supervised-research-agents.yaml").read_text()
-    assert ("AG-001", "writer.tools.notebook", "medium") in _open(text, "r.yaml")
+    assert ("AG-001", "writer.tools.notebook", "medium") in _rated(text, "r.yaml")
     autonomous = text.replace("    autonomy: suggest\n", "    autonomy: autonomous\n")
-    assert ("AG-001", "writer.tools.notebook", "high") in _open(autonomous, "a.yaml")
+    assert ("AG-001", "writer.tools.notebook", "high") in _rated(autonomous, "a.yaml")
 
 
 @pytest.mark.parametrize(
@@ -376,12 +375,12 @@ def test_an_agent_whose_work_only_insiders_read_is_lower_impact() -> None:
 
 def test_a_drafting_copilot_with_a_read_only_lookup_is_not_high() -> None:
     text = (BENIGN / "support-reply-drafts.yaml").read_text()
-    found = _open(text, "drafts.yaml")
+    found = _rated(text, "drafts.yaml")
     assert ("PI-002", "copilot", "medium") in found
     assert ("AG-003", "copilot", "medium") in found
     # A lookup through a read-only tool writes nothing into the store behind it.
     assert not any(t == "RAG-001" for t, _, _ in found)
     writable = text.replace("        scopes: [read]\n", "        scopes: [read, write]\n")
-    assert ("RAG-001", "order-db", "high") in _open(writable, "writable.yaml")
+    assert ("RAG-001", "order-db", "high") in _rated(writable, "writable.yaml")
     public = text.replace("audience: employees", "audience: customers")
-    assert ("AG-003", "copilot", "high") in _open(public, "public.yaml")
+    assert ("AG-003", "copilot", "high") in _rated(public, "public.yaml")
