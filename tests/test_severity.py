@@ -141,9 +141,14 @@ flows:
 """
 
 
+def context_facts() -> SeverityFacts:
+    """Severity facts of the CONTEXT model."""
+    return SeverityFacts(load_model_text(CONTEXT, "context.yaml").index)
+
+
 @pytest.fixture(scope="module")
 def context() -> SeverityFacts:
-    return SeverityFacts(load_model_text(CONTEXT, "context.yaml").index)
+    return context_facts()
 
 
 def _only(name: str, likelihood: str = "medium", impact: str = "high") -> SeverityModel:
@@ -249,6 +254,17 @@ def test_a_secret_in_reach_keeps_a_sandboxed_permission_uncontained() -> None:
     facts = SeverityFacts(load_model_text(text, "secret.yaml").index)
     # The shell can reach whatever shares its box: the key in `records` is in reach.
     assert facts.rate(_only("contained"), "boxed.tools.shell", []).factors == ()
+    # A secret store is secrets in reach even when the model lists nothing it stores.
+    vault = CONTEXT.replace(
+        "      forge: {scopes: [write], controls: [human_approval]}\n",
+        "      forge: {scopes: [write], controls: [human_approval]}\n      vault: {scopes: [read]}\n",
+    ).replace(
+        "vault: {kind: secret_store, boundary: corp, stores: [key]}",
+        "vault: {kind: secret_store, boundary: corp}",
+    )
+    facts = SeverityFacts(load_model_text(vault, "vault.yaml").index)
+    assert facts.rate(_only("contained"), "boxed.tools.shell", []).factors == ()
+    assert context_facts().rate(_only("contained"), "boxed.tools.shell", []).factors != ()
 
 
 def test_raises_and_lowerings_add_up(context: SeverityFacts) -> None:

@@ -14,6 +14,7 @@ from tmcode.catalog.schema import Modifier, SeverityModel
 from tmcode.model.elements import Agent, ComponentBase, User
 from tmcode.model.enums import Autonomy, Classification, Credential, Exposure, Trust
 from tmcode.model.index import ModelIndex, PermissionEntry
+from tmcode.model.kinds import Trait, has
 from tmcode.report import Severity
 
 LIKELIHOOD = {"low": 1, "medium": 2, "high": 3}
@@ -463,7 +464,7 @@ class SeverityFacts:
                 addresses.update(index.flows_out.get(cid, ()))
                 addresses.update(index.flows_in.get(cid, ()))
             found = self._secrets[agent] = any(
-                components[c].kind == "secret_store" for c in near
+                has(components[c].kind, Trait.secrets) for c in near
             ) or any(d in self.hot_data for a in addresses for d in index.data_of(a))
         return found
 

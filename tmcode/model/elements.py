@@ -423,9 +423,9 @@ class Store(ComponentBase):
     """A store of data: vector store, datastore, secret store, log sink or model registry."""
 
     TRAITS = {
-        kind: frozenset({Trait.store, Trait.holds_data})
-        for kind in ("datastore", "secret_store", "log_sink")
+        kind: frozenset({Trait.store, Trait.holds_data}) for kind in ("datastore", "log_sink")
     } | {
+        "secret_store": frozenset({Trait.store, Trait.holds_data, Trait.secrets}),
         "vector_store": frozenset({Trait.store, Trait.holds_data, Trait.ai}),
         "model_registry": frozenset({Trait.store, Trait.holds_data, Trait.ai_asset, Trait.ai}),
     }
