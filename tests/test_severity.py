@@ -1,14 +1,23 @@
-"""Severity: every modifier the catalog format names has a rule, and each raises its axis."""
+"""Severity: every modifier the catalog format names has a rule that moves its axis one step."""
 
 from __future__ import annotations
 
+import datetime as dt
 import typing
+from pathlib import Path
+
+import pytest
 
 from test_conditions import MODEL
+from tmcode.catalog.load import load_catalog
 from tmcode.catalog.schema import Modifier, SeverityModel
+from tmcode.engine import check
+from tmcode.model.elements import Model
 from tmcode.model.load import load_model_text
 from tmcode.report import Severity
 from tmcode.severity import MODIFIERS, SeverityFacts
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_every_modifier_has_one_rule() -> None:
@@ -26,7 +35,11 @@ def test_modifiers_raise_their_axis_and_say_why() -> None:
     assert rated.factors == ("likelihood +1: agent `agent` acts autonomously",)
     assert rated.severity is Severity.low  # likelihood 2, impact 1
     helper = facts.rate(every, "helper", ["helper", "helper->web", "web"])
-    assert helper.factors == ()  # supervised, read-only, nothing exposed or public
+    # read-only, nothing exposed or public; supervised lowers likelihood (already lowest)
+    assert helper.factors == (
+        "likelihood −1: agent `helper` is supervised: a person watches or approves",
+    )
+    assert helper.severity is Severity.info
     assert facts.rate(every, "plain_ui", ["plain_ui"]).assumptions == ()
 
 
@@ -62,3 +75,328 @@ def test_each_modifier_in_order_with_its_assumption() -> None:
     assert rated.severity is Severity.high  # likelihood 1+3 (clamped to 3), impact 1+2
     only_impact = SeverityModel(likelihood="low", impact="low", modifiers=["sensitive_data"])
     assert facts.rate(only_impact, "agent", elements).severity is Severity.low  # impact 2
+
+
+def test_every_modifier_is_documented() -> None:
+    reference = (ROOT / "docs" / "reference" / "conditions.md").read_text()
+    for name, rule in MODIFIERS.items():
+        assert f"| `{name}` | {rule.moves} |" in reference
+    assert {rule.step for rule in MODIFIERS.values()} == {1, -1}
+
+
+CONTEXT = """
+tmcode: 1
+system: {name: Context, lifecycle: production}
+boundaries:
+  corp: {trust: internal}
+  ci: {trust: internal, parent: corp}
+  job: {trust: internal, parent: ci, ephemeral: true}
+  keep: {trust: internal, parent: ci}
+  web: {trust: untrusted}
+data:
+  src: {classification: internal}
+  pii: {classification: confidential, tags: [pii]}
+  key: {classification: internal, tags: [secret]}
+components:
+  staff: {kind: user, boundary: corp, audience: employees}
+  buyer: {kind: user, boundary: web, audience: customers}
+  llm: {kind: llm, boundary: corp}
+  boxed:
+    kind: agent
+    boundary: ci
+    model: llm
+    autonomy: supervised
+    tools:
+      shell: {scopes: [execute], controls: [sandbox]}
+      scratch: {scopes: [read, write], controls: [sandbox]}
+      tickets: {scopes: [write], credential: user_delegated, controls: [scoped_credentials, human_approval]}
+      forge: {scopes: [write], controls: [human_approval]}
+  loose:
+    kind: agent
+    boundary: ci
+    model: llm
+    autonomy: suggest
+    tools:
+      shell: {scopes: [execute]}
+      records: {scopes: [write], credential: user_delegated}
+      vault: {scopes: [read]}
+      crm: {scopes: [write, delete], credential: service_account, controls: [least_privilege]}
+  free:
+    kind: agent
+    boundary: ci
+    model: llm
+    tools:
+      scratch: {scopes: [write]}
+  shell: {kind: tool, boundary: job}
+  scratch: {kind: datastore, boundary: job, stores: [src]}
+  records: {kind: datastore, boundary: job, stores: [pii]}
+  tickets: {kind: datastore, boundary: corp, stores: [src]}
+  forge: {kind: service, boundary: keep}
+  vault: {kind: secret_store, boundary: corp, stores: [key]}
+  crm: {kind: datastore, boundary: corp}
+flows:
+  - {from: tickets, to: staff, kind: output}
+  - {from: crm, to: staff, kind: output}
+  - {from: crm, to: buyer, kind: output}
+"""
+
+
+def context_facts() -> SeverityFacts:
+    """Severity facts of the CONTEXT model."""
+    return SeverityFacts(load_model_text(CONTEXT, "context.yaml").index)
+
+
+@pytest.fixture(scope="module")
+def context() -> SeverityFacts:
+    return context_facts()
+
+
+def _only(name: str, likelihood: str = "medium", impact: str = "high") -> SeverityModel:
+    return SeverityModel(likelihood=likelihood, impact=impact, modifiers=[name])  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("modifier", "target", "factor"),
+    [
+        (
+            "throwaway",
+            "boxed.tools.scratch",
+            "impact −1: `scratch` holds only internal data in a throwaway workspace (job)",
+        ),
+        (
+            "throwaway",
+            "boxed.tools.shell",
+            "impact −1: `shell` holds no data in a throwaway workspace (job)",
+        ),
+        (
+            "insiders_only",
+            "boxed.tools.tickets",
+            "impact −1: only people inside read what reaches `tickets` (staff)",
+        ),
+        (
+            "suggest_only",
+            "loose.tools.shell",
+            "likelihood −1: agent `loose` only suggests; a person carries it out",
+        ),
+        (
+            "supervised",
+            "boxed",
+            "likelihood −1: agent `boxed` is supervised: a person watches or approves",
+        ),
+        (
+            "supervised",
+            "loose",
+            "likelihood −1: agent `loose` only suggests; a person carries it out",
+        ),
+        (
+            "delegated_credential",
+            "boxed.tools.tickets",
+            "likelihood −1: calls use the user's own delegated credential (scoped_credentials)",
+        ),
+        (
+            "contained",
+            "boxed.tools.shell",
+            "likelihood −1: contained: `shell` runs in a sandbox (boxed.tools.shell), no secrets in reach",
+        ),
+        (
+            "contained",
+            "boxed",
+            "likelihood −1: contained: everything `boxed` can change is sandboxed or needs approval, "
+            "no secrets in reach",
+        ),
+    ],
+)
+def test_each_lowering_modifier_holds_and_says_why(
+    context: SeverityFacts, modifier: str, target: str, factor: str
+) -> None:
+    rated = context.rate(_only(modifier), target, [target])
+    assert rated.factors == (factor,)
+    # A lowering resting on what the model leaves out (no other readers, no secrets) says so.
+    absence = {
+        "insiders_only": "tickets: the users the model names (staff) are all who read what it "
+        "changes",
+        "contained": "boxed: no secret or restricted data is in reach beyond what the model "
+        "declares",
+    }
+    assert rated.assumptions == ((absence[modifier],) if modifier in absence else ())
+    assert rated.severity is Severity.medium  # one step down from medium × high
+
+
+@pytest.mark.parametrize(
+    ("modifier", "target", "why"),
+    [
+        ("throwaway", "loose.tools.records", "confidential data in the throwaway workspace"),
+        ("throwaway", "boxed.tools.forge", "a boundary that is not ephemeral"),
+        ("insiders_only", "loose.tools.crm", "a customer reads what reaches crm"),
+        ("insiders_only", "boxed.tools.scratch", "no user reads the scratch store"),
+        ("suggest_only", "boxed.tools.shell", "supervised is not suggest"),
+        ("suggest_only", "free.tools.scratch", "unset autonomy lowers nothing"),
+        ("supervised", "free", "unset autonomy lowers nothing"),
+        ("delegated_credential", "loose.tools.records", "delegated but not scoped"),
+        ("delegated_credential", "loose.tools.crm", "scoped but a service account"),
+        ("contained", "loose.tools.shell", "no sandbox declared"),
+        ("contained", "loose", "nothing sandboxed, a secret store in reach"),
+        ("contained", "boxed.tools.tickets", "tickets is not sandboxed"),
+    ],
+)
+def test_lowering_modifiers_need_declared_facts(
+    context: SeverityFacts, modifier: str, target: str, why: str
+) -> None:
+    rated = context.rate(_only(modifier), target, [target])
+    assert (rated.severity, rated.factors) == (Severity.high, ()), why
+
+
+def test_a_secret_in_reach_keeps_a_sandboxed_permission_uncontained() -> None:
+    text = CONTEXT.replace(
+        "records: {kind: datastore, boundary: job, stores: [pii]}",
+        "records: {kind: datastore, boundary: job, stores: [key]}",
+    )
+    facts = SeverityFacts(load_model_text(text, "secret.yaml").index)
+    # The shell can reach whatever shares its box: the key in `records` is in reach.
+    assert facts.rate(_only("contained"), "boxed.tools.shell", []).factors == ()
+    # A secret store is secrets in reach even when the model lists nothing it stores.
+    vault = CONTEXT.replace(
+        "      forge: {scopes: [write], controls: [human_approval]}\n",
+        "      forge: {scopes: [write], controls: [human_approval]}\n      vault: {scopes: [read]}\n",
+    ).replace(
+        "vault: {kind: secret_store, boundary: corp, stores: [key]}",
+        "vault: {kind: secret_store, boundary: corp}",
+    )
+    facts = SeverityFacts(load_model_text(vault, "vault.yaml").index)
+    assert facts.rate(_only("contained"), "boxed.tools.shell", []).factors == ()
+    assert context_facts().rate(_only("contained"), "boxed.tools.shell", []).factors != ()
+
+
+def test_raises_and_lowerings_add_up(context: SeverityFacts) -> None:
+    every = SeverityModel(likelihood="medium", impact="high", modifiers=list(MODIFIERS))
+    shell = context.rate(every, "boxed.tools.shell", ["boxed", "boxed.tools.shell", "shell"])
+    assert [f.split(":")[0] for f in shell.factors] == [
+        "impact +1",
+        "impact −1",
+        "likelihood −1",
+        "likelihood −1",
+    ]
+    assert shell.severity is Severity.medium  # likelihood 2-2, impact 3+1-1
+    # For the agent as a whole, execute in a throwaway box is not a consequential scope.
+    agent = context.rate(every, "boxed", ["boxed"])
+    assert not any(f.startswith("impact +1") for f in agent.factors)
+    loose = context.rate(every, "loose", ["loose"])
+    assert "impact +1: consequential scopes (delete)" in loose.factors
+
+
+BENIGN = ROOT / "tests" / "benign"
+
+
+def _rated(text: str, name: str) -> set[tuple[str, str, str]]:
+    """(threat, target, severity) of every finding, mitigated or open: severity is the point."""
+    catalog = load_catalog([])
+    loaded = load_model_text(text, name, known_controls=frozenset(catalog.controls))
+    report = check([loaded], catalog, today=dt.date(2026, 11, 26))
+    return {(f.threat, f.target, f.severity.value) for f in report.findings}
+
+
+def test_a_customer_reading_their_own_records_is_not_disclosure() -> None:
+    text = (BENIGN / "tenant-rag.yaml").read_text()
+    assert not any(t == "DIS-001" for t, _, _ in _rated(text, "tenant-rag.yaml"))
+    unset = text.replace("    entitled_to: [chat, tenant-articles]\n", "")
+    assert ("DIS-001", "answer-model", "high") in _rated(unset, "unset.yaml")
+    # One outside user not entitled is enough to keep the finding.
+    partly = text.replace("    entitled_to: [chat, tenant-articles]\n", "", 1)
+    assert ("DIS-001", "answer-model", "high") in _rated(partly, "partly.yaml")
+
+
+def test_content_a_tenant_writes_for_itself_is_not_outsider_taint() -> None:
+    text = (BENIGN / "tenant-rag.yaml").read_text()
+    catalog = load_catalog([])
+    report = check([load_model_text(text, "t.yaml")], catalog, today=dt.date(2026, 11, 26))
+    assert not any(f.threat == "RAG-001" for f in report.findings)
+    shared = text.replace("writes_to: own_tenant", "writes_to: shared")
+    report = check([load_model_text(shared, "s.yaml")], catalog, today=dt.date(2026, 11, 26))
+    assert {f.target for f in report.findings if f.threat == "RAG-001"} == {
+        "article-store",
+        "index",
+    }
+
+
+def test_a_throwaway_sandbox_lowers_the_coding_agent_findings() -> None:
+    text = (BENIGN / "sandboxed-coding-agent.yaml").read_text()
+    found = _rated(text, "sandboxed.yaml")
+    assert ("AG-001", "agent.tools.checkout", "low") in found
+    assert ("AG-001", "agent.tools.shell", "medium") in found
+    assert ("PI-002", "agent", "medium") in found
+    assert ("RAG-001", "checkout", "medium") in found
+    kept = _rated(text.replace("    ephemeral: true\n", ""), "kept.yaml")
+    assert ("AG-001", "agent.tools.checkout", "medium") in kept  # sandbox alone: contained
+    assert ("RAG-001", "checkout", "high") in kept
+    assert ("PI-002", "agent", "high") in kept  # execute outside a throwaway box counts
+    assert ("AG-001", "agent.tools.shell", "high") in kept
+
+
+def test_a_suggesting_writer_is_not_a_high_consequential_action() -> None:
+    text = (BENIGN / "supervised-research-agents.yaml").read_text()
+    assert ("AG-001", "writer.tools.notebook", "medium") in _rated(text, "r.yaml")
+    autonomous = text.replace("    autonomy: suggest\n", "    autonomy: autonomous\n")
+    assert ("AG-001", "writer.tools.notebook", "high") in _rated(autonomous, "a.yaml")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (
+            "    entitled_to: [chat, tenant-articles]\n    writes_to",
+            "    entitled_to: [chats]\n    writes_to",
+            "unknown data asset `chats`",
+        ),
+        ("writes_to: own_tenant", "writes_to: own", "writes_to"),
+    ],
+)
+def test_the_new_fields_are_validated(old: str, new: str, message: str) -> None:
+    text = (BENIGN / "tenant-rag.yaml").read_text()
+    assert old in text
+    with pytest.raises(Exception, match=message):
+        load_model_text(text.replace(old, new), "bad.yaml")
+
+
+def test_ephemeral_is_a_strict_boolean() -> None:
+    text = (BENIGN / "sandboxed-coding-agent.yaml").read_text()
+    with pytest.raises(Exception, match="ephemeral"):
+        load_model_text(text.replace("ephemeral: true", "ephemeral: sometimes"), "bad.yaml")
+
+
+def test_the_schema_has_the_new_fields() -> None:
+    schema = Model.model_json_schema()
+    defs = schema["$defs"]
+    assert defs["Boundary"]["properties"]["ephemeral"]["x-tmcode-assumed"] is False
+    assert "entitled_to" in defs["User"]["properties"]
+    assert defs["User"]["properties"]["writes_to"]["x-tmcode-assumed"] == "shared"
+
+
+def test_an_agent_whose_work_only_insiders_read_is_lower_impact() -> None:
+    model = _only("insiders_only")
+    text = CONTEXT + "  - {from: boxed, to: staff, kind: output}\n"
+    facts = SeverityFacts(load_model_text(text, "insiders.yaml").index)
+    # boxed changes shell, scratch and forge, whose readers the model does not name: unknown.
+    assert facts.rate(model, "boxed", []).factors == ()
+    named = text + "  - {from: scratch, to: staff, kind: output}\n"
+    named += "  - {from: shell, to: staff, kind: output}\n"
+    named += "  - {from: forge, to: staff, kind: output}\n"
+    facts = SeverityFacts(load_model_text(named, "named.yaml").index)
+    assert facts.rate(model, "boxed", []).factors == (
+        "impact −1: only people inside read what reaches `boxed` (staff)",
+    )
+    sends = named.replace("forge: {scopes: [write]", "forge: {scopes: [write, send]")
+    facts = SeverityFacts(load_model_text(sends, "sends.yaml").index)
+    assert facts.rate(model, "boxed", []).factors == ()  # a send reaches people unnamed
+
+
+def test_a_drafting_copilot_with_a_read_only_lookup_is_not_high() -> None:
+    text = (BENIGN / "support-reply-drafts.yaml").read_text()
+    found = _rated(text, "drafts.yaml")
+    assert ("PI-002", "copilot", "medium") in found
+    assert ("AG-003", "copilot", "medium") in found
+    # A lookup through a read-only tool writes nothing into the store behind it.
+    assert not any(t == "RAG-001" for t, _, _ in found)
+    writable = text.replace("        scopes: [read]\n", "        scopes: [read, write]\n")
+    assert ("RAG-001", "order-db", "high") in _rated(writable, "writable.yaml")
+    public = text.replace("audience: employees", "audience: customers")
+    assert ("AG-003", "copilot", "high") in _rated(public, "public.yaml")

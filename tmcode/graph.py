@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 PERMISSION = "permission"
 STORE_KINDS = kinds_with(Trait.store)
+TOOL_KINDS = kinds_with(Trait.callable_tool)
 WRITE_SCOPES = frozenset({"write", "delete", "admin", "memory_write"})
 
 Edge = tuple[str, str, str, dict[str, Any]]
@@ -276,11 +277,28 @@ def _read_only_call_into_store(graph: Any, target: str, attrs: dict[str, Any]) -
     return WRITE_SCOPES.isdisjoint(attrs["permission"].scopes)  # members hash as their values
 
 
+def _read_only_tools(graph: Any) -> frozenset[str]:
+    """Tools reached only by implied calls through permissions without write scopes."""
+    callers: dict[str, bool] = {}  # tool -> every edge into it is a read-only call
+    for _, target, _, attrs in flow_edges(graph):
+        if graph.nodes[target]["kind"] not in TOOL_KINDS:
+            continue
+        read_only = (
+            bool(attrs.get("implied"))
+            and attrs["kind"] == FlowKind.tool_call.value
+            and WRITE_SCOPES.isdisjoint(attrs["permission"].scopes)
+        )
+        callers[target] = callers.get(target, True) and read_only
+    return frozenset(tool for tool, only_reads in callers.items() if only_reads)
+
+
 def flow_adjacency(graph: Any, *, reverse: bool = False) -> dict[str, list[tuple[str, Hop]]]:
     """Return node -> [(neighbour, hop)] along flows, built once per graph and direction.
 
     An implied tool call through a permission without write scopes is left out when its
-    target is a store: reading a store does not put the agent's data into it.
+    target is a store: reading a store does not put the agent's data into it. So is a flow
+    into a store from a tool that agents only call through such permissions (and nothing
+    else flows into): a lookup through a read-only tool writes nothing either.
     """
     cache: dict[bool, dict[str, list[tuple[str, Hop]]]] = (
         graph._adjacency
@@ -289,8 +307,12 @@ def flow_adjacency(graph: Any, *, reverse: bool = False) -> dict[str, list[tuple
     )
     if reverse not in cache:
         adjacency: dict[str, list[tuple[str, Hop]]] = {}
+        lookups = _read_only_tools(graph)
+        stores = STORE_KINDS
         for source, target, _, attrs in flow_edges(graph):
             if _read_only_call_into_store(graph, target, attrs):
+                continue
+            if source in lookups and graph.nodes[target]["kind"] in stores:
                 continue
             hop = Hop(source, target, attrs["address"], attrs["kind"])
             if reverse:

@@ -25,7 +25,17 @@ Prose = Annotated[str, StringConstraints(min_length=20)]
 Likelihood = Literal["low", "medium", "high"]
 Impact = Literal["low", "medium", "high", "critical"]
 Modifier = Literal[
-    "sensitive_data", "consequential_scopes", "internet_exposed", "autonomous", "public_audience"
+    "sensitive_data",
+    "consequential_scopes",
+    "throwaway",
+    "insiders_only",
+    "internet_exposed",
+    "autonomous",
+    "suggest_only",
+    "supervised",
+    "delegated_credential",
+    "contained",
+    "public_audience",
 ]
 TargetType = Literal["component", "permission", "flow", "system", "repository"]
 Place = Literal["target", "evidence", "system"]
@@ -37,7 +47,7 @@ class _Strict(BaseModel):
 
 
 class SeverityModel(_Strict):
-    """Default likelihood and impact, and the model facts that raise them."""
+    """Default likelihood and impact, and the model facts that raise or lower them."""
 
     likelihood: Likelihood
     impact: Impact

@@ -48,6 +48,7 @@ from tmcode.model.enums import (
     Transport,
     Trust,
     Users,
+    WritesTo,
 )
 from tmcode.model.address import flow_address
 from tmcode.model.traits import BOX, CYLINDER, Glyph, Trait
@@ -187,6 +188,11 @@ class Boundary(Strict):
     description: str | None = None
     parent: Id | None = Field(None, description="The boundary this one is nested in.")
     kind: str | None = Field(None, description="Free text: vpc, tenant, sandbox, vendor...")
+    ephemeral: StrictBool | None = attr(
+        "Whether everything inside is destroyed after each job or session (a per-task "
+        "container or VM): nothing written there outlives it.",
+        assumed=False,
+    )
 
 
 class DataAsset(Strict):
@@ -251,6 +257,16 @@ class User(ComponentBase):
     kind: Literal["user"] = "user"
     audience: Audience | None = attr("Who the users are.", assumed="public")
     authenticated: StrictBool | None = attr("Whether users sign in.", assumed=False)
+    entitled_to: list[Id] = Field(
+        default_factory=list,
+        description="Data asset ids these users may see: each user their own records, or "
+        "their own tenant's share. Answers carrying only this data to them are not disclosure.",
+    )
+    writes_to: WritesTo | None = attr(
+        "Who reads back what these users write: `own_tenant` when stores keep it to the "
+        "writer's own tenant, so it is not outsider content.",
+        assumed="shared",
+    )
 
 
 class UI(ComponentBase):
@@ -407,9 +423,9 @@ class Store(ComponentBase):
     """A store of data: vector store, datastore, secret store, log sink or model registry."""
 
     TRAITS = {
-        kind: frozenset({Trait.store, Trait.holds_data})
-        for kind in ("datastore", "secret_store", "log_sink")
+        kind: frozenset({Trait.store, Trait.holds_data}) for kind in ("datastore", "log_sink")
     } | {
+        "secret_store": frozenset({Trait.store, Trait.holds_data, Trait.secrets}),
         "vector_store": frozenset({Trait.store, Trait.holds_data, Trait.ai}),
         "model_registry": frozenset({Trait.store, Trait.holds_data, Trait.ai_asset, Trait.ai}),
     }

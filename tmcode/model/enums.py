@@ -311,6 +311,17 @@ class Tenancy(_Described):
     multi = "multi", "Many tenants share it, kept apart only by the system's own checks."
 
 
+class WritesTo(_Described):
+    """Who reads back what a group of users writes into the system."""
+
+    own_tenant = (
+        "own_tenant",
+        "Only their own tenant (their own account, team or organisation): stores keep tenants "
+        "apart, so it is not outsider content for anyone else.",
+    )
+    shared = "shared", "Other users or tenants can read it: it is outsider content."
+
+
 class MemoryScope(_Described):
     """Whose memory a memory component keeps."""
 

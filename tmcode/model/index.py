@@ -20,6 +20,7 @@ from tmcode.model.elements import (
     Permission,
     Store,
     System,
+    User,
 )
 from tmcode.model.enums import Classification, Trust
 from tmcode.model.kinds import Trait, has
@@ -94,6 +95,10 @@ class ModelIndex:
     flows_in: Mapping[str, tuple[str, ...]]
     trust: Mapping[str, Trust]
     has_ai: bool  # some component has an AI kind; without one no catalog threat applies
+    # component -> the innermost boundary declared `ephemeral: true` it sits in
+    ephemeral: Mapping[str, str]
+    # user component -> the data assets it declares it is entitled to see
+    entitled_to: Mapping[str, frozenset[str]]
     # --- consumers (reach, BOM, SPDX, OTM, assurance, drift) --------------------------------
     loaded_by: Mapping[str, tuple[str, ...]]  # model artifact -> the LLMs that load it
     # --- end consumers ----------------------------------------------------------------------
@@ -119,6 +124,13 @@ class ModelIndex:
         data: dict[str, tuple[str, ...]] = {}
         trust: dict[str, Trust] = {}
         has_ai = False
+        ephemeral: dict[str, str] = {}
+        entitled_to: dict[str, frozenset[str]] = {}
+        throwaway: dict[str, str | None] = {}  # boundary -> innermost ephemeral boundary
+        for bid in model.boundaries:
+            throwaway[bid] = next(
+                (b for b in model.boundary_chain(bid) if model.boundaries[b].ephemeral), None
+            )
         if model.system.controls:
             controls[SYSTEM_ADDRESS] = DeclaredControls.of(model.system.controls)
         for cid, component in model.components.items():
@@ -134,6 +146,11 @@ class ModelIndex:
             if held:
                 data[cid] = held
             trust[cid] = model.effective_trust(cid)
+            box = throwaway.get(component.boundary)
+            if box is not None:
+                ephemeral[cid] = box
+            if isinstance(component, User) and component.entitled_to:
+                entitled_to[cid] = frozenset(component.entitled_to)
             has_ai = has_ai or has(component.kind, Trait.ai)
 
         flows: dict[str, Flow] = {}
@@ -178,6 +195,8 @@ class ModelIndex:
             flows_in=_frozen(flows_in),
             trust=MappingProxyType(trust),
             has_ai=has_ai,
+            ephemeral=MappingProxyType(ephemeral),
+            entitled_to=MappingProxyType(entitled_to),
             loaded_by=_frozen(loaded_by),
         )
 

@@ -20,6 +20,7 @@ from tmcode.model.elements import (
     Model,
     ModelArtifact,
     Store,
+    User,
     kinds_of,
 )
 from tmcode.model.address import SYSTEM_ADDRESS, flow_ends, owner, permission_address
@@ -224,6 +225,9 @@ class _Checker:
         if isinstance(c, (Store, Memory)):
             for i, d in enumerate(c.stores):
                 self.data_ref(("components", cid, "stores", i), d, owner)
+        if isinstance(c, User):
+            for i, d in enumerate(c.entitled_to):
+                self.data_ref(("components", cid, "entitled_to", i), d, owner)
         if isinstance(c, Dataset):
             for i, d in enumerate(c.contains):
                 self.data_ref(("components", cid, "contains", i), d, owner)

@@ -11,6 +11,7 @@ class Trait(Enum):
 
     store = "store"  # keeps data an agent can write, so writes to it persist
     holds_data = "holds_data"  # a data store proper: database, vector, secret or log store
+    secrets = "secrets"  # keeps secrets or credentials, declared as data or not
     model = "model"  # model weights: an LLM, a predictive model or a weights file
     dataset = "dataset"  # training or evaluation data
     outside_content = "outside_content"  # content written outside the system

@@ -73,12 +73,13 @@ def conditions_page() -> str:
         "",
         "## Severity modifiers",
         "",
-        "Each modifier a threat names that holds for a finding raises likelihood or impact by "
-        "one step; the finding lists it under `severity_factors`.",
+        "Each modifier a threat names that holds for a finding raises or lowers likelihood or "
+        "impact by one step; the finding lists it under `severity_factors`. A lowering modifier "
+        "holds only on declared facts, never on an unset attribute's assumed value.",
         "",
-        "| modifier | raises | when |",
+        "| modifier | moves | when |",
         "|---|---|---|",
     ]
     for modifier, rule in MODIFIERS.items():
-        lines.append(f"| `{modifier}` | {rule.raises} | {rule.summary} |")
+        lines.append(f"| `{modifier}` | {rule.moves} | {rule.summary} |")
     return "\n".join(lines) + "\n"

@@ -26,8 +26,8 @@ from tmcode.catalog.conditions.core import (
     show,
 )
 from tmcode.graph import EvidencePaths, flow_adjacency, reachable
-from tmcode.model.elements import KIND_CLASSES, UI
-from tmcode.model.enums import Classification, Trust
+from tmcode.model.elements import KIND_CLASSES, UI, User
+from tmcode.model.enums import Classification, Trust, WritesTo
 from tmcode.model.kinds import Trait, has
 
 # The sources of a search, in tiers, strongest first.
@@ -116,6 +116,8 @@ def _taint_sources(users: bool) -> Sources:
             kind = c.kind
             if has(kind, Trait.generates) or (has(kind, Trait.human) and not users):
                 continue
+            if isinstance(c, User) and c.writes_to is WritesTo.own_tenant:
+                continue  # read back only by its writers' own tenant: not outsider content
             level = trust[cid]
             if has(kind, Trait.outsider) or level is Trust.untrusted:
                 outside[cid] = ()
@@ -130,15 +132,28 @@ def _taint_sources(users: bool) -> Sources:
     return sources
 
 
-def _sensitive_sources(at_least: Classification | None, tags: frozenset[str]) -> Sources:
+def _sensitive_sources(
+    at_least: Classification | None, tags: frozenset[str], readers: Predicate | None = None
+) -> Sources:
+    """Holders and carriers of sensitive data, less data every one of ``readers`` may see."""
+
     def sources(ctx: EvalContext) -> list[Tier]:
         index = ctx.index
+        entitled: frozenset[str] = frozenset()
+        if readers is not None:
+            peers = [c for c in ctx.model.components if readers.test(ctx, COMPONENT_SUBJECT, c).ok]
+            if peers:
+                entitled = frozenset.intersection(
+                    *(index.entitled_to.get(p, frozenset()) for p in peers)
+                )
         found: dict[str, tuple[str, ...]] = {}
         for cid, held in index.data.items():
-            if cid in ctx.model.components and index.is_sensitive(held, at_least, tags):
+            kept = [d for d in held if d not in entitled]
+            if cid in ctx.model.components and index.is_sensitive(kept, at_least, tags):
                 found.setdefault(cid, ())
         for address, flow in index.flows.items():
-            if flow.data and index.is_sensitive(flow.data, at_least, tags):
+            kept = [d for d in flow.data if d not in entitled]
+            if kept and index.is_sensitive(kept, at_least, tags):
                 found.setdefault(flow.from_, (address,))
                 found.setdefault(flow.to, (address,))
         return [found]
@@ -160,11 +175,19 @@ def _tainted(call: Call) -> Predicate:
 
 
 def _sensitive(call: Call) -> Predicate:
-    defaults = {"at_least": "confidential", "tags": list(SENSITIVE_TAGS), "flow_kinds": None}
+    defaults = {
+        "at_least": "confidential",
+        "tags": list(SENSITIVE_TAGS),
+        "flow_kinds": None,
+        "unless_entitled": None,
+    }
     opts = options(call, defaults)
     level = classification_option(call, "at_least", opts["at_least"])
     kinds = _flow_kinds(call, opts) or CONTEXT_FLOW_KINDS
     tags = frozenset(opts["tags"])
+    if opts["unless_entitled"] is not None:
+        readers = call.sub(opts["unless_entitled"], COMPONENT_SUBJECT, "unless_entitled")
+        return Reach(_sensitive_sources(level, tags, readers), kinds, None, True)
     return Reach(
         _sensitive_sources(level, tags), kinds, None, True, share=("sensitive", level, tags, kinds)
     )
@@ -258,8 +281,9 @@ OPERATORS = (
     Operator(
         "sensitive",
         COMPONENTS,
-        "sensitive: {at_least: confidential, tags: [...], flow_kinds: [...]}",
-        "sensitive data reaches it along flows, or it holds some",
+        "sensitive: {at_least: confidential, tags: [...], flow_kinds: [...], unless_entitled: c}",
+        "sensitive data reaches it along flows, or it holds some; with `unless_entitled`, data "
+        "every component passing `c` declares in `entitled_to` does not count",
         _sensitive,
     ),
     Operator(

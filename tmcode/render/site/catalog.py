@@ -30,7 +30,7 @@ def threat_page(compiled: CompiledThreat, examples: tuple[str, str] | None = Non
         + (" (" + ", ".join(code(k) for k in t.kinds) + ")" if t.kinds else "")
         + f" · **Severity:** likelihood {t.severity.likelihood}, impact {t.severity.impact}"
         + (
-            " (raised by " + ", ".join(code(m) for m in t.severity.modifiers) + ")"
+            " (moved by " + ", ".join(code(m) for m in t.severity.modifiers) + ")"
             if t.severity.modifiers
             else ""
         ),
