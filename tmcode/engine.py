@@ -20,6 +20,7 @@ from tmcode.model.load import LoadedModel
 from tmcode.report import (
     ControlSetState,
     DecisionRecord,
+    EvidencePath,
     Finding,
     FindingLocation,
     Report,
@@ -163,6 +164,8 @@ def _finding(
         system=system.id,
         decision=None,
         status_reason="",
+        paths=[EvidencePath(label, list(path)) for label, path in result.paths],
+        paths_left_out=result.left_out,
     )
 
 

@@ -56,6 +56,10 @@ class Result:
     ok: bool
     evidence: tuple[str, ...] = ()
     assumptions: tuple[str, ...] = ()
+    # Labelled evidence paths, for operators whose evidence is one or more paths (`tainted`,
+    # `egress`...): (label, elements in flow order). `evidence` stays the primary chain.
+    paths: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    left_out: int = 0  # distinct sources found beyond the paths given (a lower bound at a cap)
 
 
 FALSE = Result(False)
