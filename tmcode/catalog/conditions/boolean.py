@@ -31,6 +31,10 @@ class All(Predicate):
             evidence += result.evidence
             legs.append(result)
         paths: tuple[tuple[str, tuple[str, ...]], ...] = ()
+        if any(not leg.paths and len(leg.evidence) > 1 for leg in legs):
+            # A chain of evidence with no labelled path (permissions held...): the labelled
+            # paths would hide it, so the finding shows its whole evidence chain instead.
+            return Result(True, tuple(evidence), tuple(assumptions))
         left_out = sum(leg.left_out for leg in legs)
         several = sum(1 for leg in legs if leg.paths) > 1
         for leg in legs:
