@@ -80,7 +80,7 @@ class JunitRenderer(Renderer):
                             or "agreement between the model and the repository"
                         )
                     )
-                    partly = partly_met(f)
+                    partly = partly_met(f, str)
                     if partly:
                         detail.append(f"closest: {partly}")
                     detail.append("references: " + ", ".join(f.references))

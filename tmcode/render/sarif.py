@@ -126,7 +126,7 @@ class SarifRenderer(Renderer):
         text += (
             f" Mitigate with {missing}." if missing else " Make the model and the repository agree."
         )
-        partly = partly_met(f)
+        partly = partly_met(f, str)
         if partly:
             text += f" Closest: {partly}."
         result: dict[str, Any] = {
@@ -144,7 +144,7 @@ class SarifRenderer(Renderer):
                 "assumptions": f.assumptions,
                 "paths": [{"label": p.label, "elements": p.elements} for p in f.paths],
                 "pathsLeftOut": f.paths_left_out,
-                "controls": [set_state(cs) for cs in f.controls],
+                "controls": [set_state(cs, str) for cs in f.controls],
             },
         }
         if related:
