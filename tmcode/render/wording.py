@@ -7,7 +7,7 @@ findings again, so text, Markdown, HTML, JUnit, SARIF and the site say the same 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -196,7 +196,7 @@ def more_paths(n: int) -> str:
     return f"and {at_least}{n} more path{'s' if n > 1 else ''}"
 
 
-def related(f: Finding, findings: list[Finding]) -> list[Finding]:
+def related(f: Finding, findings: Sequence[Finding]) -> list[Finding]:
     """The other findings on ``f``'s target (in the same model), in report order."""
     return [
         g
@@ -205,7 +205,7 @@ def related(f: Finding, findings: list[Finding]) -> list[Finding]:
     ]
 
 
-def by_target(findings: list[Finding]) -> dict[tuple[str, str], list[Finding]]:
+def by_target(findings: Sequence[Finding]) -> dict[tuple[str, str], list[Finding]]:
     """Findings grouped by (model file, target), each group in report order."""
     groups: dict[tuple[str, str], list[Finding]] = {}
     for f in findings:

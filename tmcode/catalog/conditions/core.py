@@ -90,6 +90,10 @@ class EvalContext:
     # that asks the same reachability question.
     searches: dict[Hashable, tuple[Search, ...]] = field(default_factory=dict)
     reached: dict[Hashable, dict[str, Result]] = field(default_factory=dict)
+    # Per search and tier, every origin's paths and each node's origins (labelled evidence).
+    origins: dict[Hashable, tuple[dict[str, EvidencePaths], dict[str, list[str]]]] = field(
+        default_factory=dict
+    )
 
     def __post_init__(self) -> None:
         self.model = self.index.model

@@ -89,8 +89,8 @@ class Reach(Predicate):
         self, ctx: EvalContext, tier: int
     ) -> tuple[dict[str, EvidencePaths], dict[str, list[str]]]:
         """Every origin's paths in one tier (searched once, on the first finding that needs it)."""
-        key = (self.key, "origins", tier)
-        known = ctx.searches.get(key)
+        key = (self.key, tier)
+        known = ctx.origins.get(key)
         if known is None:
             by_origin, at = reachable_origins(
                 ctx.graph,
@@ -102,8 +102,8 @@ class Reach(Predicate):
             paths = {
                 o: EvidencePaths(found, reverse=self.reverse) for o, found in by_origin.items()
             }
-            known = ctx.searches[key] = (paths, at)  # type: ignore[assignment]
-        return known  # type: ignore[return-value]
+            known = ctx.origins[key] = (paths, at)
+        return known
 
     def _label(self, tier: int, origin: str) -> str:
         return self.labels[min(tier, len(self.labels) - 1)].format(origin=origin)
