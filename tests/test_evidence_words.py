@@ -324,3 +324,17 @@ def test_flow_in_evidence_reads_in_flow_order(tmp_path: Path, fmt: str) -> None:
     ma = next(f for f in report.findings if f.threat == "MA-002")
     assert ma.elements[:3] == ["planner", "planner->writer", "writer"]
     assert "planner" in rendered(report, fmt)
+
+
+FINDING_SCHEMA = json.loads((ROOT / "tests" / "schemas" / "finding.schema.json").read_text())
+
+
+@pytest.mark.parametrize("model", sorted((ROOT / "models").glob("*.yaml")), ids=lambda p: p.stem)
+def test_every_finding_matches_the_finding_schema(model: Path) -> None:
+    import jsonschema
+
+    report = check([load_model(str(model))], load_catalog(), today=TODAY)
+    validator = jsonschema.Draft202012Validator(FINDING_SCHEMA)
+    for row in report_to_dict(report)["findings"]:
+        validator.validate(row)
+        assert len(row["paths"]) <= 1 + 3 * PATHS_SHOWN  # a frame, at most 5 per condition
