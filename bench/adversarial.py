@@ -17,6 +17,9 @@ Shapes:
                   agent is tainted along an evidence path as long as its place in the chain;
                   ``check --format sarif`` and ``--format json``; ``reach --format json``
                   (every agent's blast radius: each is bounded, so the whole is linear).
+  source-fan      N web sources feeding one agent at the head of a chain of N agents: every
+                  agent is reached by every source; each finding names at most 5 of them and
+                  counts the rest, and at most 20 origins are followed per agent (linear).
   dense-flows     100 components and N flows among them; ``diagram --format svg`` (laid out by
                   Graphviz, within its time limit or refused) and ``check --format html``.
 """
@@ -92,6 +95,32 @@ def agent_chain(n: int) -> str:
     return "\n".join(out) + "\n"
 
 
+def source_fan(n: int) -> str:
+    """``n`` web sources feeding one agent that heads a chain of ``n`` agents."""
+    out = [
+        *HEAD,
+        "boundaries:",
+        "  internet:",
+        "    trust: untrusted",
+        "  corp:",
+        "    trust: internal",
+        "components:",
+        "  llm:",
+        "    kind: llm",
+        "    boundary: corp",
+        "    hosting: self_hosted",
+    ]
+    for i in range(n):
+        out += [f"  web{i}:", "    kind: external_content", "    boundary: internet"]
+        out += ["    content: web"]
+    for i in range(n):
+        out += [f"  a{i}:", "    kind: agent", "    boundary: corp", "    model: llm"]
+    out += ["flows:"]
+    out += [f"  - {{from: web{i}, to: a0, kind: retrieval}}" for i in range(n)]
+    out += [f"  - {{from: a{i}, to: a{i + 1}, kind: agent_message}}" for i in range(n - 1)]
+    return "\n".join(out) + "\n"
+
+
 def dense_flows(n: int) -> str:
     """100 services and ``n`` flows among them (distinct ids, so parallel flows are allowed)."""
     size = 100
@@ -143,6 +172,11 @@ SHAPES: dict[str, tuple[Callable[[int], str], list[int], list[tuple[str, Command
             ("check json", _cli("check", "-f", "json", "--fail-on", "none")),
             ("reach json", _cli("reach", "-f", "json")),
         ],
+    ),
+    "source-fan": (
+        source_fan,
+        [500, 2_000, 8_000, 20_000],
+        [("check json", _cli("check", "-f", "json", "--fail-on", "none"))],
     ),
     "dense-flows": (
         dense_flows,

@@ -111,7 +111,7 @@ def test_deleting_human_approval_is_a_regression_that_fails(cli, tmp_path: Path)
     )
     done, text, report = gate(tmp_path, base, "pr.yaml")
     assert done.returncode == 1
-    assert line_of(text, "[regressed]").startswith("  CRITICAL AG-001 ")
+    assert line_of(text, "[regressed]").startswith("    CRITICAL AG-001 ")
     assert line_of(text, "AG-001", "agent.tools.refunds").endswith(
         "(was critical, mitigated; now open)"
     )
@@ -168,7 +168,7 @@ def test_a_severity_rise_fails_and_a_fall_is_listed(cli, tmp_path: Path) -> None
     )
     done, text, report = gate(tmp_path, base, "pr.yaml")
     assert done.returncode == 1
-    assert line_of(text, "[severity raised]").startswith("  CRITICAL AG-001 ")
+    assert line_of(text, "[severity raised]").startswith("    CRITICAL AG-001 ")
     assert report["baseline"]["counts"]["new"] == 0
     [row] = report["baseline"]["severity_raised"]
     assert (row["target"], row["severity"], row["was"]["severity"]) == (
@@ -191,7 +191,7 @@ def test_newly_mitigated_is_fixed(cli, tmp_path: Path) -> None:
     )
     done, text, report = gate(tmp_path, base, "pr.yaml")
     assert done.returncode == 0
-    assert line_of(text, "[newly mitigated]").startswith("  CRITICAL AG-001 ")
+    assert line_of(text, "[newly mitigated]").startswith("    CRITICAL AG-001 ")
     assert line_of(text, "AG-001", "on agent.tools.terminal").endswith("(now mitigated, was open)")
     assert ", 1 fixed," in line_of(text, "compared with")
     assert [

@@ -155,8 +155,11 @@ def test_each_finding_is_explained_linked_and_shows_its_controls(catalog, in_roo
         links = dict(page.links_by_id[f.id])
         assert f"models/{name}.yaml#L{f.location.line}" in links
         assert f"models/{name}.yaml:{f.location.line}" in text
-        for element in f.elements:
+        # Labelled paths when the rule gives them (each with its label), else the chain.
+        for element in [e for p in f.paths for e in p.elements] or f.elements:
             assert element in text
+        for p in f.paths:
+            assert folded(p.label.replace("`", "")) in text
         for cs in f.controls:
             for control in cs.missing:
                 assert control in text

@@ -223,9 +223,19 @@ THREAT = (MODELS.parent / "catalog" / "threats" / "ag" / "AG-001.yaml").read_tex
 CATALOG_CASES = [
     ("threat file is a directory", "threats/ZZ-001.yaml", directory, "directory"),
     ("threat file is a link loop", "threats/ZZ-001.yaml", loop, "symbolic link loop"),
-    ("threat file links to /dev/zero", "threats/ZZ-001.yaml", dev_zero, "leads outside the working directory"),
+    (
+        "threat file links to /dev/zero",
+        "threats/ZZ-001.yaml",
+        dev_zero,
+        "leads outside the working directory",
+    ),
     ("threat file is a fifo", "threats/ZZ-001.yaml", fifo, "named pipe"),
-    ("controls file links to /dev/zero", "controls.yaml", dev_zero, "leads outside the working directory"),
+    (
+        "controls file links to /dev/zero",
+        "controls.yaml",
+        dev_zero,
+        "leads outside the working directory",
+    ),
     (
         "huge integer in a threat",
         "threats/ZZ-001.yaml",

@@ -20,6 +20,7 @@ from tmcode.model.load import LoadedModel
 from tmcode.report import (
     ControlSetState,
     DecisionRecord,
+    EvidencePath,
     Finding,
     FindingLocation,
     Report,
@@ -126,6 +127,17 @@ def _control_states(
     return states
 
 
+def _paths(target: str, frame: list[str], result: Result) -> list[EvidencePath]:
+    """The result's labelled paths; first the target's own (a permission, a flow) if they miss it."""
+    if not result.paths:
+        return []
+    paths = [EvidencePath(label, list(path)) for label, path in result.paths]
+    shown = {e for path in result.paths for e in path}
+    if len(frame) > 1 and not shown.issuperset(frame):
+        paths.insert(0, EvidencePath(f"on `{target}`", frame))
+    return paths
+
+
 def _finding(
     run: _Evaluation, loaded: LoadedModel, compiled: CompiledThreat, target: str, result: Result
 ) -> Finding:
@@ -163,6 +175,8 @@ def _finding(
         system=system.id,
         decision=None,
         status_reason="",
+        paths=_paths(target, frame, result),
+        paths_left_out=result.left_out,
     )
 
 

@@ -358,6 +358,53 @@ def reachable(
     return found
 
 
+# At most this many distinct origins are followed per node by ``reachable_origins``.
+ORIGIN_LIMIT = 20
+
+
+def reachable_origins(
+    graph: Any,
+    sources: Iterable[str],
+    *,
+    kinds: frozenset[str] | None = None,
+    reverse: bool = False,
+    through: frozenset[str] | None = None,
+    limit: int = ORIGIN_LIMIT,
+) -> tuple[dict[str, dict[str, Hop | None]], dict[str, list[str]]]:
+    """Breadth-first search that keeps, for each node, up to ``limit`` distinct origins.
+
+    Returns (origin -> its own ``reachable``-style map, node -> origins nearest first). Each
+    (node, origin) pair is visited once and a node accepts at most ``limit`` origins, so it
+    costs O(limit × edges), not a search per source. Once a node is full, further origins stop
+    there: beyond ``limit``, counts are lower bounds. Options are those of ``reachable``.
+    """
+    by_origin: dict[str, dict[str, Hop | None]] = {}
+    origins_at: dict[str, list[str]] = {}
+    queue: deque[tuple[str, str]] = deque()
+    for source in sources:
+        if source in graph and source not in by_origin:
+            by_origin[source] = {source: None}
+            origins_at.setdefault(source, []).append(source)
+            queue.append((source, source))
+    adjacency = flow_adjacency(graph, reverse=reverse)
+    nodes = graph.nodes
+    while queue:
+        node, origin = queue.popleft()
+        if through is not None and node not in by_origin and nodes[node]["kind"] not in through:
+            continue
+        found = by_origin[origin]
+        for nxt, hop in adjacency.get(node, ()):
+            if nxt in found or (kinds is not None and hop.kind not in kinds):
+                continue
+            at = origins_at.setdefault(nxt, [])
+            if len(at) >= limit:
+                continue
+            found[nxt] = hop
+            at.append(origin)
+            queue.append((nxt, origin))
+    return by_origin, origins_at
+
+
 def path_to(found: dict[str, Hop | None], node: str, *, reverse: bool = False) -> list[Hop]:
     """Rebuild the evidence path to ``node`` from a ``reachable`` result, in flow order."""
     hops: list[Hop] = []

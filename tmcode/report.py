@@ -67,6 +67,21 @@ class ControlSetState:
 
 
 @dataclass(frozen=True, slots=True)
+class EvidencePath:
+    """One labelled evidence path of a finding: what it shows, and its elements in flow order."""
+
+    label: str
+    elements: list[str]
+
+
+# Labelled paths given per reachability test (`tmcode.catalog.conditions.reach.PATH_LIMIT`)
+# and origins followed per component (`tmcode.graph.ORIGIN_LIMIT`): a count of sources left
+# out that reaches their difference may be a lower bound.
+PATHS_SHOWN = 5
+MORE_SOURCES_CAP = 15
+
+
+@dataclass(frozen=True, slots=True)
 class FindingLocation:
     """Where the finding's target is written."""
 
@@ -108,6 +123,10 @@ class Finding:
     decision: DecisionRecord | None = None
     status_reason: str = ""
     change: str | None = None  # with a baseline: one of CHANGES (see tmcode.baseline)
+    # Every labelled path of the evidence (the primary first), when the rule's evidence is
+    # made of paths; empty when `elements` is the whole story.
+    paths: list[EvidencePath] = field(default_factory=list)
+    paths_left_out: int = 0  # further distinct sources found and not given as paths
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,6 +234,8 @@ def finding_to_dict(f: Finding) -> dict[str, Any]:
         },
         "status_reason": f.status_reason,
         "change": f.change,
+        "paths": [{"label": p.label, "elements": p.elements} for p in f.paths],
+        "paths_left_out": f.paths_left_out,
     }
 
 

@@ -37,7 +37,11 @@ from tmcode.render.wording import (
     STATUS_MEANINGS,
     STATUS_WORDS,
     as_of,
+    assumption_note,
+    by_target,
     gating_counts,
+    more_paths,
+    partly_met,
     status_counts,
     verdict,
 )
@@ -198,16 +202,22 @@ def _sort_key(f: Finding) -> tuple[int, int, str]:
     return (_STATUS_ORDER.index(f.status), -f.severity.rank, f.target)
 
 
-def _finding(f: Finding, ctx: _Context) -> dict[str, Any]:
-    loaded = ctx.model_of(f)
-    model = loaded.model if loaded is not None else None
+def _path(elements: list[str], loaded: Any, ctx: _Context) -> list[dict[str, Any]]:
     path = []
-    for element in f.elements:
+    for element in elements:
         entry: dict[str, Any] = {"text": xml_text(element), "edge": is_edge(element), "link": None}
         if loaded is not None:
             where = loaded.location(element)
             entry["link"] = ctx.file_link(where.file, where.line) if where.line else None
         path.append(entry)
+    return path
+
+
+def _finding(f: Finding, ctx: _Context, on_target: list[Finding]) -> dict[str, Any]:
+    loaded = ctx.model_of(f)
+    model = loaded.model if loaded is not None else None
+    path = _path(f.elements, loaded, ctx)
+    paths = [{"label": rich(p.label), "path": _path(p.elements, loaded, ctx)} for p in f.paths]
     code: list[dict[str, Any]] = []
     component_id = None
     if model is not None:
@@ -254,6 +264,20 @@ def _finding(f: Finding, ctx: _Context) -> dict[str, Any]:
         "component": xml_text(component_id) if component_id and component_id != f.target else None,
         "code": code,
         "path": path,
+        "paths": paths,
+        "more_paths": more_paths(f.paths_left_out),
+        "assumes": rich(assumption_note(f)),
+        "partly": rich(partly_met(f)),
+        "related": [
+            {
+                "id": g.id,
+                "threat": g.threat,
+                "severity": g.severity.value,
+                "status": STATUS_WORDS[g.status],
+            }
+            for g in on_target
+            if g is not f
+        ],
         "factors": [rich(s) for s in f.severity_factors],
         "sets": sets,
         "mitigated_by": [s["n"] for s in sets if s["satisfied"]],
@@ -271,7 +295,39 @@ def _finding(f: Finding, ctx: _Context) -> dict[str, Any]:
     }
 
 
+def _targets(report: Report) -> list[dict[str, Any]]:
+    """Every target with findings, the worst open first, and its findings (links)."""
+    groups = by_target(report.findings)
+
+    def rank(found: list[Finding]) -> tuple[int, int]:
+        gating = [f.severity.rank for f in found if f.status in GATING_STATUSES]
+        return (-max(gating, default=-1), -max(f.severity.rank for f in found))
+
+    rows = []
+    for (_, target), found in sorted(groups.items(), key=lambda item: rank(item[1])):
+        if len(found) < 2:
+            continue
+        rows.append(
+            {
+                "target": xml_text(target),
+                "findings": [
+                    {
+                        "id": f.id,
+                        "threat": f.threat,
+                        "severity": f.severity.value,
+                        "status": f.status.value,
+                        "status_word": STATUS_WORDS[f.status],
+                        "title": rich(f.title),
+                    }
+                    for f in sorted(found, key=_sort_key)
+                ],
+            }
+        )
+    return rows
+
+
 def _threat_groups(report: Report, ctx: _Context) -> list[dict[str, Any]]:
+    targets = by_target(report.findings)
     by_threat: dict[str, list[Finding]] = {}
     for f in report.findings:
         by_threat.setdefault(f.threat, []).append(f)
@@ -287,6 +343,7 @@ def _threat_groups(report: Report, ctx: _Context) -> list[dict[str, Any]]:
         )
 
     groups = []
+    names = {sev.rank: sev.value for sev in Severity}
     for threat_id, found in sorted(by_threat.items(), key=rank):
         compiled = ctx.threats.get(threat_id)
         threat = compiled.threat if compiled is not None else None
@@ -299,6 +356,13 @@ def _threat_groups(report: Report, ctx: _Context) -> list[dict[str, Any]]:
                 "anchor": f"threat-{threat_id}",
                 "title": rich(found[0].title),
                 "worst": max(f.severity for f in found).value,
+                # The contents' dot: the worst finding still open, else none ("settled").
+                "worst_open": names.get(
+                    max(
+                        (f.severity.rank for f in found if f.status in GATING_STATUSES), default=-1
+                    ),
+                    "settled",
+                ),
                 "counts": ", ".join(f"{n} {STATUS_WORDS[st]}" for st, n in counts.items() if n),
                 "docs": None
                 if threat is None
@@ -315,7 +379,10 @@ def _threat_groups(report: Report, ctx: _Context) -> list[dict[str, Any]]:
                 if threat is None
                 else [[ctx.control(c) for c in cs.all] for cs in threat.mitigations],
                 "references": [xml_text(r) for r in found[0].references],
-                "findings": [_finding(f, ctx) for f in sorted(found, key=_sort_key)],
+                "findings": [
+                    _finding(f, ctx, targets[(f.location.file, f.target)])
+                    for f in sorted(found, key=_sort_key)
+                ],
             }
         )
     return groups
@@ -479,6 +546,7 @@ class HtmlRenderer(Renderer):
             more=max(len(gating) - TOP_RISKS, 0),
             systems=_systems(report, has_dot),
             groups=groups,
+            targets=_targets(report),
             legend=_legend(),
             reach=_reach(report),
             decisions=[f for g in groups for f in g["findings"] if f["decision"] is not None],

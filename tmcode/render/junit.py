@@ -6,7 +6,13 @@ import xml.etree.ElementTree as ET
 
 from tmcode.render.base import Renderer
 from tmcode.render.escape import relative_path, xml_text
-from tmcode.render.wording import status_counts, verdict
+from tmcode.render.wording import (
+    assumption_note,
+    more_paths,
+    partly_met,
+    status_counts,
+    verdict,
+)
 from tmcode.report import Report, Status
 
 
@@ -55,16 +61,29 @@ class JunitRenderer(Renderer):
                         type=f.severity.value,
                         message=xml_text(f"{f.severity.value}: {f.title}"),
                     )
-                    detail = [
-                        xml_text(f.message),
-                        "path: " + xml_text(" -> ".join(f.elements)),
+                    note = assumption_note(f)
+                    detail = [xml_text(f.message)]
+                    if note:
+                        detail.append(xml_text(note))
+                    if f.paths:
+                        detail += [
+                            xml_text(f"{p.label}: " + " -> ".join(p.elements)) for p in f.paths
+                        ]
+                        if f.paths_left_out:
+                            detail.append(more_paths(f.paths_left_out))
+                    else:
+                        detail.append("path: " + xml_text(" -> ".join(f.elements)))
+                    detail.append(
                         "mitigate with: "
                         + (
                             " or ".join("{" + ", ".join(cs.all) + "}" for cs in f.controls)
                             or "agreement between the model and the repository"
-                        ),
-                        "references: " + ", ".join(f.references),
-                    ]
+                        )
+                    )
+                    partly = partly_met(f, str)
+                    if partly:
+                        detail.append(f"closest: {partly}")
+                    detail.append("references: " + ", ".join(f.references))
                     if f.status_reason:
                         detail.append(xml_text(f.status_reason))
                     failure.text = "\n".join(detail)

@@ -5,21 +5,83 @@ from __future__ import annotations
 from tmcode.baseline import LISTED, change_sections
 from tmcode.render.base import Renderer
 from tmcode.render.diagram import build_view, to_mermaid
-from tmcode.render.escape import markdown_code, markdown_html_text, markdown_text, relative_path
+from tmcode.render.escape import (
+    markdown_code,
+    markdown_html_text,
+    markdown_prose,
+    markdown_text,
+    relative_path,
+)
 from tmcode.render.palette import SEVERITY_STYLE
-from tmcode.render.wording import STATUS_WORDS, as_of, status_counts, verdict
-from tmcode.report import GATING_STATUSES, Report, Severity, Status
+from tmcode.render.wording import (
+    STATUS_WORDS,
+    as_of,
+    assumption_note,
+    brief,
+    by_target,
+    more_paths,
+    set_state,
+    status_counts,
+    verdict,
+)
+from tmcode.report import GATING_STATUSES, Finding, Report, Severity, Status
 
 _ICON = {severity.value: style.icon for severity, style in SEVERITY_STYLE.items()}
 # Open findings that fail `--fail-on-new`, marked by how they compare with the baseline.
 _CHANGE_MARKS = {"new": " 🆕", "regressed": " ↩️ regressed", "severity_raised": " ⬆️ raised"}
 
 
+def _code(value: str) -> str:
+    return markdown_code(value)
+
+
+def _evidence(f: Finding) -> str:
+    if not f.paths:
+        return " → ".join(markdown_code(e) for e in f.elements)
+    lines = [
+        f"{markdown_prose(p.label)}: " + " → ".join(markdown_code(e) for e in p.elements)
+        for p in f.paths
+    ]
+    if f.paths_left_out:
+        lines.append(more_paths(f.paths_left_out))
+    return "<br>".join(lines)
+
+
+def _controls(f: Finding) -> str:
+    sets = []
+    for cs in f.controls:
+        if cs.present or cs.planned:
+            sets.append("{" + set_state(cs, _code) + "}")
+        else:
+            sets.append("{" + ", ".join(markdown_code(c) for c in cs.missing) + "}")
+    return " or ".join(sets)
+
+
 class MarkdownRenderer(Renderer):
-    """Counts, open findings with their paths and missing controls, decisions, diagram."""
+    """Counts, open findings grouped by target with their paths and controls, decisions, diagram."""
 
     name = "markdown"
     suffix = ".md"
+
+    def _row(self, f: Finding, on_target: list[Finding] | None) -> str:
+        """One open finding; the first of its target names the target and what else is on it."""
+        status = " (expired)" if f.status is Status.expired else ""
+        status += _CHANGE_MARKS.get(f.change or "", "")
+        note = assumption_note(f)
+        threat = f"**{f.threat}** {markdown_text(f.title)}" + (
+            f" · {markdown_prose(note)}" if note else ""
+        )
+        target = markdown_code(f.target)
+        if on_target is not None:
+            where = f"{markdown_text(relative_path(f.location.file))}:{f.location.line or ''}"
+            target = f"{markdown_code(f.target)}<br>{where}"
+            settled = [g for g in on_target if g.status not in GATING_STATUSES]
+            if settled:
+                target += "<br>also on it: " + ", ".join(brief(g) for g in settled)
+        return (
+            f"| {_ICON[f.severity.value]} {f.severity.value}{status} | {threat} | {target} | "
+            f"{_evidence(f)} | {_controls(f)} |"
+        )
 
     def render(self, report: Report) -> str:
         s = report.summary
@@ -53,21 +115,15 @@ class MarkdownRenderer(Renderer):
             out += [
                 "### Open findings",
                 "",
-                "| severity | threat | target | evidence path | missing controls |",
+                "Grouped by target, the target with the worst finding first.",
+                "",
+                "| severity | threat | target | evidence | controls (any one set) |",
                 "|---|---|---|---|---|",
             ]
-            for f in open_findings:
-                path = " → ".join(markdown_code(e) for e in f.elements)
-                missing = " or ".join(
-                    "{" + ", ".join(markdown_code(c) for c in cs.missing) + "}" for cs in f.controls
-                )
-                where = f"{markdown_text(relative_path(f.location.file))}:{f.location.line or ''}"
-                status = " (expired)" if f.status is Status.expired else ""
-                status += _CHANGE_MARKS.get(f.change or "", "")
-                out.append(
-                    f"| {_ICON[f.severity.value]} {f.severity.value}{status} | **{f.threat}** "
-                    f"{markdown_text(f.title)} | {markdown_code(f.target)}<br>{where} | {path} | {missing} |"
-                )
+            everything = by_target(report.findings)
+            for key, group in by_target(open_findings).items():
+                for n, f in enumerate(group):
+                    out.append(self._row(f, everything[key] if n == 0 else None))
             out.append("")
         decided = [f for f in report.findings if f.decision is not None]
         if decided:

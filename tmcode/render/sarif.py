@@ -7,7 +7,14 @@ from typing import Any
 
 from tmcode.render.base import Renderer
 from tmcode.render.escape import json_text, relative_path, reveal
-from tmcode.render.wording import status_counts, verdict
+from tmcode.render.wording import (
+    assumption_note,
+    more_paths,
+    partly_met,
+    set_state,
+    status_counts,
+    verdict,
+)
 from tmcode.report import Finding, Report, Severity, Status
 
 # Related locations per result: an evidence list can be long (an agent's every permission).
@@ -107,11 +114,21 @@ class SarifRenderer(Renderer):
                     break
         missing = " or ".join("{" + ", ".join(cs.missing) + "}" for cs in f.controls)
         text = f"{f.title}: {f.message}."
-        if len(f.elements) > 1:
+        note = assumption_note(f)
+        if note:
+            text += f" It {note}."
+        if f.paths:
+            text += "".join(f" {p.label}: " + " → ".join(p.elements) + "." for p in f.paths)
+            if f.paths_left_out:
+                text += f" {more_paths(f.paths_left_out).capitalize()}."
+        elif len(f.elements) > 1:
             text += " Path: " + " → ".join(f.elements) + "."
         text += (
             f" Mitigate with {missing}." if missing else " Make the model and the repository agree."
         )
+        partly = partly_met(f, str)
+        if partly:
+            text += f" Closest: {partly}."
         result: dict[str, Any] = {
             "ruleId": f.threat,
             "ruleIndex": rule_index,
@@ -125,6 +142,9 @@ class SarifRenderer(Renderer):
                 "security-severity": _SECURITY_SEVERITY[f.severity],
                 "elements": f.elements,
                 "assumptions": f.assumptions,
+                "paths": [{"label": p.label, "elements": p.elements} for p in f.paths],
+                "pathsLeftOut": f.paths_left_out,
+                "controls": [set_state(cs, str) for cs in f.controls],
             },
         }
         if related:

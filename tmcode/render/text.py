@@ -5,7 +5,15 @@ from __future__ import annotations
 from tmcode.render.base import Renderer
 from tmcode.render.escape import terminal_text
 from tmcode.render.palette import SEVERITY_STYLE
-from tmcode.render.wording import severity_breakdown, summary_line
+from tmcode.render.wording import (
+    assumption_note,
+    brief,
+    by_target,
+    more_paths,
+    partly_met,
+    severity_breakdown,
+    summary_line,
+)
 from tmcode.report import GATING_STATUSES, Finding, Report, Severity, Status
 
 _COLORS = {severity: style.ansi for severity, style in SEVERITY_STYLE.items()}
@@ -43,43 +51,49 @@ class TextRenderer(Renderer):
         return f"{code}{text}{_RESET}" if self.options.color else text
 
     def _finding(self, f: Finding) -> list[str]:
-        where = f.location.file + (f":{f.location.line}" if f.location.line else "")
         status = "" if f.status is Status.open else f" [{f.status.value}]"
         if f.change in _CHANGE_MARKS:
             status += f" [{_CHANGE_MARKS[f.change]}]"
+        note = assumption_note(f)
         lines = [
-            f"  {self._paint(_COLORS[f.severity], f.severity.value.upper())} {f.threat} "
-            f"{terminal_text(f.title)}{status}",
-            f"    {terminal_text(f.message)}",
-            f"    at {terminal_text(where)} · target {terminal_text(f.target)}",
+            f"    {self._paint(_COLORS[f.severity], f.severity.value.upper())} {f.threat} "
+            f"{terminal_text(f.title)}{status}" + (f" · {terminal_text(note)}" if note else ""),
+            f"      {terminal_text(f.message)}",
         ]
-        if len(f.elements) > 1:
-            lines.append("    path: " + terminal_text(" → ".join(f.elements)))
+        if f.paths:
+            for path in f.paths:
+                lines.append(
+                    f"      {terminal_text(path.label)}: "
+                    + terminal_text(" → ".join(path.elements))
+                )
+            if f.paths_left_out:
+                lines.append(f"      {more_paths(f.paths_left_out)}")
+        elif len(f.elements) > 1:
+            lines.append("      path: " + terminal_text(" → ".join(f.elements)))
         if f.status is Status.mitigated:
             sets = " and ".join("{" + ", ".join(s.all) + "}" for s in f.controls if s.satisfied)
-            lines.append(self._paint(_DIM, f"    mitigated by: {sets}"))
+            lines.append(self._paint(_DIM, f"      mitigated by: {sets}"))
         elif f.status in GATING_STATUSES:
             sets = " or ".join("{" + ", ".join(s.all) + "}" for s in f.controls)
             if sets:
-                lines.append(self._paint(_DIM, f"    mitigate with: {sets}"))
+                lines.append(self._paint(_DIM, f"      mitigate with: {sets}"))
+                partly = partly_met(f, str)
+                if partly:
+                    lines.append(self._paint(_DIM, f"      closest: {partly}"))
             else:
                 lines.append(
-                    self._paint(_DIM, "    settle by making the model and the repository agree")
-                )
-            planned = sorted({c for s in f.controls for c in s.planned})
-            if planned:
-                lines.append(
-                    self._paint(_DIM, "    planned, not yet mitigating: " + ", ".join(planned))
+                    self._paint(_DIM, "      settle by making the model and the repository agree")
                 )
         if f.status_reason:
-            lines.append(f"    {terminal_text(f.status_reason)}")
+            lines.append(f"      {terminal_text(f.status_reason)}")
         for assumption in f.assumptions:
-            lines.append(self._paint(_DIM, f"    assumed: {terminal_text(assumption)}"))
-        lines.append(self._paint(_DIM, "    refs: " + ", ".join(f.references)))
+            lines.append(self._paint(_DIM, f"      assumed: {terminal_text(assumption)}"))
+        lines.append(self._paint(_DIM, "      refs: " + ", ".join(f.references)))
         return lines
 
     def render(self, report: Report) -> str:
         out: list[str] = []
+        targets = by_target(report.findings)
         for severity in sorted(Severity, reverse=True):
             group = sorted(
                 (f for f in report.findings if f.severity is severity),
@@ -89,8 +103,26 @@ class TextRenderer(Renderer):
                 continue
             heading = f"{severity.value.upper()} ({severity_breakdown(report.summary, severity)})"
             out.append(self._paint(_COLORS[severity], heading))
+            # Within a severity, a target's findings together, under its first (worst) one.
+            on_target: dict[tuple[str, str], list[Finding]] = {}
             for f in group:
-                out += self._finding(f)
+                on_target.setdefault((f.location.file, f.target), []).append(f)
+            for key, found in on_target.items():
+                first = found[0]
+                where = first.location.file + (
+                    f":{first.location.line}" if first.location.line else ""
+                )
+                out.append(f"  {terminal_text(first.target)} · at {terminal_text(where)}")
+                for f in found:
+                    out += self._finding(f)
+                elsewhere = [g for g in targets[key] if g.severity is not severity]
+                if elsewhere:
+                    out.append(
+                        self._paint(
+                            _DIM,
+                            "    also on this target: " + ", ".join(brief(g) for g in elsewhere),
+                        )
+                    )
             out.append("")
         for stale in report.stale_decisions:
             where = stale.file + (f":{stale.line}" if stale.line else "")

@@ -22,13 +22,28 @@ class All(Predicate):
     def test(self, ctx: EvalContext, subject: Subject, key: str) -> Result:
         evidence: list[str] = []
         assumptions: list[str] = []
+        legs: list[Result] = []
         for part in self.parts:
             result = part.test(ctx, subject, key)
             assumptions += result.assumptions
             if not result.ok:
                 return Result(False, (), tuple(assumptions))
             evidence += result.evidence
-        return Result(True, tuple(evidence), tuple(assumptions))
+            legs.append(result)
+        paths: tuple[tuple[str, tuple[str, ...]], ...] = ()
+        if any(not leg.paths and len(leg.evidence) > 1 for leg in legs):
+            # A chain of evidence with no labelled path (permissions held...): the labelled
+            # paths would hide it, so the finding shows its whole evidence chain instead.
+            return Result(True, tuple(evidence), tuple(assumptions))
+        left_out = sum(leg.left_out for leg in legs)
+        several = sum(1 for leg in legs if leg.paths) > 1
+        for leg in legs:
+            # Several legs (the trifecta's content, data and way out): one path each, so the
+            # legs read apart; the other paths of each leg are counted.
+            shown = leg.paths[:1] if several else leg.paths
+            paths += shown
+            left_out += len(leg.paths) - len(shown)
+        return Result(True, tuple(evidence), tuple(assumptions), paths, left_out)
 
 
 class Any_(Predicate):
@@ -42,7 +57,13 @@ class Any_(Predicate):
         for part in self.parts:
             result = part.test(ctx, subject, key)
             if result.ok:
-                return Result(True, result.evidence, tuple(assumptions) + result.assumptions)
+                return Result(
+                    True,
+                    result.evidence,
+                    tuple(assumptions) + result.assumptions,
+                    result.paths,
+                    result.left_out,
+                )
             assumptions += result.assumptions
         return Result(False, (), tuple(assumptions))
 

@@ -56,6 +56,10 @@ class Result:
     ok: bool
     evidence: tuple[str, ...] = ()
     assumptions: tuple[str, ...] = ()
+    # Labelled evidence paths, for operators whose evidence is one or more paths (`tainted`,
+    # `egress`...): (label, elements in flow order). `evidence` stays the primary chain.
+    paths: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    left_out: int = 0  # distinct sources found beyond the paths given (a lower bound at a cap)
 
 
 FALSE = Result(False)
@@ -86,6 +90,10 @@ class EvalContext:
     # that asks the same reachability question.
     searches: dict[Hashable, tuple[Search, ...]] = field(default_factory=dict)
     reached: dict[Hashable, dict[str, Result]] = field(default_factory=dict)
+    # Per search and tier, every origin's paths and each node's origins (labelled evidence).
+    origins: dict[Hashable, tuple[dict[str, EvidencePaths], dict[str, list[str]]]] = field(
+        default_factory=dict
+    )
 
     def __post_init__(self) -> None:
         self.model = self.index.model

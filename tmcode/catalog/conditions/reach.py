@@ -25,14 +25,17 @@ from tmcode.catalog.conditions.core import (
     plain,
     show,
 )
-from tmcode.graph import EvidencePaths, flow_adjacency, reachable
+from tmcode.graph import EvidencePaths, flow_adjacency, reachable, reachable_origins
 from tmcode.model.elements import KIND_CLASSES, UI, User
 from tmcode.model.enums import Classification, Trust, WritesTo
 from tmcode.model.kinds import Trait, has
+from tmcode.report import PATHS_SHOWN
 
 # The sources of a search, in tiers, strongest first.
 Sources = Callable[[EvalContext], list[Tier]]
 _COMPONENT_KINDS = frozenset(KIND_CLASSES)
+# At most this many labelled paths per reachability test; further sources are counted.
+PATH_LIMIT = PATHS_SHOWN
 
 
 class Reach(Predicate):
@@ -51,12 +54,17 @@ class Reach(Predicate):
         self_counts: bool,
         reverse: bool = False,
         share: Hashable | None = None,
+        labels: tuple[str, ...] = ("from `{origin}`",),
+        self_label: str = "`{origin}` itself",
     ) -> None:
         self.sources = sources
         self.flow_kinds = flow_kinds
         self.through = through
         self.self_counts = self_counts
         self.reverse = reverse
+        # How a path from each tier is labelled ({origin}: its source); the last for the rest.
+        self.labels = labels
+        self.self_label = self_label
         # Built-in queries (taint, sensitive data) with the same options share one search and
         # one result per subject across every threat that asks them.
         self.key: Hashable = ("reach", share) if share is not None else ("reach", id(self))
@@ -77,6 +85,55 @@ class Reach(Predicate):
             searches = ctx.searches[self.key] = tuple(found)
         return searches
 
+    def _origins(
+        self, ctx: EvalContext, tier: int
+    ) -> tuple[dict[str, EvidencePaths], dict[str, list[str]]]:
+        """Every origin's paths in one tier (searched once, on the first finding that needs it)."""
+        key = (self.key, tier)
+        known = ctx.origins.get(key)
+        if known is None:
+            by_origin, at = reachable_origins(
+                ctx.graph,
+                self._search(ctx)[tier].sources,
+                kinds=self.flow_kinds,
+                through=self.through,
+                reverse=self.reverse,
+            )
+            paths = {
+                o: EvidencePaths(found, reverse=self.reverse) for o, found in by_origin.items()
+            }
+            known = ctx.origins[key] = (paths, at)
+        return known
+
+    def _label(self, tier: int, origin: str) -> str:
+        return self.labels[min(tier, len(self.labels) - 1)].format(origin=origin)
+
+    def _paths(
+        self, ctx: EvalContext, first: int, key: str, primary: tuple[str, tuple[str, ...]]
+    ) -> tuple[tuple[tuple[str, tuple[str, ...]], ...], int]:
+        """The primary path, then other sources' nearest paths, tier by tier; and how many more."""
+        paths = [primary]
+        seen = {primary[0]}
+        left_out = 0
+        searches = self._search(ctx)
+        for tier in range(first, len(searches)):
+            if key not in searches[tier].found:
+                continue
+            by_origin, at = self._origins(ctx, tier)
+            for origin in at.get(key, ()):
+                if origin == key:
+                    continue
+                label = self._label(tier, origin)
+                if label in seen:
+                    continue
+                seen.add(label)
+                if len(paths) >= PATH_LIMIT:
+                    left_out += 1
+                    continue
+                _, elements = by_origin[origin].elements(key)
+                paths.append((label, tuple(elements)))
+        return tuple(paths), left_out
+
     def test(self, ctx: EvalContext, subject: Subject, key: str) -> Result:
         results = ctx.reached.setdefault(self.key, {})
         result = results.get(key)
@@ -85,15 +142,21 @@ class Reach(Predicate):
         return result
 
     def _test(self, ctx: EvalContext, key: str) -> Result:
-        for search in self._search(ctx):
+        for tier, search in enumerate(self._search(ctx)):
             if key not in search.found:
                 continue
             origin, elements = search.paths.elements(key)
             if origin is None:
                 if self.self_counts and key in search.sources:
-                    return Result(True, search.sources[key])
+                    evidence = search.sources[key]
+                    primary = (self.self_label.format(origin=key), evidence or (key,))
+                    paths, left_out = self._paths(ctx, tier, key, primary)
+                    # A path from elsewhere says more than "it holds some": it goes first.
+                    return Result(True, evidence, (), (*paths[1:], paths[0]), left_out)
                 continue
-            return Result(True, (*search.sources.get(origin, ()), *elements))
+            primary = (self._label(tier, origin), tuple(elements))
+            paths, left_out = self._paths(ctx, tier, key, primary)
+            return Result(True, (*search.sources.get(origin, ()), *elements), (), paths, left_out)
         return FALSE
 
 
@@ -171,7 +234,14 @@ def _tainted(call: Call) -> Predicate:
     opts = options(call, {"users": True, "flow_kinds": None})
     kinds = _flow_kinds(call, opts) or CONTEXT_FLOW_KINDS
     users = bool(opts["users"])
-    return Reach(_taint_sources(users), kinds, None, False, share=("tainted", users, kinds))
+    return Reach(
+        _taint_sources(users),
+        kinds,
+        None,
+        False,
+        share=("tainted", users, kinds),
+        labels=("untrusted content in from `{origin}`", "lower-trust content in from `{origin}`"),
+    )
 
 
 def _sensitive(call: Call) -> Predicate:
@@ -187,9 +257,22 @@ def _sensitive(call: Call) -> Predicate:
     tags = frozenset(opts["tags"])
     if opts["unless_entitled"] is not None:
         readers = call.sub(opts["unless_entitled"], COMPONENT_SUBJECT, "unless_entitled")
-        return Reach(_sensitive_sources(level, tags, readers), kinds, None, True)
+        return Reach(
+            _sensitive_sources(level, tags, readers),
+            kinds,
+            None,
+            True,
+            labels=("private data read from `{origin}`",),
+            self_label="private data held or carried by `{origin}`",
+        )
     return Reach(
-        _sensitive_sources(level, tags), kinds, None, True, share=("sensitive", level, tags, kinds)
+        _sensitive_sources(level, tags),
+        kinds,
+        None,
+        True,
+        share=("sensitive", level, tags, kinds),
+        labels=("private data read from `{origin}`",),
+        self_label="private data held or carried by `{origin}`",
     )
 
 
@@ -201,7 +284,9 @@ def _reach(call: Call) -> Predicate:
     peer = call.sub(opts[peer_key], COMPONENT_SUBJECT, peer_key)
     kinds = _flow_kinds(call, opts)
     through = kinds_option(call, "through", opts["through"], _COMPONENT_KINDS, "component kinds")
-    return Reach(_selected(peer), kinds, through, False, reverse=call.op == "reaches")
+    reverse = call.op == "reaches"
+    label = "to `{origin}`" if reverse else "from `{origin}`"
+    return Reach(_selected(peer), kinds, through, False, reverse=reverse, labels=(label,))
 
 
 class Egress(Predicate):
@@ -229,7 +314,11 @@ class Egress(Predicate):
                 assumptions.append(f"{ui}: `renders` is unset; assumed `{show(renders)}`")
             if self.RENDERS.intersection(plain(renders)):
                 evidence += [hop.address, ui]
-        return Result(bool(evidence), tuple(evidence), tuple(assumptions))
+        paths = tuple(
+            (f"way out to `{evidence[i + 1]}`", (key, evidence[i], evidence[i + 1]))
+            for i in range(0, len(evidence), 2)
+        )
+        return Result(bool(evidence), tuple(evidence), tuple(assumptions), paths)
 
 
 def _egress(call: Call) -> Predicate:
@@ -250,6 +339,7 @@ class Neighbour(Predicate):
     def test(self, ctx: EvalContext, subject: Subject, key: str) -> Result:
         evidence: list[str] = []
         assumptions: list[str] = []
+        paths: list[tuple[str, tuple[str, ...]]] = []
         for peer, hop in flow_adjacency(ctx.graph, reverse=not self.outgoing).get(key, ()):
             if self.kinds is not None and hop.kind not in self.kinds:
                 continue
@@ -258,8 +348,15 @@ class Neighbour(Predicate):
                 assumptions += result.assumptions
                 if not result.ok:
                     continue
-            evidence += [hop.address, peer]
-        return Result(bool(evidence), tuple(evidence), tuple(assumptions))
+            if self.outgoing:
+                evidence += [hop.address, peer]
+                paths.append((f"flow out to `{peer}`", (key, hop.address, peer)))
+            else:
+                evidence += [peer, hop.address]
+                paths.append((f"flow in from `{peer}`", (peer, hop.address, key)))
+        if evidence and not self.outgoing:
+            evidence.append(key)  # in flow order: each source and its flow, then the subject
+        return Result(bool(evidence), tuple(evidence), tuple(assumptions), tuple(paths))
 
 
 def _neighbour(call: Call) -> Predicate:

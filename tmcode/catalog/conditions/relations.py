@@ -41,7 +41,9 @@ class Switch(Predicate):
             return FALSE
         result = self.inner.test(ctx, self.inner_subject, other)
         if result.ok and self.cite:
-            return Result(True, (other, *result.evidence), result.assumptions)
+            return Result(
+                True, (other, *result.evidence), result.assumptions, result.paths, result.left_out
+            )
         return result
 
 

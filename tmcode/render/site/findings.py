@@ -9,11 +9,16 @@ from tmcode.render.site.markup import WIDE_PAGE, code, prose, severity_badge, te
 from tmcode.render.wording import (
     STATUS_WORDS,
     as_of,
+    assumption_note,
+    by_target,
     gating_counts,
+    more_paths,
+    partly_met,
+    related,
     severity_breakdown,
     status_counts,
 )
-from tmcode.report import Finding, Severity
+from tmcode.report import GATING_STATUSES, Finding, Severity
 
 
 def finding_link(f: Finding, up: str = "") -> str:
@@ -43,9 +48,10 @@ def findings_page(site: SystemSite) -> str:
             "|---|---|---|---|" + ("---|" if baseline else ""),
         ]
         for f in group:
+            note = assumption_note(f)
             row = (
                 f"| {STATUS_WORDS[f.status]} | {finding_link(f)} | {code(f.target)} | "
-                f"{prose(f.message)} |"
+                f"{prose(f.message)}" + (f" · {prose(note)}" if note else "") + " |"
             )
             if baseline:
                 row += f" {(f.change or '').replace('_', ' ')} |"
@@ -53,7 +59,33 @@ def findings_page(site: SystemSite) -> str:
         lines.append("")
     if not site.findings:
         lines.append("No threat of the catalog applies to this model.")
+    several = [(key, found) for key, found in by_target(site.findings).items() if len(found) > 1]
+    if several:
+        lines += [
+            "## Targets with several findings",
+            "",
+            "Read these together: each element below has more than one threat on it.",
+            "",
+        ]
+        several.sort(key=lambda item: _rank(item[1]))
+        for (_, target), found in several:
+            lines.append(
+                f"- {code(target)}: "
+                + ", ".join(
+                    f"{_ref(g)} ({g.severity.value}, {STATUS_WORDS[g.status]})" for g in found
+                )
+            )
+        lines.append("")
     return "\n".join(lines) + "\n"
+
+
+def _rank(found: list[Finding]) -> tuple[int, int]:
+    gating = [f.severity.rank for f in found if f.status in GATING_STATUSES]
+    return (-max(gating, default=-1), -max(f.severity.rank for f in found))
+
+
+def _ref(f: Finding, up: str = "") -> str:
+    return f"[{f.threat}]({up}{finding_page(f)})"
 
 
 def finding_detail(
@@ -77,12 +109,26 @@ def finding_detail(
         prose(f.message),
         "",
     ]
-    if len(f.elements) > 1:
+    note = assumption_note(f)
+    if note:
+        lines[-4] += f" · {prose(note)}"
+    if f.paths:
+        lines += ["**Evidence paths:**", ""]
+        for path in f.paths:
+            lines.append(f"- {prose(path.label)}: " + " → ".join(code(e) for e in path.elements))
+        if f.paths_left_out:
+            lines.append(f"- {more_paths(f.paths_left_out)}")
+        lines.append("")
+    elif len(f.elements) > 1:
         lines += ["**Evidence path:** " + " → ".join(code(e) for e in f.elements), ""]
     if picture is not None:
         lines += figure(picture, up, legend, site.slug, title=finding_title(f))
     if f.controls:
-        lines += ["## Controls", "", "Any one of these sets mitigates it:", ""]
+        lines += ["## Controls", ""]
+        partly = partly_met(f, code)
+        if partly:
+            lines += [f"Closest to complete: {partly}.", ""]
+        lines += ["Any one of these sets mitigates it:", ""]
     for cs in f.controls:
         mark = "**satisfied:**" if cs.satisfied else "**not satisfied:**"
         lines.append(
@@ -94,6 +140,15 @@ def finding_detail(
             )
         )
     lines.append("")
+    others = related(f, site.findings)
+    if others:
+        lines += [
+            "Also on this target: "
+            + ", ".join(
+                f"{_ref(g, '../')} ({g.severity.value}, {STATUS_WORDS[g.status]})" for g in others
+            ),
+            "",
+        ]
     if f.assumptions:
         lines += ["Assumed: " + "; ".join(text(a) for a in f.assumptions), ""]
     if f.severity_factors:
