@@ -28,6 +28,8 @@ class CompiledThreat:
     predicate: Predicate
     subject: Subject
     file: str
+    # Each control set's `when`, compiled (None: the set applies wherever the threat does).
+    set_conditions: tuple[Predicate | None, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -174,19 +176,13 @@ def _load_threat(path: Path, controls: dict[str, Control]) -> CompiledThreat:
     if threat.target == "repository":
         return CompiledThreat(threat, _drift_check(threat, raw, name), Subject("repository"), name)
     subject = _target_subject(threat, raw, name)
-    try:
-        predicate = compile_condition(raw["when"], subject)
-    except ConditionError as exc:
-        line, col = position(raw, ("when", *exc.loc))
-        raise CatalogError(
-            Problem(
-                name,
-                line,
-                col,
-                f"condition: {exc.message}",
-                "see the condition language in docs/writing-threats.md",
-            )
-        ) from None
+    predicate = _compile(raw["when"], subject, raw, ("when",), name)
+    set_conditions = tuple(
+        None
+        if control_set.when is None
+        else _compile(control_set.when, subject, raw, ("mitigations", i, "when"), name)
+        for i, control_set in enumerate(threat.mitigations)
+    )
     for i, control_set in enumerate(threat.mitigations):
         for j, cid in enumerate(control_set.all):
             if cid not in controls:
@@ -200,4 +196,23 @@ def _load_threat(path: Path, controls: dict[str, Control]) -> CompiledThreat:
                         did_you_mean(cid, controls) or "define it in controls.yaml",
                     )
                 )
-    return CompiledThreat(threat, predicate, subject, name)
+    return CompiledThreat(threat, predicate, subject, name, set_conditions)
+
+
+def _compile(
+    condition: Any, subject: Subject, raw: Any, loc: tuple[Any, ...], name: str
+) -> Predicate:
+    """Compile one condition of a threat file, or raise CatalogError at its line."""
+    try:
+        return compile_condition(condition, subject)
+    except ConditionError as exc:
+        line, col = position(raw, (*loc, *exc.loc))
+        raise CatalogError(
+            Problem(
+                name,
+                line,
+                col,
+                f"condition: {exc.message}",
+                "see the condition language in docs/writing-threats.md",
+            )
+        ) from None

@@ -49,6 +49,11 @@ class ControlSet(_Strict):
 
     all: list[str] = Field(min_length=1)
     on: list[Place] = Field(default_factory=_EVERYWHERE.copy)
+    when: dict[str, Any] | None = Field(
+        None,
+        description="A condition on the finding's target (the threat's condition language): "
+        "the set blocks the harm only where it holds, and is not offered elsewhere.",
+    )
 
 
 class Docs(_Strict):
@@ -90,6 +95,8 @@ class Threat(_Strict):
     def _mitigations_unless_drift(self) -> Threat:
         if not self.mitigations and self.target != "repository":
             raise ValueError("`mitigations` needs at least one control set")
+        if self.mitigations and all(s.when is not None for s in self.mitigations):
+            raise ValueError("at least one control set must apply everywhere (have no `when`)")
         return self
 
     @field_validator("references")
