@@ -115,6 +115,10 @@ def _control_states(
             places: list[str] = []
             if "target" in on:
                 places.append(target)
+            if "subject" in on:
+                if subjects is None:
+                    subjects = _subjects(index, target)
+                places += subjects
             if "evidence" in on:
                 places += elements
             if "system" in on:

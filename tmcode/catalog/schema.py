@@ -28,7 +28,10 @@ Modifier = Literal[
     "sensitive_data", "consequential_scopes", "internet_exposed", "autonomous", "public_audience"
 ]
 TargetType = Literal["component", "permission", "flow", "system", "repository"]
-Place = Literal["target", "evidence", "system"]
+# Where a set's controls are looked for (docs/credit.md): the finding's target, the component(s)
+# it is about (`subject`: a permission's target component, a flow's two ends), the evidence,
+# the system.
+Place = Literal["target", "subject", "evidence", "system"]
 _EVERYWHERE: list[Place] = ["target", "evidence", "system"]
 
 
@@ -95,8 +98,6 @@ class Threat(_Strict):
     def _mitigations_unless_drift(self) -> Threat:
         if not self.mitigations and self.target != "repository":
             raise ValueError("`mitigations` needs at least one control set")
-        if self.mitigations and all(s.when is not None for s in self.mitigations):
-            raise ValueError("at least one control set must apply everywhere (have no `when`)")
         return self
 
     @field_validator("references")
