@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from tmcode.catalog.controls import CatalogError, Control, bundled_catalog_dir, load_controls
 from tmcode.catalog.conditions import ConditionError, Predicate, Subject, compile_condition
+from tmcode.catalog.overlaps import Overlap, load_overlaps
 from tmcode.catalog.schema import Threat
 from tmcode.errors import ModelError, Problem
 from tmcode.model.diagnose import did_you_mean, problems_from_validation
@@ -38,6 +39,7 @@ class Catalog:
 
     threats: dict[str, CompiledThreat] = field(default_factory=dict)
     controls: dict[str, Control] = field(default_factory=dict)
+    overlaps: tuple[Overlap, ...] = ()  # threats about the same harm (overlaps.yaml)
 
     def references(self) -> set[str]:
         """Every reference any threat cites."""
@@ -79,9 +81,11 @@ def load_catalog(extra: list[Path] | None = None) -> Catalog:
                 )
                 continue
             threats[compiled.threat.id] = compiled
+    overlaps, wrong = load_overlaps(directories, threats)
+    problems += wrong
     if problems:
         raise CatalogError(problems)
-    return Catalog(dict(sorted(threats.items())), controls)
+    return Catalog(dict(sorted(threats.items())), controls, overlaps)
 
 
 def threat_files(directory: Path) -> list[Path]:
@@ -92,7 +96,12 @@ def threat_files(directory: Path) -> list[Path]:
 def catalog_files(extra: list[Path] | None = None) -> list[Path]:
     """Every file loading the catalog reads: each directory's controls.yaml and threats."""
     directories = [bundled_catalog_dir(), *(extra or [])]
-    return [p for d in directories for p in [d / "controls.yaml", *threat_files(d)]]
+    return [
+        p
+        for d in directories
+        for p in [d / "controls.yaml", *threat_files(d), d / "overlaps.yaml"]
+        if p.name != "overlaps.yaml" or p.exists()
+    ]
 
 
 def _target_subject(threat: Threat, raw: Any, path: str) -> Subject:
