@@ -256,7 +256,8 @@ def test_diff_lists_changes_worst_first(cli, tmp_path: Path) -> None:
     done, text, report = gate(tmp_path, base, "pr.yaml")
     assert done.returncode == 1
     counts = report["baseline"]["counts"]
-    assert [counts[k] for k in ("new", "regressed", "severity_raised", "fixed")] == [2, 1, 1, 2]
+    # Dropping the terminal's approval reopens the four threats it settled (catalog/overlaps.yaml).
+    assert [counts[k] for k in ("new", "regressed", "severity_raised", "fixed")] == [2, 4, 1, 2]
     for fmt, headings in (
         ("text", ["New open findings", "Regressions (open again)", "Severity raised", "Fixed"]),
         (
