@@ -273,3 +273,17 @@ def test_the_page_names_every_place_the_engine_uses() -> None:
     page = (ROOT / "docs" / "credit.md").read_text()
     for place in get_args(Place):
         assert f"**{place}**" in page
+
+
+def test_reach_counts_a_boundary_control_as_check_does(cli, tmp_path) -> None:
+    """`tmcode reach` cuts a path with a control written on the boundary of what it reaches."""
+    raw = yaml.safe_load(BASE)
+    raw["components"]["shell"]["controls"] = ["command_allowlist"]
+    model = tmp_path / "m.yaml"
+    model.write_text(yaml.safe_dump(raw))
+    before = cli("reach", model, "agent").output
+    raw["boundaries"]["runner"]["controls"] = ["sandbox"]
+    model.write_text(yaml.safe_dump(raw))
+    after = cli("reach", model, "agent").output
+    assert "cut by: command_allowlist, sandbox" not in before
+    assert "cut by: command_allowlist, sandbox" in after
