@@ -103,13 +103,25 @@ def _control_states(
 ) -> list[ControlSetState]:
     """Each control set's state: the controls counted where docs/credit.md says they count."""
     index = run.index
+    credited = index.credited  # only addresses where a control counts: most have none
+    # Subjects are the target or on the evidence, so this finds every place a control counts.
+    anything = target in credited or SYSTEM_ADDRESS in credited
+    anything = anything or any(e in credited for e in elements)
     subjects: tuple[str, ...] | None = None
     present_on: dict[tuple[str, ...], tuple[dict[str, str], frozenset[str]]] = {}
+    offered: dict[int, bool] = {}  # a `when` shared by several sets is tested once
     states = []
     for n, control_set in enumerate(compiled.threat.mitigations):
         applies = compiled.set_conditions[n]
-        if applies is not None and not applies.test(run.ctx, compiled.subject, target).ok:
-            continue  # a set that does not block the harm here is not offered
+        if applies is not None:
+            holds = offered.get(id(applies))
+            if holds is None:
+                holds = offered[id(applies)] = applies.test(run.ctx, compiled.subject, target).ok
+            if not holds:
+                continue  # a set that does not block the harm here is not offered
+        if not anything:
+            states.append(_none_present(run, control_set))
+            continue
         on = tuple(control_set.on)
         if on not in present_on:
             places: list[str] = []
@@ -126,7 +138,7 @@ def _control_states(
             implemented: dict[str, str] = {}
             planned: set[str] = set()
             for place in places:
-                for control, declared_on in index.credited_at(place):
+                for control, declared_on in credited.get(place, ()):
                     if control.covers:
                         if subjects is None:
                             subjects = _subjects(index, target)

@@ -186,12 +186,19 @@ def _load_threat(path: Path, controls: dict[str, Control]) -> CompiledThreat:
         return CompiledThreat(threat, _drift_check(threat, raw, name), Subject("repository"), name)
     subject = _target_subject(threat, raw, name)
     predicate = _compile(raw["when"], subject, raw, ("when",), name)
-    set_conditions = tuple(
-        None
-        if control_set.when is None
-        else _compile(control_set.when, subject, raw, ("mitigations", i, "when"), name)
-        for i, control_set in enumerate(threat.mitigations)
-    )
+    # Sets that share a condition (a YAML alias) share its compiled predicate, tested once.
+    compiled_when: dict[str, Predicate] = {}
+    conditions: list[Predicate | None] = []
+    for i, control_set in enumerate(threat.mitigations):
+        if control_set.when is None:
+            conditions.append(None)
+            continue
+        key = repr(control_set.when)
+        if key not in compiled_when:
+            loc = ("mitigations", i, "when")
+            compiled_when[key] = _compile(control_set.when, subject, raw, loc, name)
+        conditions.append(compiled_when[key])
+    set_conditions = tuple(conditions)
     for i, control_set in enumerate(threat.mitigations):
         for j, cid in enumerate(control_set.all):
             if cid not in controls:
