@@ -287,3 +287,20 @@ def test_reach_counts_a_boundary_control_as_check_does(cli, tmp_path) -> None:
     after = cli("reach", model, "agent").output
     assert "cut by: command_allowlist, sandbox" not in before
     assert "cut by: command_allowlist, sandbox" in after
+
+
+def test_controls_on_the_permissions_a_finding_rests_on_count() -> None:
+    """AG-003 rests on permissions with a shared credential: their controls count."""
+    orders = {
+        "scopes": ["read"],
+        "credential": "service_account",
+        "controls": ["scoped_credentials", "access_control"],
+    }
+    report = run(
+        components__agent__users="multiple",
+        components__agent__identity="service_account",
+        components__agent__tools={"fetch": orders},
+    )
+    found = finding(report, "AG-003", "agent")
+    assert found.elements == ["agent", "agent.tools.fetch", "fetch"]
+    assert found.status is Status.mitigated
