@@ -107,7 +107,7 @@ def test_a_comma_in_a_control_written_inline_says_to_quote_it(tmp_path: Path) ->
     assert code == 2
     assert errors == [
         f"{model}:23:43: unknown key `B` in component `helper`, key `controls` — "
-        "known keys of a control: `id`, `status`, `evidence`; inside `{...}` a comma ends a "
+        "known keys of a control: `id`, `status`, `evidence`, `covers`; inside `{...}` a comma ends a "
         'value: quote a value that contains one, e.g. `evidence: "A, B"`'
     ]
 
@@ -143,7 +143,7 @@ def test_an_unknown_block_key_gets_no_comma_hint(tmp_path: Path) -> None:
     assert code == 2
     assert errors == [
         f"{model}:25:9: unknown key `B` in component `helper`, key `controls` — "
-        "known keys of a control: `id`, `status`, `evidence`"
+        "known keys of a control: `id`, `status`, `evidence`, `covers`"
     ]
 
 

@@ -85,43 +85,84 @@ def _none_present(run: _Evaluation, control_set: ControlSet) -> ControlSetState:
     return state
 
 
+def _subjects(index: ModelIndex, target: str) -> tuple[str, ...]:
+    """The components a finding is about, which a control's ``covers`` is matched against."""
+    flow = index.flows.get(target)
+    if flow is not None:
+        return (flow.from_, flow.to)
+    entry = index.permissions.get(target)
+    if entry is not None:
+        return (entry.target,)
+    return (target,) if target in index.model.components else ()
+
+
 def _control_states(
-    run: _Evaluation, sets: list[ControlSet], target: str, elements: list[str]
+    run: _Evaluation,
+    compiled: CompiledThreat,
+    target: str,
+    elements: list[str],
 ) -> list[ControlSetState]:
-    declared = run.index.controls  # only addresses that declare a control: most declare none
-    present_on: dict[tuple[str, ...], tuple[frozenset[str], frozenset[str]]] = {}
+    """Each control set's state: the controls counted where docs/credit.md says they count."""
+    index = run.index
+    credited = index.credited  # only addresses where a control counts: most have none
+    # Subjects are the target or on the evidence, so this finds every place a control counts.
+    anything = target in credited or SYSTEM_ADDRESS in credited
+    anything = anything or any(e in credited for e in elements)
+    subjects: tuple[str, ...] | None = None
+    present_on: dict[tuple[str, ...], tuple[dict[str, str], frozenset[str]]] = {}
+    offered: dict[int, bool] = {}  # a `when` shared by several sets is tested once
     states = []
-    for control_set in sets:
+    for n, control_set in enumerate(compiled.threat.mitigations):
+        applies = compiled.set_conditions[n]
+        if applies is not None:
+            holds = offered.get(id(applies))
+            if holds is None:
+                holds = offered[id(applies)] = applies.test(run.ctx, compiled.subject, target).ok
+            if not holds:
+                continue  # a set that does not block the harm here is not offered
+        if not anything:
+            states.append(_none_present(run, control_set))
+            continue
         on = tuple(control_set.on)
         if on not in present_on:
             places: list[str] = []
             if "target" in on:
                 places.append(target)
+            if "subject" in on:
+                if subjects is None:
+                    subjects = _subjects(index, target)
+                places += subjects
             if "evidence" in on:
                 places += elements
             if "system" in on:
                 places.append(SYSTEM_ADDRESS)
-            found = [declared[place] for place in places if place in declared]
-            present_on[on] = (
-                (
-                    frozenset().union(*(d.implemented for d in found)),
-                    frozenset().union(*(d.planned for d in found)),
-                )
-                if found
-                else (_EMPTY, _EMPTY)
-            )
-        implemented, planned = present_on[on]
-        if not implemented and not planned:
+            implemented: dict[str, str] = {}
+            planned: set[str] = set()
+            for place in places:
+                for control, declared_on in credited.get(place, ()):
+                    if control.covers:
+                        if subjects is None:
+                            subjects = _subjects(index, target)
+                        if not index.covers(control, subjects):
+                            continue
+                    if control.implemented:
+                        implemented.setdefault(control.id, declared_on)
+                    else:
+                        planned.add(control.id)
+            present_on[on] = (implemented, frozenset(planned) if planned else _EMPTY)
+        where, planned_ids = present_on[on]
+        if not where and not planned_ids:
             states.append(_none_present(run, control_set))
             continue
-        present = [c for c in control_set.all if c in implemented]
+        present = [c for c in control_set.all if c in where]
         states.append(
             ControlSetState(
                 all=control_set.all,
                 present=present,
-                planned=[c for c in control_set.all if c in planned and c not in implemented],
-                missing=[c for c in control_set.all if c not in implemented],
+                planned=[c for c in control_set.all if c in planned_ids and c not in where],
+                missing=[c for c in control_set.all if c not in where],
                 satisfied=len(present) == len(control_set.all),
+                declared_on={c: where[c] for c in present},
             )
         )
     return states
@@ -153,7 +194,7 @@ def _finding(
         frame = [] if target in result.evidence else [target]
     elements = _dedupe([*frame, *result.evidence])
     rating = run.severity.rate(threat.severity, target, elements)
-    controls = _control_states(run, threat.mitigations, target, elements)
+    controls = _control_states(run, compiled, target, elements)
     mitigated = any(s.satisfied for s in controls)
     location = loaded.location(target)
     system = index.model.system

@@ -64,6 +64,8 @@ class ControlSetState:
     planned: list[str]
     missing: list[str]
     satisfied: bool
+    # Where each present control is written: the address of the element, boundary or system.
+    declared_on: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

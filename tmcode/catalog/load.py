@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from tmcode.catalog.controls import CatalogError, Control, bundled_catalog_dir, load_controls
 from tmcode.catalog.conditions import ConditionError, Predicate, Subject, compile_condition
+from tmcode.catalog.overlaps import Overlap, load_overlaps
 from tmcode.catalog.schema import Threat
 from tmcode.errors import ModelError, Problem
 from tmcode.model.diagnose import did_you_mean, problems_from_validation
@@ -28,6 +29,8 @@ class CompiledThreat:
     predicate: Predicate
     subject: Subject
     file: str
+    # Each control set's `when`, compiled (None: the set applies wherever the threat does).
+    set_conditions: tuple[Predicate | None, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,7 @@ class Catalog:
 
     threats: dict[str, CompiledThreat] = field(default_factory=dict)
     controls: dict[str, Control] = field(default_factory=dict)
+    overlaps: tuple[Overlap, ...] = ()  # threats about the same harm (overlaps.yaml)
 
     def references(self) -> set[str]:
         """Every reference any threat cites."""
@@ -77,9 +81,11 @@ def load_catalog(extra: list[Path] | None = None) -> Catalog:
                 )
                 continue
             threats[compiled.threat.id] = compiled
+    overlaps, wrong = load_overlaps(directories, threats)
+    problems += wrong
     if problems:
         raise CatalogError(problems)
-    return Catalog(dict(sorted(threats.items())), controls)
+    return Catalog(dict(sorted(threats.items())), controls, overlaps)
 
 
 def threat_files(directory: Path) -> list[Path]:
@@ -90,7 +96,12 @@ def threat_files(directory: Path) -> list[Path]:
 def catalog_files(extra: list[Path] | None = None) -> list[Path]:
     """Every file loading the catalog reads: each directory's controls.yaml and threats."""
     directories = [bundled_catalog_dir(), *(extra or [])]
-    return [p for d in directories for p in [d / "controls.yaml", *threat_files(d)]]
+    return [
+        p
+        for d in directories
+        for p in [d / "controls.yaml", *threat_files(d), d / "overlaps.yaml"]
+        if p.name != "overlaps.yaml" or p.exists()
+    ]
 
 
 def _target_subject(threat: Threat, raw: Any, path: str) -> Subject:
@@ -174,19 +185,20 @@ def _load_threat(path: Path, controls: dict[str, Control]) -> CompiledThreat:
     if threat.target == "repository":
         return CompiledThreat(threat, _drift_check(threat, raw, name), Subject("repository"), name)
     subject = _target_subject(threat, raw, name)
-    try:
-        predicate = compile_condition(raw["when"], subject)
-    except ConditionError as exc:
-        line, col = position(raw, ("when", *exc.loc))
-        raise CatalogError(
-            Problem(
-                name,
-                line,
-                col,
-                f"condition: {exc.message}",
-                "see the condition language in docs/writing-threats.md",
-            )
-        ) from None
+    predicate = _compile(raw["when"], subject, raw, ("when",), name)
+    # Sets that share a condition (a YAML alias) share its compiled predicate, tested once.
+    compiled_when: dict[str, Predicate] = {}
+    conditions: list[Predicate | None] = []
+    for i, control_set in enumerate(threat.mitigations):
+        if control_set.when is None:
+            conditions.append(None)
+            continue
+        key = repr(control_set.when)
+        if key not in compiled_when:
+            loc = ("mitigations", i, "when")
+            compiled_when[key] = _compile(control_set.when, subject, raw, loc, name)
+        conditions.append(compiled_when[key])
+    set_conditions = tuple(conditions)
     for i, control_set in enumerate(threat.mitigations):
         for j, cid in enumerate(control_set.all):
             if cid not in controls:
@@ -200,4 +212,23 @@ def _load_threat(path: Path, controls: dict[str, Control]) -> CompiledThreat:
                         did_you_mean(cid, controls) or "define it in controls.yaml",
                     )
                 )
-    return CompiledThreat(threat, predicate, subject, name)
+    return CompiledThreat(threat, predicate, subject, name, set_conditions)
+
+
+def _compile(
+    condition: Any, subject: Subject, raw: Any, loc: tuple[Any, ...], name: str
+) -> Predicate:
+    """Compile one condition of a threat file, or raise CatalogError at its line."""
+    try:
+        return compile_condition(condition, subject)
+    except ConditionError as exc:
+        line, col = position(raw, (*loc, *exc.loc))
+        raise CatalogError(
+            Problem(
+                name,
+                line,
+                col,
+                f"condition: {exc.message}",
+                "see the condition language in docs/writing-threats.md",
+            )
+        ) from None

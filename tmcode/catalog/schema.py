@@ -38,7 +38,10 @@ Modifier = Literal[
     "public_audience",
 ]
 TargetType = Literal["component", "permission", "flow", "system", "repository"]
-Place = Literal["target", "evidence", "system"]
+# Where a set's controls are looked for (docs/credit.md): the finding's target, the component(s)
+# it is about (`subject`: a permission's target component, a flow's two ends), the evidence,
+# the system.
+Place = Literal["target", "subject", "evidence", "system"]
 _EVERYWHERE: list[Place] = ["target", "evidence", "system"]
 
 
@@ -59,6 +62,11 @@ class ControlSet(_Strict):
 
     all: list[str] = Field(min_length=1)
     on: list[Place] = Field(default_factory=_EVERYWHERE.copy)
+    when: dict[str, Any] | None = Field(
+        None,
+        description="A condition on the finding's target (the threat's condition language): "
+        "the set blocks the harm only where it holds, and is not offered elsewhere.",
+    )
 
 
 class Docs(_Strict):

@@ -113,7 +113,7 @@ class Strict(BaseModel):
 
 
 class ControlRef(Strict):
-    """A control declared on the system, a component, a flow or a permission."""
+    """A control declared on the system, a boundary, a component, a flow or a permission."""
 
     id: Id = Field(description="A control id from the catalog, e.g. `human_approval`.")
     status: ControlStatus = Field(
@@ -121,6 +121,12 @@ class ControlRef(Strict):
         description="`planned` controls are reported but mitigate nothing.",
     )
     evidence: str | None = Field(None, description="A repository path or URL proving it.")
+    covers: list[Id] = Field(
+        default_factory=list,
+        description="Limits how far the control reaches: it counts only for findings about a "
+        "component listed here by id, inside a boundary listed here, or of a kind listed here "
+        "(ids win over kinds). Empty: everything the control's place reaches (docs/credit.md).",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -138,7 +144,7 @@ class ControlRef(Strict):
         as_object = handler(core_schema)
         return {
             "anyOf": [{"type": "string", "pattern": ID_PATTERN}, as_object],
-            "description": "A control id, or `{id, status, evidence}`.",
+            "description": "A control id, or `{id, status, evidence, covers}`.",
         }
 
     @property
@@ -192,6 +198,11 @@ class Boundary(Strict):
         "Whether everything inside is destroyed after each job or session (a per-task "
         "container or VM): nothing written there outlives it.",
         assumed=False,
+    )
+    controls: Controls = Field(
+        default_factory=list,
+        description="Controls of the boundary itself: they count for every component inside "
+        "it, nested boundaries included (limit one with `covers`).",
     )
 
 

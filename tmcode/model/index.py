@@ -25,7 +25,14 @@ from tmcode.model.elements import (
 from tmcode.model.enums import Classification, Trust
 from tmcode.model.kinds import Trait, has
 
-__all__ = ["EMPTY_CONTROLS", "DeclaredControls", "Element", "ModelIndex", "PermissionEntry"]
+__all__ = [
+    "EMPTY_CONTROLS",
+    "Credit",
+    "DeclaredControls",
+    "Element",
+    "ModelIndex",
+    "PermissionEntry",
+]
 
 Element = Union[ComponentBase, Flow, Permission, System]
 
@@ -59,6 +66,15 @@ class DeclaredControls:
 
 
 EMPTY_CONTROLS = DeclaredControls((), frozenset(), frozenset())
+
+
+class Credit(NamedTuple):
+    """A declared control that counts at an address, and the address it is written at."""
+
+    control: ControlRef
+    declared_on: str  # the element itself, a boundary it sits in, or the system
+
+
 _NONE: tuple[str, ...] = ()
 
 
@@ -89,7 +105,12 @@ class ModelIndex:
     permissions_by_target_kind: Mapping[str, tuple[str, ...]]
     agents_of_llm: Mapping[str, tuple[str, ...]]
     trained_by: Mapping[str, tuple[str, ...]]
-    controls: Mapping[str, DeclaredControls]
+    controls: Mapping[str, DeclaredControls]  # as written, boundaries included
+    # What counts at each address (docs/credit.md): a component's own controls, then those of
+    # each boundary it sits in, innermost first; any other address's own. Only non-empty ones.
+    credited: Mapping[str, tuple[Credit, ...]]
+    # What a `covers:` entry may name that a component matches: its id, kind, boundary chain.
+    cover_keys: Mapping[str, frozenset[str]]
     data: Mapping[str, tuple[str, ...]]
     flows_out: Mapping[str, tuple[str, ...]]
     flows_in: Mapping[str, tuple[str, ...]]
@@ -133,6 +154,18 @@ class ModelIndex:
             )
         if model.system.controls:
             controls[SYSTEM_ADDRESS] = DeclaredControls.of(model.system.controls)
+        for bid, boundary in model.boundaries.items():
+            if boundary.controls:
+                controls[bid] = DeclaredControls.of(boundary.controls)
+        credited: dict[str, tuple[Credit, ...]] = {}
+        cover_keys: dict[str, frozenset[str]] = {}
+        for cid, component in model.components.items():
+            chain = model.boundary_chain(component.boundary)
+            cover_keys[cid] = frozenset((cid, component.kind, *chain))
+            counted = [Credit(c, cid) for c in component.controls]
+            counted += [Credit(c, b) for b in chain for c in model.boundaries[b].controls]
+            if counted:
+                credited[cid] = tuple(counted)
         for cid, component in model.components.items():
             by_kind.setdefault(component.kind, []).append(cid)
             if isinstance(component, Agent):
@@ -170,6 +203,9 @@ class ModelIndex:
         for address, entry in permissions.items():
             if entry.permission.controls:
                 controls[address] = DeclaredControls.of(entry.permission.controls)
+        for address, declared in controls.items():
+            if address not in credited and address not in model.boundaries:
+                credited[address] = tuple(Credit(c, address) for c in declared.entries)
 
         # --- consumers ------------------------------------------------------------------------
         loaded_by: dict[str, list[str]] = {}
@@ -190,6 +226,8 @@ class ModelIndex:
             agents_of_llm=_frozen(agents_of_llm),
             trained_by=_frozen(trained_by),
             controls=MappingProxyType(controls),
+            credited=MappingProxyType(credited),
+            cover_keys=MappingProxyType(cover_keys),
             data=MappingProxyType(data),
             flows_out=_frozen(flows_out),
             flows_in=_frozen(flows_in),
@@ -221,6 +259,17 @@ class ModelIndex:
         """Every address that declares controls, system first, then in model order."""
         return self.controls.items()
 
+    def credited_at(self, address: str) -> tuple[Credit, ...]:
+        """The controls that count at ``address``, with where each is written (docs/credit.md)."""
+        return self.credited.get(address, ())
+
+    def covers(self, control: ControlRef, subjects: Iterable[str]) -> bool:
+        """True when a control reaches a finding about ``subjects`` (its ``covers``, if any)."""
+        if not control.covers:
+            return True
+        wanted = set(control.covers)
+        return any(not wanted.isdisjoint(self.cover_keys.get(s, ())) for s in subjects)
+
     def data_of(self, address: str) -> tuple[str, ...]:
         """The data asset ids a component stores or contains, or a flow carries."""
         return self.data.get(address, _NONE)
@@ -251,8 +300,14 @@ class ModelIndex:
         return tuple(self.flows[a] for a in self.flows_out.get(cid, _NONE))
 
     def declared_controls(self) -> Iterator[tuple[str, ControlRef]]:
-        """Every declared control with its address: system, components, permissions, then flows."""
-        addresses = (SYSTEM_ADDRESS, *self.model.components, *self.permissions, *self.flows)
+        """Each declared control with its address, system and boundaries first, in model order."""
+        addresses = (
+            SYSTEM_ADDRESS,
+            *self.model.boundaries,
+            *self.model.components,
+            *self.permissions,
+            *self.flows,
+        )
         for address in addresses:
             for control in self.controls_on(address).entries:
                 yield address, control

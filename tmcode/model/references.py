@@ -19,6 +19,7 @@ from tmcode.model.elements import (
     Memory,
     Model,
     ModelArtifact,
+    KIND_CLASSES,
     Store,
     User,
     kinds_of,
@@ -167,6 +168,7 @@ class _Checker:
         self.flows()
         if m.decisions:
             self.decisions(known_threats)
+        self.covers()
         if known_controls is not None:
             self.controls(known_controls)
         return self.problems
@@ -359,16 +361,39 @@ class _Checker:
         ends = ((source, sink), (None, sink), (source, None), (None, None))
         return not self.doubtful_flows.isdisjoint(ends)
 
-    def controls(self, known: frozenset[str]) -> None:
+    def control_places(self) -> list[tuple[tuple[Any, ...], Controls]]:
+        """Every place a control can be declared, with its position in the file."""
         # Read off the elements, not the model index: the index cannot be built from a model
         # with dangling references (this check finds them), keeps one flow per address (this
         # check reports every one) and has no file positions.
         m = self.model
         places: list[tuple[tuple[Any, ...], Controls]] = [(("system",), m.system.controls)]
+        places += [(("boundaries", bid), b.controls) for bid, b in m.boundaries.items()]
         places += [(("components", cid), c.controls) for cid, c in m.components.items()]
         places += [(("flows", i), f.controls) for i, f in enumerate(m.flows)]
         places += [(("components", a, "tools", t), p.controls) for a, t, p in m.permissions()]
-        for loc, controls in places:
+        return places
+
+    def covers(self) -> None:
+        """Each `covers` entry names a component, a boundary or a component kind."""
+        m = self.model
+        pool: set[str] | None = None
+        for loc, controls in self.control_places():
+            for j, control in enumerate(controls):
+                for k, word in enumerate(control.covers):
+                    if pool is None:
+                        pool = {*m.components, *m.boundaries, *KIND_CLASSES}
+                    if word in pool or word in self.invalid or self.broken:
+                        continue
+                    self.add(
+                        (*loc, "controls", j, "covers", k),
+                        f"unknown `{word}` in what control `{control.id}` covers",
+                        self.did_you_mean(word, pool)
+                        or "name a component id, a boundary id or a component kind",
+                    )
+
+    def controls(self, known: frozenset[str]) -> None:
+        for loc, controls in self.control_places():
             for j, control in enumerate(controls):
                 if control.id not in known:
                     self.add(

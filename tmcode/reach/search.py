@@ -210,12 +210,17 @@ class ControlLookup:
             planned: set[str] = set()
             wanted = CUTS[hop.rule]
             # A hop's address is a flow or permission, or the component it reaches (its target).
+            # Controls count as in `tmcode check` (docs/credit.md): a component's include those
+            # of its boundaries, and a control that `covers` some components counts for a hop
+            # that reaches one of them.
+            subjects = (hop.target,)
             for address in (hop.address, hop.target, hop.source, SYSTEM_ADDRESS):
                 if address is None:
                     continue
-                declared = self.facts.controls_on(address)
-                done.update(declared.implemented.intersection(wanted))
-                planned.update(declared.planned.intersection(wanted))
+                for control, _ in self.facts.credited_at(address):
+                    if control.id not in wanted or not self.facts.covers(control, subjects):
+                        continue
+                    (done if control.implemented else planned).add(control.id)
             found = self._memo[key] = (frozenset(done), frozenset(planned - done))
         return found
 

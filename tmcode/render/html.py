@@ -20,7 +20,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from tmcode.hidden import shown
-from tmcode.model.address import SYSTEM_ADDRESS, finding_owner, is_edge
+from tmcode.model.address import finding_owner, is_edge
 from tmcode.render.base import Renderer
 from tmcode.render.diagram import (
     RenderError,
@@ -145,15 +145,14 @@ class _Context:
             loaded = same[0] if len(same) == 1 else None
         return loaded
 
-    def where_declared(self, f: Finding, control_id: str, places: list[str]) -> dict[str, Any]:
-        """Where a present control is written among ``places``, and the evidence given for it."""
+    def where_declared(self, f: Finding, control_id: str, address: str | None) -> dict[str, Any]:
+        """Where a present control is written (element, boundary or system), and its evidence."""
         loaded = self.model_of(f)
-        if loaded is None:
+        if loaded is None or address is None:
             return {}
-        for address in places:
-            for ref in loaded.index.controls_on(address).entries:
-                if ref.id == control_id and ref.implemented:
-                    return {"on": xml_text(address), "evidence": self.evidence(ref.evidence)}
+        for ref in loaded.index.controls_on(address).entries:
+            if ref.id == control_id and ref.implemented:
+                return {"on": xml_text(address), "evidence": self.evidence(ref.evidence)}
         return {}
 
     def evidence(self, text: str | None) -> dict[str, Any] | None:
@@ -238,7 +237,7 @@ def _finding(f: Finding, ctx: _Context, on_target: list[Finding]) -> dict[str, A
             "present": [
                 dict(
                     ctx.control(c),
-                    **ctx.where_declared(f, c, [f.target, *f.elements, SYSTEM_ADDRESS]),
+                    **ctx.where_declared(f, c, cs.declared_on.get(c)),
                 )
                 for c in cs.present
             ],

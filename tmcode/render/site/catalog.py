@@ -64,7 +64,13 @@ def threat_page(compiled: CompiledThreat, examples: tuple[str, str] | None = Non
         "",
     ]
     for s in t.mitigations:
-        lines.append("- " + " + ".join(code(c) for c in s.all) + f" (on {', '.join(s.on)})")
+        where = ""
+        if s.when is not None:  # a set offered only where it blocks the harm (docs/credit.md)
+            condition = yaml.safe_dump(
+                plain(s.when), default_flow_style=True, sort_keys=False, width=10_000
+            )
+            where = "; only where " + code(condition.strip())
+        lines.append("- " + " + ".join(code(c) for c in s.all) + f" (on {', '.join(s.on)}{where})")
     lines += ["", "## Known limitations", "", text(t.docs.limitations), "", "## References", ""]
     lines += [f"- {code(r)}" for r in t.references]
     lines += [
