@@ -3,10 +3,12 @@
 Usage: python bench/precision.py [--gate high] [--json]
 
 - Recall: of the threat fixtures in tests/threats/<ID>/vulnerable.yaml, the share where the
-  threat fires, open, on the target its expected.yaml names.
+  threat fires, open, on the target its expected.yaml names; each vulnerable-<controls>.yaml (a
+  variant of the design where a mitigation set is offered) counts too, on the target its
+  first line names.
 - False alarms: an open finding of the fixture's own threat on its expected target in any of
   its mitigated fixtures (mitigated.yaml and mitigated-<controls>.yaml: one per mitigation
-  set, each set on its own), and every open or expired finding at or above the gate on a
+  set, each set on its own, on the target of the vulnerable fixture it is written from), and every open or expired finding at or above the gate on a
   design of the benign corpus (tests/benign/*.yaml: well-controlled systems modelled as
   careful teams write them).
 - Precision: true detections over true detections plus false alarms.
@@ -20,8 +22,6 @@ import json
 import sys
 from pathlib import Path
 
-import yaml
-
 from tmcode.catalog.load import load_catalog
 from tmcode.discover import discover_repository
 from tmcode.engine import check
@@ -32,6 +32,9 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "threats"
 BENIGN = ROOT / "tests" / "benign"
 TODAY = dt.date(2026, 11, 26)
+
+sys.path.insert(0, str(ROOT / "tests"))
+from threats.make_mitigated import target_of  # noqa: E402  (which target each fixture is about)
 
 
 def _report(catalog, path: Path):
@@ -55,14 +58,14 @@ def measure(gate: Severity) -> dict[str, object]:
     mitigated = 0
     for fixture in sorted(p for p in FIXTURES.iterdir() if p.is_dir()):
         threat = fixture.name
-        target = yaml.safe_load((fixture / "expected.yaml").read_text())["target"]
-        if _fires(catalog, fixture / "vulnerable.yaml", threat, target):
-            detected.append(threat)
-        else:
-            missed.append(threat)
+        for path in sorted(fixture.glob("vulnerable*.yaml")):
+            if _fires(catalog, path, threat, target_of(path)):
+                detected.append(f"{threat}/{path.name}")
+            else:
+                missed.append(f"{threat}/{path.name}")
         for path in sorted(fixture.glob("mitigated*.yaml")):
             mitigated += 1
-            if _fires(catalog, path, threat, target):
+            if _fires(catalog, path, threat, target_of(path)):
                 mitigated_alarms.append(f"{threat}/{path.name}")
     benign_alarms: dict[str, list[str]] = {}
     for design in sorted(BENIGN.glob("*.yaml")):
@@ -103,8 +106,8 @@ def main() -> None:
         f"recall     {result['recall']:.3f}  ({result['detected']}/{result['fixtures']} fixtures)"
     )
     print(f"precision  {result['precision']:.3f}  (gate {result['gate']})")
-    for threat in result["missed"]:
-        print(f"  missed: {threat} on its vulnerable fixture")
+    for fixture in result["missed"]:
+        print(f"  missed: {fixture}: its threat does not fire open")
     still_open = result["mitigated_fixtures_still_open"]
     print(
         f"mitigated  {result['mitigated_fixtures'] - len(still_open)}/"

@@ -16,18 +16,25 @@ from conftest import CONTRACT, REFERENCE, ROOT
 from threats.make_mitigated import (
     COMMAND,
     add_controls,
+    base_name,
+    base_of,
+    bases,
     finding,
     fixture_name,
     missing_sets,
     mitigated_fixtures,
     mitigation_sets,
     named_set,
+    offered,
+    set_condition,
     set_name,
+    stated_target,
     target_of,
     write_fixture,
+    write_missing,
 )
 from tmcode.catalog.coverage import coverage
-from tmcode.catalog.load import Catalog, load_catalog
+from tmcode.catalog.load import Catalog, _load_threat, load_catalog
 from tmcode.catalog.schema import ControlSet
 from tmcode.discover import discover_repository
 from tmcode.engine import check
@@ -112,19 +119,46 @@ def _design(path: Path) -> Any:
     return strip(yaml.safe_load(path.read_text()))
 
 
+def _base_problems(catalog: Catalog, directory: Path, threat: str) -> list[str]:
+    """Why a `vulnerable-<controls>.yaml` is not a base its set's fixture can be written from."""
+    sets = mitigation_sets(catalog, threat)
+    problems: list[str] = []
+    for base in bases(directory):
+        where = f"{threat}/{base.name}"
+        named = named_set(base)
+        if named not in sets:
+            problems.append(f"{where}: the catalog has no set {set_name(named or [])}: delete it")
+            continue
+        if not (directory / fixture_name(named)).exists():
+            problems.append(
+                f"{where}: no {fixture_name(named)} is written from it; "
+                f"run `{COMMAND} {threat}` and read the file it writes"
+            )
+        target = stated_target(base)
+        if target is None:
+            problems.append(
+                f"{where}: its first line must be `# {threat} fires on `<target>`: why`"
+            )
+            continue
+        found = finding(catalog, base, threat, target)
+        if found is None or found.status is not Status.open:
+            problems.append(f"{where}: {threat} does not fire open on `{target}`")
+        elif named not in offered(catalog, base, threat, target):
+            problems.append(
+                f"{where}: {threat} on `{target}` does not offer {set_name(named)} "
+                f"(its `when`: {set_condition(catalog, threat, named)})"
+            )
+    return problems
+
+
 def set_fixture_problems(catalog: Catalog, directory: Path, threat: str) -> list[str]:
     """Why the fixtures in ``directory`` do not show each of the threat's sets mitigating alone."""
     sets = mitigation_sets(catalog, threat)
-    target = target_of(directory)
-    design = _design(directory / "vulnerable.yaml")
     regenerate = f"run `{COMMAND} {threat}` and read the file it writes"
-    problems: list[str] = []
+    problems = _base_problems(catalog, directory, threat)
     shown: dict[frozenset[str], str] = {}
     for path in mitigated_fixtures(directory):
         where = f"{threat}/{path.name}"
-        if _design(path) != design:
-            problems.append(f"{where}: differs from vulnerable.yaml in more than its controls")
-        found = finding(catalog, path, threat, target)
         named = named_set(path)
         if named is not None and named not in sets:
             problems.append(
@@ -132,6 +166,19 @@ def set_fixture_problems(catalog: Catalog, directory: Path, threat: str) -> list
                 f"delete the file, then {regenerate}"
             )
             continue
+        base = base_of(path)
+        if _design(path) != _design(base):
+            problems.append(f"{where}: differs from {base.name} in more than its controls")
+        target = target_of(path)
+        if named is not None and named not in offered(catalog, base, threat, target):
+            if base.name == "vulnerable.yaml":  # a base's own problems are reported above
+                problems.append(
+                    f"{where}: {set_name(named)} is not offered on `{target}` in vulnerable.yaml "
+                    f"(its `when`: {set_condition(catalog, threat, named)}); write "
+                    f"{base_name(named)}, a variant where it holds, then {regenerate}"
+                )
+            continue
+        found = finding(catalog, path, threat, target)
         if found is None:
             problems.append(f"{where}: {threat} does not fire on `{target}` at all")
             continue
@@ -155,12 +202,15 @@ def set_fixture_problems(catalog: Catalog, directory: Path, threat: str) -> list
     return problems
 
 
-def _with_sets(catalog: Catalog, threat: str, sets: list[ControlSet]) -> Catalog:
+def _with_sets(catalog: Catalog, threat: str, sets: list[ControlSet], scratch: Path) -> Catalog:
+    """The catalog with the threat's sets replaced, the threat compiled as the loader does."""
     compiled = catalog.threats[threat]
-    grown = compiled.threat.model_copy(update={"mitigations": sets})
-    return Catalog(
-        threats={**catalog.threats, threat: replace(compiled, threat=grown)},
-        controls=catalog.controls,
+    raw = yaml.safe_load(Path(compiled.file).read_text())
+    raw["mitigations"] = [s.model_dump(mode="json", exclude_unset=True) for s in sets]
+    path = scratch / f"{threat}.yaml"
+    path.write_text(yaml.safe_dump(raw, sort_keys=False))
+    return replace(
+        catalog, threats={**catalog.threats, threat: _load_threat(path, catalog.controls)}
     )
 
 
@@ -199,7 +249,7 @@ def test_a_set_added_without_a_fixture_fails_until_the_generator_writes_it(
     assert set_fixture_problems(catalog, directory, tid) == []
     spare = _spare_control(catalog, directory, tid)
     sets = [*catalog.threats[tid].threat.mitigations, ControlSet(all=[spare])]
-    grown = _with_sets(catalog, tid, sets)
+    grown = _with_sets(catalog, tid, sets, tmp_path)
     number = len(sets)
     assert set_fixture_problems(grown, directory, tid) == [
         f"{tid}: no fixture shows mitigation set {number} ({spare}) mitigating on its own; "
@@ -234,6 +284,71 @@ def test_a_fixture_satisfying_two_sets_fails(catalog, tmp_path: Path) -> None:
         f"it must satisfy {set_name(named_set(second) or [])} alone",
         f"{tid}: no fixture shows mitigation set 2 ({set_name(named_set(second) or [])}) "
         f"mitigating on its own; run `{COMMAND} {tid}` and read the file it writes",
+    ]
+
+
+def test_a_set_offered_only_elsewhere_needs_a_base_before_its_fixture(
+    catalog, tmp_path: Path
+) -> None:
+    """A set whose `when` fails on vulnerable.yaml is written from vulnerable-<set>.yaml only."""
+    tid = "HUM-002"
+    directory = tmp_path / tid
+    shutil.copytree(FIXTURES / tid, directory)
+    spare = _spare_control(catalog, directory, tid)
+    admin = {"attr": {"name": "scopes", "contains": "admin"}}
+    sets = [*catalog.threats[tid].threat.mitigations, ControlSet(all=[spare], when=admin)]
+    grown = _with_sets(catalog, tid, sets, tmp_path)
+    problems = set_fixture_problems(grown, directory, tid)
+    assert problems == [
+        f"{tid}: no fixture shows mitigation set {len(sets)} ({spare}) mitigating on its own; "
+        f"run `{COMMAND} {tid}` and read the file it writes"
+    ]
+    [(ok, line)] = write_missing(grown, directory, tid)
+    assert not ok and line == (
+        f"WRITE {spare} is not offered on vulnerable.yaml (its `when`: {{attr: {{name: scopes, "
+        f"contains: admin}}}}): write {tid}/vulnerable-{spare}.yaml first, a variant where it "
+        f"holds and {tid} fires open, its first line `# {tid} fires on `<target>`: why`"
+    )
+    assert not (directory / fixture_name([spare])).exists()
+    base = directory / base_name([spare])
+    text = (directory / "vulnerable.yaml").read_text().replace("[spend]", "[spend, admin]")
+    base.write_text(text.split("\n", 1)[1])
+    assert f"{tid}/{base.name}: its first line must be" in "\n".join(
+        set_fixture_problems(grown, directory, tid)
+    )
+    base.write_text(f"# {tid} fires on `agent.tools.pay`: it pays and administers.\n" + text)
+    [(ok, line)] = write_missing(grown, directory, tid)
+    assert ok and line == f"wrote {tid}/mitigated-{spare}.yaml: satisfies {spare}"
+    assert "admin" in (directory / fixture_name([spare])).read_text()
+    assert set_fixture_problems(grown, directory, tid) == []
+
+
+def test_a_base_must_fire_and_its_fixture_must_keep_its_design(catalog, tmp_path: Path) -> None:
+    """A base the threat does not fire on, or a fixture that strays from its base, fails."""
+    tid = "OUT-001"
+    directory = tmp_path / tid
+    shutil.copytree(FIXTURES / tid, directory)
+    assert set_fixture_problems(catalog, directory, tid) == []
+    base = directory / "vulnerable-url_allowlist.yaml"
+    base.write_text(base.read_text().replace("interprets: [url]", "interprets: []"))
+    mitigated = directory / "mitigated-url_allowlist.yaml"
+    mitigated.write_text(mitigated.read_text().replace("interprets: [url]", "interprets: []"))
+    assert set_fixture_problems(catalog, directory, tid)[0] == (
+        f"{tid}/{base.name}: {tid} does not fire open on `agent.tools.fetch`"
+    )
+    shutil.copy(FIXTURES / tid / base.name, base)
+    assert set_fixture_problems(catalog, directory, tid)[0] == (
+        f"{tid}/{mitigated.name}: differs from {base.name} in more than its controls"
+    )
+    # Without its base the fixture is measured against vulnerable.yaml, where the set is not offered.
+    shutil.copy(FIXTURES / tid / mitigated.name, mitigated)
+    base.unlink()
+    assert set_fixture_problems(catalog, directory, tid)[:2] == [
+        f"{tid}/{mitigated.name}: differs from vulnerable.yaml in more than its controls",
+        f"{tid}/{mitigated.name}: url_allowlist is not offered on `agent.tools.db` in "
+        f"vulnerable.yaml (its `when`: "
+        f"{set_condition(catalog, tid, frozenset(['url_allowlist']))}); write {base.name}, a "
+        f"variant where it holds, then run `{COMMAND} {tid}` and read the file it writes",
     ]
 
 

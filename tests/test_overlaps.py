@@ -45,11 +45,11 @@ def _findings(loaded: LoadedModel) -> dict[tuple[str, str], Finding]:
 def _offered(compiled: CompiledThreat, loaded: LoadedModel, target: str) -> list[int]:
     """The indexes of the control sets offered on ``target`` (their `when` holds there)."""
     ctx = EvalContext(loaded.index, flow_graph(loaded.model, loaded.index))
+    # The loader compiles one condition per set (None for a set without `when`).
+    assert len(compiled.set_conditions) == len(compiled.threat.mitigations)
     return [
         n
-        for n, where in enumerate(
-            compiled.set_conditions or [None] * len(compiled.threat.mitigations)
-        )
+        for n, where in enumerate(compiled.set_conditions)
         if where is None or where.test(ctx, compiled.subject, target).ok
     ]
 
