@@ -304,3 +304,19 @@ def test_controls_on_the_permissions_a_finding_rests_on_count() -> None:
     found = finding(report, "AG-003", "agent")
     assert found.elements == ["agent", "agent.tools.fetch", "fetch"]
     assert found.status is Status.mitigated
+
+
+def test_a_path_set_counts_where_the_harm_comes_from_not_on_the_target() -> None:
+    """SEC-002 on [path, system]: a vault on the agent does not stop it reading a secret store."""
+    vault = ["secret_vault", "scoped_credentials"]
+    store = {"kind": "secret_store", "boundary": "corp", "stores": ["token"]}
+    base = {
+        "components__vault": store,
+        "data__token": {"classification": "restricted", "tags": ["secret"]},
+    }
+    tools = {"shell": {"scopes": ["execute"]}, "vault": {"scopes": ["read"]}}
+    on_agent = run(**base, components__agent__tools=tools, components__agent__controls=vault)
+    assert not mitigated(on_agent, "SEC-002", "agent")
+    tools["vault"] = {"scopes": ["read"], "controls": vault}
+    on_permission = run(**base, components__agent__tools=tools)
+    assert mitigated(on_permission, "SEC-002", "agent")

@@ -134,6 +134,8 @@ def _control_states(
                 places += subjects
             if "evidence" in on:
                 places += elements
+            elif "path" in on:
+                places += [e for e in elements if e != target]
             if "system" in on:
                 places.append(SYSTEM_ADDRESS)
             implemented: dict[str, str] = {}

@@ -40,8 +40,8 @@ Modifier = Literal[
 TargetType = Literal["component", "permission", "flow", "system", "repository"]
 # Where a set's controls are looked for (docs/credit.md): the finding's target, the component(s)
 # it is about (`subject`: a permission's target component, a flow's two ends), the evidence,
-# the system.
-Place = Literal["target", "subject", "evidence", "system"]
+# the evidence other than the target (`path`), the system.
+Place = Literal["target", "subject", "evidence", "path", "system"]
 _EVERYWHERE: list[Place] = ["target", "evidence", "system"]
 
 
