@@ -19,6 +19,7 @@ system: {name: Truth tables, lifecycle: development, controls: [aibom]}
 boundaries:
   internet: {trust: untrusted}
   corp: {trust: internal}
+  box: {trust: internal, parent: corp, ephemeral: true}
 data:
   pii: {classification: confidential, tags: [pii]}
   memo: {classification: public}
@@ -50,6 +51,7 @@ components:
   crm: {kind: datastore, boundary: corp, stores: [pii]}
   notes: {kind: datastore, boundary: corp, stores: [memo]}
   mailer: {kind: tool, boundary: corp}
+  scratch: {kind: datastore, boundary: box}
 flows:
   - {from: web, to: agent, kind: context}
   - {from: agent, to: ui, kind: output}
@@ -187,6 +189,7 @@ ATTR: list[tuple[dict[str, Any], Subject, str, str]] = [
     ({"name": "prompt_contains", "contains": "secrets"}, COMPONENT, "llm", "spare"),
     ({"name": "trained_on_sensitive", "eq": True}, COMPONENT, "llm", "spare"),
     ({"name": "used_for_training", "eq": True}, COMPONENT, "set", "crm"),
+    ({"name": "ephemeral", "eq": True}, COMPONENT, "scratch", "crm"),
     (
         {"name": "target_kind", "eq": "datastore"},
         PERMISSION,

@@ -324,7 +324,12 @@ def test_a_throwaway_sandbox_lowers_the_coding_agent_findings() -> None:
     assert ("AG-001", "agent.tools.checkout", "low") in found
     assert ("AG-001", "agent.tools.shell", "medium") in found
     assert ("PI-002", "agent", "medium") in found
-    assert ("RAG-001", "checkout", "medium") in found
+    # A store and workspace destroyed after each job: no poisoned knowledge base, nothing
+    # to roll back.
+    assert not {(t, x) for t, x, _ in found} & {
+        ("RAG-001", "checkout"),
+        ("LC-002", "agent.tools.checkout"),
+    }
     kept = _rated(text.replace("    ephemeral: true\n", ""), "kept.yaml")
     assert ("AG-001", "agent.tools.checkout", "medium") in kept  # sandbox alone: contained
     assert ("RAG-001", "checkout", "high") in kept

@@ -72,6 +72,10 @@ def _used_for_training(ctx: EvalContext, key: str) -> Any:
     return key in ctx.index.trained_by
 
 
+def _ephemeral(ctx: EvalContext, key: str) -> Any:
+    return key in ctx.index.ephemeral
+
+
 def _target_kind(ctx: EvalContext, key: str) -> Any:
     return ctx.model.components[ctx.index.permissions[key].target].kind
 
@@ -99,6 +103,9 @@ DERIVED: Mapping[SubjectType, Mapping[str, Derived]] = {
             _trained_on_sensitive, bool, "a dataset it is trained on holds sensitive data"
         ),
         "used_for_training": Derived(_used_for_training, bool, "a model is trained on it"),
+        "ephemeral": Derived(
+            _ephemeral, bool, "it sits in a boundary declared `ephemeral: true`"
+        ),
     },
     "flow": {"data_classification": _CLASSIFICATION, "data_tags": _TAGS},
     "permission": {"target_kind": Derived(_target_kind, str, "the kind of its target")},
