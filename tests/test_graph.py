@@ -130,3 +130,34 @@ def test_the_engine_index_and_the_networkx_graph_agree() -> None:
         )
         for source in model.components:
             assert reachable(index, [source]) == reachable(graph, [source])
+
+
+WRITES_ONLY = """
+tmcode: 1
+system: {name: Writes only}
+boundaries:
+  corp: {trust: internal}
+data:
+  hr: {classification: restricted, tags: [pii]}
+components:
+  model: {kind: llm, boundary: corp}
+  agent:
+    kind: agent
+    boundary: corp
+    model: model
+    tools:
+      wiki: {scopes: [SCOPES]}
+  wiki: {kind: datastore, boundary: corp, stores: [hr]}
+"""
+
+
+def test_a_permission_that_only_writes_reads_nothing_of_the_store_back() -> None:
+    def reaches_agent(scopes: str) -> bool:
+        text = WRITES_ONLY.replace("SCOPES", scopes)
+        g = build_graph(load_model_text(text, "w.yaml").model)
+        return "agent" in reachable(g, ["wiki"])
+
+    assert not reaches_agent("write")
+    assert not reaches_agent("write, delete")
+    assert reaches_agent("read, write")
+    assert reaches_agent("admin")  # administering a store can read it

@@ -277,6 +277,19 @@ def _read_only_call_into_store(graph: Any, target: str, attrs: dict[str, Any]) -
     return WRITE_SCOPES.isdisjoint(attrs["permission"].scopes)  # members hash as their values
 
 
+# Scopes that only put data into a store: a permission holding nothing else reads none back.
+_STORE_WRITES_ONLY = frozenset({"write", "delete", "memory_write"})
+
+
+def _write_only_result_from_store(graph: Any, source: str, attrs: dict[str, Any]) -> bool:
+    """A result through a permission that only writes brings nothing of the store back."""
+    if not attrs.get("implied") or attrs["kind"] != FlowKind.tool_result.value:
+        return False
+    if graph.nodes[source]["kind"] not in STORE_KINDS:
+        return False
+    return _STORE_WRITES_ONLY.issuperset(attrs["permission"].scopes)
+
+
 def _read_only_tools(graph: Any) -> frozenset[str]:
     """Tools reached only by implied calls through permissions without write scopes."""
     callers: dict[str, bool] = {}  # tool -> every edge into it is a read-only call
@@ -298,7 +311,9 @@ def flow_adjacency(graph: Any, *, reverse: bool = False) -> dict[str, list[tuple
     An implied tool call through a permission without write scopes is left out when its
     target is a store: reading a store does not put the agent's data into it. So is a flow
     into a store from a tool that agents only call through such permissions (and nothing
-    else flows into): a lookup through a read-only tool writes nothing either.
+    else flows into): a lookup through a read-only tool writes nothing either. An implied
+    result from a store through a permission that only writes (write, delete, memory_write)
+    is left out too: writing to a store reads none of it back.
     """
     cache: dict[bool, dict[str, list[tuple[str, Hop]]]] = (
         graph._adjacency
@@ -311,6 +326,8 @@ def flow_adjacency(graph: Any, *, reverse: bool = False) -> dict[str, list[tuple
         stores = STORE_KINDS
         for source, target, _, attrs in flow_edges(graph):
             if _read_only_call_into_store(graph, target, attrs):
+                continue
+            if _write_only_result_from_store(graph, source, attrs):
                 continue
             if source in lookups and graph.nodes[target]["kind"] in stores:
                 continue
