@@ -69,9 +69,10 @@ def test_ide_agent_lethal_trifecta_through_public_issues(catalog) -> None:
 def test_support_copilot_injected_mail(catalog) -> None:
     report = run(catalog, MODELS / "support-copilot.yaml")
     f = one(report, "PI-002", "copilot")
-    assert (f.severity, f.status) == (Severity.critical, Status.open)
+    # The only spend (refunds) waits for a person's approval: no consequential scope.
+    assert (f.severity, f.status) == (Severity.high, Status.open)
     assert f.elements[0] == "inbound-email" and f.elements[-1] == "copilot"
-    assert "impact +1: consequential scopes (spend)" in f.severity_factors
+    assert not any("consequential" in factor for factor in f.severity_factors)
     refunds = one(report, "AG-001", "copilot.tools.refunds")
     assert refunds.status is Status.mitigated
     assert any(s.satisfied and s.all == ["human_approval"] for s in refunds.controls)
@@ -270,7 +271,7 @@ def test_check_text_groups_by_severity_and_ends_with_a_summary(cli, monkeypatch)
     monkeypatch.setenv("NO_COLOR", "1")
     result = cli("check", MODELS / "support-copilot.yaml", "--today", "2026-11-26")
     lines = result.output.strip().splitlines()
-    assert lines[0] == "CRITICAL (3 open, 1 mitigated)"
+    assert lines[0] == "CRITICAL (1 open, 1 mitigated)"
     assert "\033[" not in result.output
     assert lines[-1].startswith("Support Copilot — 20 findings: 17 open, 0 expired, 2 mitigated")
     assert "FAIL:" in lines[-1]
@@ -280,9 +281,9 @@ def test_check_text_groups_by_severity_and_ends_with_a_summary(cli, monkeypatch)
         if line and not line.startswith(" ") and "(" in line and ":" not in line
     ]
     assert headers == [
-        "CRITICAL (3 open, 1 mitigated)",
+        "CRITICAL (1 open, 1 mitigated)",
         "HIGH (8 open)",
-        "MEDIUM (5 open, 1 mitigated, 1 accepted)",
+        "MEDIUM (7 open, 1 mitigated, 1 accepted)",
         "LOW (1 open)",
     ]
 
