@@ -80,7 +80,7 @@ KEY_FINDINGS = {
     ],
     "voice-assistant": [
         ("PI-003", "agent", None, None, None),
-        ("PI-002", "assistant", "critical", "open", "inbox"),
+        ("PI-002", "assistant", "high", "open", "inbox"),  # the spend waits for the owner
         ("MEM-001", "memory", "high", "open", None),
         ("AG-001", "assistant.tools.booking", "critical", "mitigated", None),
     ],
@@ -276,7 +276,9 @@ def test_baseline_labels_new_unchanged_and_fixed(cli, tmp_path: Path) -> None:
     report = json.loads(new_json.read_text())
     changes = {(f["threat"], f["target"]): f["change"] for f in report["findings"]}
     assert changes[("OUT-003", "copilot.tools.shell")] == "new"
-    assert changes[("PI-002", "copilot")] == "unchanged"
+    assert changes[("AG-001", "copilot.tools.mailer")] == "unchanged"
+    # The new shell's execute, unapproved unlike the refunds' spend, raises the agent's impact.
+    assert changes[("PI-002", "copilot")] == "severity_raised"
     assert {(f["threat"], f["target"]) for f in report["baseline"]["fixed"]} >= {
         ("RAG-003", "knowledge-base")
     }

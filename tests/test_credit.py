@@ -320,3 +320,41 @@ def test_a_path_set_counts_where_the_harm_comes_from_not_on_the_target() -> None
     tools["vault"] = {"scopes": ["read"], "controls": vault}
     on_permission = run(**base, components__agent__tools=tools)
     assert mitigated(on_permission, "SEC-002", "agent")
+
+
+RENDER = "[no_remote_render, link_sanitization]"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "counts"),
+    [
+        (
+            "renders: [markdown, images]}",
+            f"renders: [markdown, images], controls: {RENDER}}}",
+            True,
+        ),
+        ("corp: {trust: internal}", f"corp: {{trust: internal, controls: {RENDER}}}", True),
+        ("kind: output}", f"kind: output, controls: {RENDER}}}", True),
+        ("{name: Fixture for OUT-002,", f"{{controls: {RENDER}, name: Fixture for OUT-002,", True),
+        (
+            "    boundary: corp\n    model: llm",
+            f"    boundary: corp\n    controls: {RENDER}\n    model: llm",
+            False,
+        ),
+        (
+            "search: {kind: retriever, boundary: corp}",
+            f"search: {{kind: retriever, boundary: corp, controls: {RENDER}}}",
+            False,
+        ),
+    ],
+    ids=["ui", "boundary-around-ui", "flow-into-ui", "system", "agent", "evidence"],
+)
+def test_rendering_controls_count_where_the_output_is_rendered(
+    old: str, new: str, counts: bool
+) -> None:
+    """OUT-002's `on: [receiver, system]`: the UI the output flows to, not the model writing it."""
+    text = (ROOT / "tests" / "threats" / "OUT-002" / "vulnerable.yaml").read_text()
+    assert old in text
+    loaded = load_model_text(text.replace(old, new, 1), "render.yaml", known_controls=known())
+    report = check([loaded], catalog(), today=TODAY)
+    assert mitigated(report, "OUT-002", "agent") is counts

@@ -69,9 +69,10 @@ def test_ide_agent_lethal_trifecta_through_public_issues(catalog) -> None:
 def test_support_copilot_injected_mail(catalog) -> None:
     report = run(catalog, MODELS / "support-copilot.yaml")
     f = one(report, "PI-002", "copilot")
-    assert (f.severity, f.status) == (Severity.critical, Status.open)
+    # The only spend (refunds) waits for a person's approval: no consequential scope.
+    assert (f.severity, f.status) == (Severity.high, Status.open)
     assert f.elements[0] == "inbound-email" and f.elements[-1] == "copilot"
-    assert "impact +1: consequential scopes (spend)" in f.severity_factors
+    assert not any("consequential" in factor for factor in f.severity_factors)
     refunds = one(report, "AG-001", "copilot.tools.refunds")
     assert refunds.status is Status.mitigated
     assert any(s.satisfied and s.all == ["human_approval"] for s in refunds.controls)
@@ -270,7 +271,7 @@ def test_check_text_groups_by_severity_and_ends_with_a_summary(cli, monkeypatch)
     monkeypatch.setenv("NO_COLOR", "1")
     result = cli("check", MODELS / "support-copilot.yaml", "--today", "2026-11-26")
     lines = result.output.strip().splitlines()
-    assert lines[0] == "CRITICAL (3 open, 1 mitigated)"
+    assert lines[0] == "CRITICAL (1 open, 1 mitigated)"
     assert "\033[" not in result.output
     assert lines[-1].startswith("Support Copilot — 20 findings: 17 open, 0 expired, 2 mitigated")
     assert "FAIL:" in lines[-1]
@@ -280,9 +281,9 @@ def test_check_text_groups_by_severity_and_ends_with_a_summary(cli, monkeypatch)
         if line and not line.startswith(" ") and "(" in line and ":" not in line
     ]
     assert headers == [
-        "CRITICAL (3 open, 1 mitigated)",
+        "CRITICAL (1 open, 1 mitigated)",
         "HIGH (8 open)",
-        "MEDIUM (5 open, 1 mitigated, 1 accepted)",
+        "MEDIUM (7 open, 1 mitigated, 1 accepted)",
         "LOW (1 open)",
     ]
 
@@ -371,3 +372,48 @@ def test_drift_still_reports_agents_a_conventional_model_omits(catalog, tmp_path
         t for t in catalog.threats if t.startswith("DRIFT-")
     }
     assert "DRIFT-001" in {f.threat for f in report.findings}
+
+
+# --- HUM-001 follows the answers: to the people who read them (issue 13) -------------------
+
+BENIGN = Path(__file__).parent / "benign"
+
+ANSWERS = """
+tmcode: 1
+system: {name: Answers, lifecycle: production}
+boundaries: {corp: {trust: internal}}
+components:
+  writer: {kind: user, boundary: corp, audience: employees}
+  reader: {kind: user, boundary: corp, audience: employees}
+  docs: {kind: vector_store, boundary: corp}
+  bot: {kind: llm, boundary: corp}
+flows:
+  - {from: writer, to: docs, kind: ingest}
+  - {from: docs, to: bot, kind: retrieval}
+"""
+
+
+def _relied_on(catalog, text_or_path) -> dict[str, list[str]]:
+    """HUM-001's targets, each with the elements of its evidence."""
+    report = run(catalog, text_or_path)
+    return {f.target: f.elements for f in report.findings if f.threat == "HUM-001"}
+
+
+def test_answers_are_relied_on_by_the_people_who_receive_them(catalog) -> None:
+    # Writing into a store the model retrieves from is not receiving its answers.
+    assert _relied_on(catalog, ANSWERS) == {}
+    output = ANSWERS + "  - {from: bot, to: reader, kind: output}\n"
+    assert _relied_on(catalog, output) == {"bot": ["bot", "bot->reader", "reader"]}
+    asked = ANSWERS + "  - {from: reader, to: bot, kind: prompt}\n"
+    assert "writer" not in _relied_on(catalog, asked)["bot"]
+    screen = ANSWERS.replace("  bot:", "  screen: {kind: ui, boundary: corp}\n  bot:")
+    screen += "  - {from: bot, to: screen, kind: output}\n"
+    assert set(_relied_on(catalog, screen)) == {"bot"}
+
+
+def test_a_sub_agent_that_answers_an_agent_is_not_relied_on_by_people(catalog) -> None:
+    research = _relied_on(catalog, BENIGN / "supervised-research-agents.yaml")
+    assert set(research) == {"planner", "writer"}  # searcher only answers the planner
+    tenant = _relied_on(catalog, BENIGN / "tenant-rag.yaml")
+    assert "customer" in tenant["answer-model"]
+    assert "tenant-admin" not in tenant["answer-model"]  # writes articles, reads no answer

@@ -307,9 +307,9 @@ def test_grouping_keeps_the_severity_sections_and_json_order() -> None:
     text = rendered(report, "text")
     headers = [line for line in text.splitlines() if re.match(r"^[A-Z]+ \(", line)]
     assert headers == [
-        "CRITICAL (3 open, 1 mitigated)",
+        "CRITICAL (1 open, 1 mitigated)",
         "HIGH (8 open)",
-        "MEDIUM (5 open, 1 mitigated, 1 accepted)",
+        "MEDIUM (7 open, 1 mitigated, 1 accepted)",
         "LOW (1 open)",
     ]
     ranks = [f.severity.rank for f in report.findings]

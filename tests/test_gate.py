@@ -200,7 +200,9 @@ def test_newly_mitigated_is_fixed(cli, tmp_path: Path) -> None:
         (r["threat"], r["status"], r["was"]["status"]) for r in report["baseline"]["fixed"]
     ) == [(t, "mitigated", "open") for t in ("AG-001", "AG-002", "OUT-001", "OUT-003")]
     md = diff(cli, base, "pr.json", "--format", "markdown")
-    assert md.startswith("### This change fixes 4\\.")
+    # With every command approved, execute is no longer a consequential scope of the agent.
+    assert md.startswith("### This change fixes 4; lowers the severity of 3\\.")
+    assert "- **high** `PI-002`" in md and "on `agent` (was critical)" in md
     assert "**Fixed**\n- **critical** `AG-001`" in md and "(now mitigated, was open)" in md
 
 
@@ -256,8 +258,9 @@ def test_diff_lists_changes_worst_first(cli, tmp_path: Path) -> None:
     done, text, report = gate(tmp_path, base, "pr.yaml")
     assert done.returncode == 1
     counts = report["baseline"]["counts"]
-    # Dropping the terminal's approval reopens the four threats it settled (catalog/overlaps.yaml).
-    assert [counts[k] for k in ("new", "regressed", "severity_raised", "fixed")] == [2, 4, 1, 2]
+    # Dropping the terminal's approval reopens the four threats it settled (catalog/overlaps.yaml),
+    # and its execute raises the agent's PI-002, AG-004 and OBS-001 again.
+    assert [counts[k] for k in ("new", "regressed", "severity_raised", "fixed")] == [2, 4, 4, 2]
     for fmt, headings in (
         ("text", ["New open findings", "Regressions (open again)", "Severity raised", "Fixed"]),
         (

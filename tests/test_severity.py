@@ -31,9 +31,16 @@ def test_modifiers_raise_their_axis_and_say_why() -> None:
     assert (plain.severity, plain.factors) == (Severity.info, ())
     every = SeverityModel(**low, modifiers=list(MODIFIERS))
     # agent (autonomous) holds send; crm holds confidential pii: not restricted, not secret.
-    rated = facts.rate(every, "agent.tools.crm", ["agent", "agent.tools.crm", "crm"])
-    assert rated.factors == ("likelihood +1: agent `agent` acts autonomously",)
-    assert rated.severity is Severity.low  # likelihood 2, impact 1
+    rated = facts.rate(every, "agent", ["agent", "agent.tools.crm", "crm"])
+    # The agent declares human_approval: a person approves each call, so it is contained,
+    # and autonomy does not raise a finding about one of its permissions.
+    assert rated.factors == (
+        "likelihood +1: agent `agent` acts autonomously",
+        "likelihood −1: contained: everything `agent` can change is sandboxed or needs "
+        "approval, no secrets in reach",
+    )
+    assert rated.severity is Severity.info  # likelihood 1+1-1, impact 1
+    assert facts.rate(every, "agent.tools.crm", ["agent", "agent.tools.crm"]).factors == ()
     helper = facts.rate(every, "helper", ["helper", "helper->web", "web"])
     # read-only, nothing exposed or public; supervised lowers likelihood (already lowest)
     assert helper.factors == (
@@ -405,3 +412,101 @@ def test_a_drafting_copilot_with_a_read_only_lookup_is_not_high() -> None:
     assert ("RAG-001", "order-db", "high") in _rated(writable, "writable.yaml")
     public = text.replace("audience: employees", "audience: customers")
     assert ("AG-003", "copilot", "high") in _rated(public, "public.yaml")
+
+
+APPROVALS = """
+tmcode: 1
+system: {name: Approvals, lifecycle: production}
+boundaries:
+  corp: {trust: internal}
+  pay: {trust: internal, parent: corp}
+components:
+  llm: {kind: llm, boundary: corp}
+  agent:
+    kind: agent
+    boundary: corp
+    model: llm
+    autonomy: autonomous
+    tools:
+      refunds: {scopes: [spend], controls: [human_approval]}
+      shell: {scopes: [execute]}
+      payouts: {scopes: [spend]}
+  refunds: {kind: service, boundary: corp}
+  shell: {kind: tool, boundary: corp}
+  payouts: {kind: service, boundary: pay}
+"""
+
+
+def _approvals(text: str = APPROVALS) -> SeverityFacts:
+    return SeverityFacts(load_model_text(text, "approvals.yaml").index)
+
+
+def test_an_approved_permission_is_no_consequential_scope_of_the_agent() -> None:
+    scopes = _only("consequential_scopes")
+    payouts_gated = APPROVALS.replace(
+        "pay: {trust: internal, parent: corp}",
+        "pay: {trust: internal, parent: corp, controls: [human_approval]}",
+    )
+    # Every spend goes through an approved permission (on it, or on the boundary of what it
+    # reaches): only execute counts, and the factor says the spend waits for a person.
+    assert _approvals(payouts_gated).rate(scopes, "agent", ["agent"]).factors == (
+        "impact +1: consequential scopes (execute; spend needs approval)",
+    )
+    # One unapproved spend is enough for spend to count.
+    assert _approvals().rate(scopes, "agent", ["agent"]).factors == (
+        "impact +1: consequential scopes (execute, spend)",
+    )
+    only_gated = payouts_gated.replace("      shell: {scopes: [execute]}\n", "")
+    rated = _approvals(only_gated).rate(scopes, "agent", ["agent", "agent.tools.refunds"])
+    assert (rated.severity, rated.factors) == (Severity.high, ())
+    # A planned approval, or one whose `covers` leaves the service out, approves nothing.
+    planned = only_gated.replace(
+        "controls: [human_approval]}\n      payouts",
+        "controls: [{id: human_approval, status: planned}]}\n      payouts",
+    )
+    assert _approvals(planned).rate(scopes, "agent", ["agent"]).factors == (
+        "impact +1: consequential scopes (spend)",
+    )
+    elsewhere = only_gated.replace(
+        "controls: [human_approval]}\n\ncomponents", "controls: [human_approval]}\ncomponents"
+    ).replace(
+        "parent: corp, controls: [human_approval]}",
+        "parent: corp, controls: [{id: human_approval, covers: [tool]}]}",
+    )
+    assert _approvals(elsewhere).rate(scopes, "agent", ["agent"]).factors == (
+        "impact +1: consequential scopes (spend)",
+    )
+    # The permission's own finding still weighs what the permission can do.
+    assert _approvals().rate(scopes, "agent.tools.refunds", []).factors == (
+        "impact +1: consequential scopes (spend)",
+    )
+
+
+def test_autonomy_does_not_raise_a_finding_on_an_approved_permission() -> None:
+    autonomous = _only("autonomous")
+    facts = _approvals()
+    assert facts.rate(autonomous, "agent.tools.refunds", []).factors == ()
+    assert facts.rate(autonomous, "agent.tools.shell", []).factors == (
+        "likelihood +1: agent `agent` acts autonomously",
+    )
+    # An approval written on the agent is asked before each of its calls.
+    on_agent = APPROVALS.replace(
+        "    autonomy: autonomous\n", "    autonomy: autonomous\n    controls: [human_approval]\n"
+    )
+    assert _approvals(on_agent).rate(autonomous, "agent.tools.shell", []).factors == ()
+
+
+def test_the_example_approvals_lower_the_agent_findings() -> None:
+    text = (ROOT / "models" / "support-copilot.yaml").read_text()
+    found = _rated(text, "copilot.yaml")
+    assert {("AG-003", "copilot", "high"), ("PI-002", "copilot", "high")} <= found
+    unapproved = text.replace("controls: [human_approval, budget_cap]", "controls: [budget_cap]")
+    raised = _rated(unapproved, "raised.yaml")
+    assert {("AG-003", "copilot", "critical"), ("PI-002", "copilot", "critical")} <= raised
+    coding = (ROOT / "models" / "coding-agent.yaml").read_text()
+    assert ("LC-002", "agent.tools.forge-mcp", "medium") in _rated(coding, "coding.yaml")
+    line = "        controls: [human_approval]        # a maintainer merges every pull request\n"
+    assert line in coding
+    assert ("LC-002", "agent.tools.forge-mcp", "high") in _rated(
+        coding.replace(line, ""), "unapproved.yaml"
+    )

@@ -96,6 +96,25 @@ def _subjects(index: ModelIndex, target: str) -> tuple[str, ...]:
     return (target,) if target in index.model.components else ()
 
 
+def _receivers(index: ModelIndex, target: str, elements: list[str]) -> list[str]:
+    """Where a finding's output lands: each evidence flow leaving the target and its end.
+
+    For a flow, the flow and its end; for a permission, the permission and what it reaches.
+    """
+    flow = index.flows.get(target)
+    if flow is not None:
+        return [target, flow.to]
+    entry = index.permissions.get(target)
+    if entry is not None:
+        return [target, entry.target]
+    found: list[str] = []
+    for address in elements:
+        out = index.flows.get(address)
+        if out is not None and out.from_ == target:
+            found += [address, out.to]
+    return found
+
+
 def _control_states(
     run: _Evaluation,
     compiled: CompiledThreat,
@@ -132,6 +151,8 @@ def _control_states(
                 if subjects is None:
                     subjects = _subjects(index, target)
                 places += subjects
+            if "receiver" in on:
+                places += _receivers(index, target, elements)
             if "evidence" in on:
                 places += elements
             elif "path" in on:

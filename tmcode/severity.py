@@ -11,6 +11,7 @@ from types import MappingProxyType
 from typing import Literal, NamedTuple
 
 from tmcode.catalog.schema import Modifier, SeverityModel
+from tmcode.model.address import SYSTEM_ADDRESS
 from tmcode.model.elements import Agent, ComponentBase, User
 from tmcode.model.enums import Autonomy, Classification, Credential, Exposure, Trust
 from tmcode.model.index import ModelIndex, PermissionEntry
@@ -123,7 +124,9 @@ def _sensitive_data(f: _Finding) -> Step | None:
 def _consequential_scopes(f: _Finding) -> Step | None:
     index = f.facts.index
     addresses = [e for e in f.elements if e in index.permissions]
-    if f.agent is not None and f.target == f.agent:
+    whole_agent = f.agent is not None and f.target == f.agent
+    if whole_agent:
+        assert f.agent is not None
         # What the agent can touch: a permission into a throwaway workspace leaves nothing.
         addresses += [
             a
@@ -133,11 +136,20 @@ def _consequential_scopes(f: _Finding) -> Step | None:
     elif f.permission is not None:
         addresses.append(f.target)
     # Scope members hash and compare as their values: no `.value` per scope.
-    scopes = {s for a in addresses for s in index.permissions[a].permission.scopes}
+    scopes: set[str] = set()
+    gated: set[str] = set()  # scopes of permissions whose every call a person approves
+    for address in dict.fromkeys(addresses):
+        entry = index.permissions[address]
+        if whole_agent and f.facts.approved(entry) is not None:
+            gated.update(entry.permission.scopes)
+        else:
+            scopes.update(entry.permission.scopes)
     held = sorted(c for c in CONSEQUENTIAL if c in scopes)
     if not held:
         return None
-    return Step("impact +1: consequential scopes (" + ", ".join(held) + ")")
+    waiting = sorted(c for c in CONSEQUENTIAL if c in gated and c not in scopes)
+    note = "; " + ", ".join(waiting) + " needs approval" if waiting else ""
+    return Step("impact +1: consequential scopes (" + ", ".join(held) + note + ")")
 
 
 def _throwaway(f: _Finding) -> Step | None:
@@ -194,6 +206,8 @@ def _insiders_only(f: _Finding) -> Step | None:
 def _autonomous(f: _Finding) -> Step | None:
     if f.agent is None:
         return None
+    if f.permission is not None and f.facts.approved(f.permission) is not None:
+        return None  # a person approves each call: the agent's autonomy does not reach it
     agent = f.facts.index.model.components[f.agent]
     assert isinstance(agent, Agent)
     autonomy = agent.autonomy or agent.assumed("autonomy")
@@ -310,7 +324,8 @@ MODIFIERS: Mapping[Modifier, ModifierRule] = MappingProxyType(
             1,
             _consequential_scopes,
             "the agent or permission holds spend, admin, delete or execute (for an agent, "
-            "permissions into a component in an `ephemeral` boundary do not count)",
+            "permissions into a component in an `ephemeral` boundary, and permissions whose "
+            "calls a person approves with `human_approval`, do not count)",
         ),
         "throwaway": ModifierRule(
             "impact",
@@ -334,7 +349,8 @@ MODIFIERS: Mapping[Modifier, ModifierRule] = MappingProxyType(
             "likelihood",
             1,
             _autonomous,
-            "the agent acts autonomously (an unset `autonomy` is assumed autonomous)",
+            "the agent acts autonomously (an unset `autonomy` is assumed autonomous); not for "
+            "a permission whose calls a person approves with `human_approval`",
         ),
         "suggest_only": ModifierRule(
             "likelihood",
@@ -390,6 +406,7 @@ class SeverityFacts:
         )
         self._readers: dict[tuple[str, ...], tuple[str, ...]] = {}
         self._secrets: dict[str, bool] = {}
+        self._approved: dict[str, str | None] = {}
 
     def readers(self, starts: Sequence[str]) -> tuple[str, ...]:
         """The users that what reaches ``starts`` flows on to, in model order."""
@@ -435,12 +452,32 @@ class SeverityFacts:
         ]
         if not acting:
             return None
-        return [
-            e.address
-            for e in acting
-            if self.sandboxed(e) is None
-            and APPROVAL not in index.controls_on(e.address).implemented
-        ]
+        return [e.address for e in acting if self.sandboxed(e) is None and self.approved(e) is None]
+
+    def approved(self, entry: PermissionEntry) -> str | None:
+        """Where `human_approval` that counts for a permission is written, or None.
+
+        The places docs/credit.md credits an approval for the permission's own findings: the
+        permission, its agent, the component it reaches (each with its boundaries) and the
+        system; a control limited by `covers` must cover the component reached.
+        """
+        if entry.address in self._approved:
+            return self._approved[entry.address]
+        index = self.index
+        found: str | None = None
+        for place in (entry.address, entry.agent, entry.target, SYSTEM_ADDRESS):
+            for control, declared_on in index.credited_at(place):
+                if (
+                    control.id == APPROVAL
+                    and control.implemented
+                    and index.covers(control, (entry.target,))
+                ):
+                    found = declared_on
+                    break
+            if found is not None:
+                break
+        self._approved[entry.address] = found
+        return found
 
     def secrets_near(self, agent: str) -> bool:
         """Whether restricted, secret or credential data, or a secret store, is in reach.
