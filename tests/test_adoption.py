@@ -56,7 +56,9 @@ KEY_FINDINGS = {
         ("AG-007", "agent.tools.workspace", "critical", "open", None),
     ],
     "research-workflow": [
-        ("PI-003", "searcher", "critical", "open", "domain-expert"),
+        # The wiki is write-only for the writer: filing a report reads none of it back, so
+        # no private data reaches the searcher and the trifecta does not apply.
+        ("PI-003", "searcher", None, None, None),
         ("PI-002", "planner", "high", "open", "domain-expert"),
         ("MA-001", "planner->writer", "high", "open", None),
         ("MA-003", "planner", "high", "open", None),
