@@ -358,3 +358,48 @@ def test_rendering_controls_count_where_the_output_is_rendered(
     loaded = load_model_text(text.replace(old, new, 1), "render.yaml", known_controls=known())
     report = check([loaded], catalog(), today=TODAY)
     assert mitigated(report, "OUT-002", "agent") is counts
+
+
+MIXED = """
+tmcode: 1
+system: {name: Mixed interpreter, lifecycle: development}
+boundaries:
+  corp: {trust: internal}
+components:
+  llm: {kind: llm, boundary: corp, hosting: self_hosted}
+  ops: {kind: tool, boundary: corp, interprets: [shell, sql]}
+  agent:
+    kind: agent
+    boundary: corp
+    model: llm
+    autonomy: supervised
+    tools:
+      ops: {scopes: [read], controls: CONTROLS}
+"""
+
+
+@pytest.mark.parametrize(
+    ("controls", "settled"),
+    [
+        ("[parameterized_queries]", False),
+        ("[sandbox, command_allowlist]", False),
+        pytest.param(
+            "[parameterized_queries, sandbox, command_allowlist]",
+            True,
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="known limit (OUT-001 limitations): per-kind sets are not yet combined",
+            ),
+        ),
+        ("[human_approval]", True),
+        ("[policy_engine, least_privilege]", True),
+    ],
+)
+def test_a_set_for_one_kind_of_input_never_settles_a_tool_that_takes_another(
+    controls: str, settled: bool
+) -> None:
+    """OUT-001 on a tool running shell and SQL: bound parameters leave its shell open."""
+    text = MIXED.replace("CONTROLS", controls)
+    loaded = load_model_text(text, "mixed.yaml", known_controls=known())
+    report = check([loaded], catalog(), today=TODAY)
+    assert mitigated(report, "OUT-001", "agent.tools.ops") is settled
