@@ -338,3 +338,13 @@ def test_every_finding_matches_the_finding_schema(model: Path) -> None:
     for row in report_to_dict(report)["findings"]:
         validator.validate(row)
         assert len(row["paths"]) <= 1 + 3 * PATHS_SHOWN  # a frame, at most 5 per condition
+
+
+def test_each_permission_a_finding_rests_on_is_its_own_labelled_path(tmp_path: Path) -> None:
+    """AG-003 on support-copilot: two permissions, two paths, never one chain mailer → refunds."""
+    text = (ROOT / "models" / "support-copilot.yaml").read_text()
+    found = finding(report_of(tmp_path, text), "AG-003")
+    legs = [(p.label, p.elements) for p in found.paths]
+    assert ("permission held", ["copilot", "copilot.tools.mailer", "mailer"]) in legs
+    assert ("permission held", ["copilot", "copilot.tools.refunds", "refunds"]) in legs
+    assert not any("mailer" in e and "refunds" in e for _, e in legs)

@@ -14,6 +14,7 @@ from tmcode.catalog.conditions.core import (
     options,
 )
 from tmcode.model.elements import Agent, kinds_of
+from tmcode.report import PATHS_SHOWN
 
 
 class HasPermission(Predicate):
@@ -26,19 +27,26 @@ class HasPermission(Predicate):
     def test(self, ctx: EvalContext, subject: Subject, key: str) -> Result:
         evidence: list[str] = []
         assumptions: list[str] = []
+        # Each permission is its own labelled path: joined into one chain they would read as
+        # if data ran from one tool into the next.
+        paths: list[tuple[str, tuple[str, ...]]] = []
         matched = 0
         permissions = ctx.index.permissions
         for address in ctx.index.permissions_of_agent.get(key, ()):
-            if self.where is None:
-                evidence.append(address)
-                matched += 1
-                continue
-            result = self.where.test(ctx, PERMISSION_SUBJECT, address)
-            assumptions += result.assumptions
-            if result.ok:
+            if self.where is not None:
+                result = self.where.test(ctx, PERMISSION_SUBJECT, address)
+                assumptions += result.assumptions
+                if not result.ok:
+                    continue
                 evidence += [address, permissions[address].target]
-                matched += 1
-        return Result(matched >= self.minimum, tuple(evidence), tuple(assumptions))
+            else:
+                evidence.append(address)
+            matched += 1
+            if len(paths) < PATHS_SHOWN:
+                paths.append(("permission held", (key, address, permissions[address].target)))
+        if matched < self.minimum:
+            return Result(False, tuple(evidence), tuple(assumptions))
+        return Result(True, tuple(evidence), tuple(assumptions), tuple(paths), matched - len(paths))
 
 
 def _has_permission(call: Call) -> Predicate:
