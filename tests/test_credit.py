@@ -136,17 +136,35 @@ def test_a_control_at_either_end_of_a_flow_counts() -> None:
 
 def test_a_control_on_the_evidence_path_counts_and_one_elsewhere_does_not() -> None:
     """A component on the path counts; the same control on an unrelated tool does not."""
-    assert mitigated(run(components__fetch__controls=["dual_llm"]), "PI-002", "agent")
-    assert not mitigated(run(components__other__controls=["dual_llm"]), "PI-002", "agent")
+    assert mitigated(run(components__mailer__controls=["audit_logging"]), "OBS-001", "agent")
+    assert not mitigated(run(components__other__controls=["audit_logging"]), "OBS-001", "agent")
 
 
 def test_an_implied_flow_credits_its_permission() -> None:
     """A path through a permission's implied tool_result flow lists the permission."""
-    report = run(components__agent__tools__fetch={"scopes": ["read"], "controls": ["dual_llm"]})
-    found = finding(report, "PI-002", "agent")
+    screened = ["source_allowlist", "ingest_validation"]
+    report = run(
+        components__wiki={"kind": "datastore", "boundary": "corp"},
+        components__agent__tools={
+            "fetch": {"scopes": ["read"], "controls": screened},
+            "wiki": {"scopes": ["write"]},
+        },
+    )
+    found = finding(report, "RAG-001", "wiki")
     assert "agent.tools.fetch" in found.elements
     assert found.status is Status.mitigated
-    assert found.controls[1].declared_on == {"dual_llm": "agent.tools.fetch"}
+    assert found.controls[0].declared_on == dict.fromkeys(screened, "agent.tools.fetch")
+
+
+def test_a_control_claimed_for_the_attackers_side_counts_for_nothing() -> None:
+    """The same screening declared on the untrusted web page settles nothing."""
+    screened = ["source_allowlist", "ingest_validation"]
+    report = run(
+        components__wiki={"kind": "datastore", "boundary": "corp"},
+        components__web__controls=screened,
+        components__agent__tools={"fetch": {"scopes": ["read"]}, "wiki": {"scopes": ["write"]}},
+    )
+    assert not mitigated(report, "RAG-001", "wiki")
 
 
 def test_a_system_control_counts_everywhere() -> None:
@@ -403,3 +421,56 @@ def test_a_set_for_one_kind_of_input_never_settles_a_tool_that_takes_another(
     loaded = load_model_text(text, "mixed.yaml", known_controls=known())
     report = check([loaded], catalog(), today=TODAY)
     assert mitigated(report, "OUT-001", "agent.tools.ops") is settled
+
+
+COPILOT = ROOT / "models" / "support-copilot.yaml"
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        # The attacker's side: a control claimed for the internet boundary.
+        (
+            "  internet:\n    trust: untrusted\n",
+            "  internet:\n    trust: untrusted\n    controls: [dual_llm]\n",
+        ),
+        # Upstream of the agent: cutting the way out is not the knowledge base's to do.
+        (
+            "    stores: [help-articles, ticket-history]\n",
+            "    stores: [help-articles, ticket-history]\n"
+            "    controls: [egress_allowlist, no_remote_render]\n",
+        ),
+    ],
+    ids=["untrusted-boundary", "upstream-store"],
+)
+def test_controls_where_they_cannot_act_settle_no_injection_finding(old: str, new: str) -> None:
+    """PI-003 and PI-002 on the copilot stay open: a hostile or careless claim elsewhere."""
+    text = COPILOT.read_text()
+    assert old in text
+    loaded = load_model_text(text.replace(old, new, 1), "copilot.yaml", known_controls=known())
+    report = check([loaded], catalog(), today=TODAY)
+    assert not mitigated(report, "PI-003", "copilot")
+    assert not mitigated(report, "PI-002", "copilot")
+
+
+def test_the_same_controls_on_the_agent_settle_the_trifecta() -> None:
+    """The counterpart: declared on the agent itself, dual_llm settles PI-003."""
+    text = COPILOT.read_text().replace(
+        "  copilot:\n    kind: agent\n",
+        "  copilot:\n    kind: agent\n    controls: [dual_llm]\n",
+        1,
+    )
+    loaded = load_model_text(text, "copilot.yaml", known_controls=known())
+    assert mitigated(check([loaded], catalog(), today=TODAY), "PI-003", "copilot")
+
+
+def test_an_empty_covers_is_refused_rather_than_covering_everything() -> None:
+    """`covers: []` would read as "covers nothing" yet used to count everywhere."""
+    text = BASE.replace(
+        "runner: {trust: internal, parent: corp}",
+        "runner: {trust: internal, parent: corp, controls: [{id: sandbox, covers: []}]}",
+    )
+    with pytest.raises(ModelError) as caught:
+        load_model_text(text, "credit.yaml")
+    (problem,) = caught.value.problems
+    assert problem.line == 7 and "must not be empty" in problem.message

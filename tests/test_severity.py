@@ -36,11 +36,15 @@ def test_modifiers_raise_their_axis_and_say_why() -> None:
     # and autonomy does not raise a finding about one of its permissions.
     assert rated.factors == (
         "likelihood +1: agent `agent` acts autonomously",
-        "likelihood −1: contained: everything `agent` can change is sandboxed or needs "
-        "approval, no secrets in reach",
+        "likelihood −1: contained: everything `agent` can change is sandboxed, approved or "
+        "reviewed, no secrets in reach",
     )
     assert rated.severity is Severity.info  # likelihood 1+1-1, impact 1
-    assert facts.rate(every, "agent.tools.crm", ["agent", "agent.tools.crm"]).factors == ()
+    # On an approved permission autonomy is shown, and moves nothing.
+    assert facts.rate(every, "agent.tools.crm", ["agent", "agent.tools.crm"]).factors == (
+        "likelihood +0: agent `agent` acts autonomously, but a person approves each call "
+        "through `agent.tools.crm`",
+    )
     helper = facts.rate(every, "helper", ["helper", "helper->web", "web"])
     # read-only, nothing exposed or public; supervised lowers likelihood (already lowest)
     assert helper.factors == (
@@ -208,7 +212,7 @@ def _only(name: str, likelihood: str = "medium", impact: str = "high") -> Severi
         (
             "contained",
             "boxed",
-            "likelihood −1: contained: everything `boxed` can change is sandboxed or needs approval, "
+            "likelihood −1: contained: everything `boxed` can change is sandboxed, approved or reviewed, "
             "no secrets in reach",
         ),
     ],
@@ -458,7 +462,11 @@ def test_an_approved_permission_is_no_consequential_scope_of_the_agent() -> None
     )
     only_gated = payouts_gated.replace("      shell: {scopes: [execute]}\n", "")
     rated = _approvals(only_gated).rate(scopes, "agent", ["agent", "agent.tools.refunds"])
-    assert (rated.severity, rated.factors) == (Severity.high, ())
+    # Nothing unapproved is left: the factor is shown, and moves nothing.
+    assert (rated.severity, rated.factors) == (
+        Severity.high,
+        ("impact +0: consequential scopes (spend) need approval",),
+    )
     # A planned approval, or one whose `covers` leaves the service out, approves nothing.
     planned = only_gated.replace(
         "controls: [human_approval]}\n      payouts",
@@ -485,7 +493,12 @@ def test_an_approved_permission_is_no_consequential_scope_of_the_agent() -> None
 def test_autonomy_does_not_raise_a_finding_on_an_approved_permission() -> None:
     autonomous = _only("autonomous")
     facts = _approvals()
-    assert facts.rate(autonomous, "agent.tools.refunds", []).factors == ()
+    # Shown, but it moves nothing: a person approves each call.
+    refunds = facts.rate(autonomous, "agent.tools.refunds", [])
+    assert refunds.factors == (
+        "likelihood +0: agent `agent` acts autonomously, but a person approves each call "
+        "through `agent.tools.refunds`",
+    )
     assert facts.rate(autonomous, "agent.tools.shell", []).factors == (
         "likelihood +1: agent `agent` acts autonomously",
     )
@@ -493,7 +506,8 @@ def test_autonomy_does_not_raise_a_finding_on_an_approved_permission() -> None:
     on_agent = APPROVALS.replace(
         "    autonomy: autonomous\n", "    autonomy: autonomous\n    controls: [human_approval]\n"
     )
-    assert _approvals(on_agent).rate(autonomous, "agent.tools.shell", []).factors == ()
+    shell = _approvals(on_agent).rate(autonomous, "agent.tools.shell", [])
+    assert [f.startswith("likelihood +0:") for f in shell.factors] == [True]
 
 
 def test_the_example_approvals_lower_the_agent_findings() -> None:

@@ -15,6 +15,7 @@ from tmcode.catalog.schema import ControlSet
 from tmcode.graph import FlowGraph, flow_graph
 from tmcode.model.address import SYSTEM_ADDRESS
 from tmcode.model.elements import Model, RiskDecision
+from tmcode.model.enums import Trust
 from tmcode.model.index import ModelIndex
 from tmcode.model.load import LoadedModel
 from tmcode.report import (
@@ -73,6 +74,8 @@ def _dedupe(items: Iterable[str]) -> list[str]:
 
 
 _EMPTY: frozenset[str] = frozenset()
+_UNTRUSTED = Trust.untrusted
+_OUTWARD = frozenset({"send", "network"})  # scopes that carry data out of the system
 
 
 def _none_present(run: _Evaluation, control_set: ControlSet) -> ControlSetState:
@@ -99,7 +102,8 @@ def _subjects(index: ModelIndex, target: str) -> tuple[str, ...]:
 def _receivers(index: ModelIndex, target: str, elements: list[str]) -> list[str]:
     """Where a finding's output lands: each evidence flow leaving the target and its end.
 
-    For a flow, the flow and its end; for a permission, the permission and what it reaches.
+    Also each evidence permission of the target that sends or reaches the network, and what it
+    reaches; for a flow, the flow and its end; for a permission, the permission and its target.
     """
     flow = index.flows.get(target)
     if flow is not None:
@@ -112,6 +116,14 @@ def _receivers(index: ModelIndex, target: str, elements: list[str]) -> list[str]
         out = index.flows.get(address)
         if out is not None and out.from_ == target:
             found += [address, out.to]
+            continue
+        held = index.permissions.get(address)
+        if (
+            held is not None
+            and held.agent == target
+            and not _OUTWARD.isdisjoint(held.permission.scopes)
+        ):
+            found += [address, held.target]
     return found
 
 
@@ -151,12 +163,16 @@ def _control_states(
                 if subjects is None:
                     subjects = _subjects(index, target)
                 places += subjects
+            passed: list[str] = []  # places a finding only passes through
             if "receiver" in on:
-                places += _receivers(index, target, elements)
+                passed += _receivers(index, target, elements)
             if "evidence" in on:
-                places += elements
+                passed += elements
             elif "path" in on:
-                places += [e for e in elements if e != target]
+                passed += [e for e in elements if e != target]
+            # On the way, a control claimed for an untrusted component (the attacker's side:
+            # a web page, the internet boundary) counts for nothing (docs/credit.md).
+            places += [p for p in passed if p == target or index.trust.get(p) is not _UNTRUSTED]
             if "system" in on:
                 places.append(SYSTEM_ADDRESS)
             implemented: dict[str, str] = {}

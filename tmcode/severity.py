@@ -35,6 +35,9 @@ HOT_TAGS = frozenset({"secret", "credentials"})
 SCOPING = frozenset({"scoped_credentials", "least_privilege"})
 SANDBOX = "sandbox"
 APPROVAL = "human_approval"
+# A permission that only reads and writes, each change reviewed by a person and revertible.
+REVIEW = frozenset({"human_review", "rollback"})
+REVIEWABLE = frozenset({"read", "write"})
 
 Axis = Literal["likelihood", "impact"]
 
@@ -62,10 +65,15 @@ class Rating(NamedTuple):
 
 
 class Step(NamedTuple):
-    """One modifier that holds: the factor shown, and an assumption it rests on, if any."""
+    """One modifier that holds: the factor shown, and an assumption it rests on, if any.
+
+    A step that does not move is a factor a reviewer needs to see all the same: a raise that
+    would apply but for a declared control ("spend needs approval").
+    """
 
     factor: str
     assumption: str | None = None
+    moves: bool = True
 
 
 # Scopes that change something: a permission holding only others (read) changes nothing.
@@ -145,9 +153,14 @@ def _consequential_scopes(f: _Finding) -> Step | None:
         else:
             scopes.update(entry.permission.scopes)
     held = sorted(c for c in CONSEQUENTIAL if c in scopes)
-    if not held:
-        return None
     waiting = sorted(c for c in CONSEQUENTIAL if c in gated and c not in scopes)
+    if not held:
+        if not waiting:
+            return None
+        return Step(
+            "impact +0: consequential scopes (" + ", ".join(waiting) + ") need approval",
+            moves=False,
+        )
     note = "; " + ", ".join(waiting) + " needs approval" if waiting else ""
     return Step("impact +1: consequential scopes (" + ", ".join(held) + note + ")")
 
@@ -206,14 +219,19 @@ def _insiders_only(f: _Finding) -> Step | None:
 def _autonomous(f: _Finding) -> Step | None:
     if f.agent is None:
         return None
-    if f.permission is not None and f.facts.approved(f.permission) is not None:
-        return None  # a person approves each call: the agent's autonomy does not reach it
     agent = f.facts.index.model.components[f.agent]
     assert isinstance(agent, Agent)
     autonomy = agent.autonomy or agent.assumed("autonomy")
     if str(getattr(autonomy, "value", autonomy)) != "autonomous":
         return None
     assumed = f"{f.agent}: `autonomy` is unset; assumed `autonomous`"
+    if f.permission is not None and f.facts.approved(f.permission) is not None:
+        # A person approves each call: the agent's autonomy does not reach it.
+        return Step(
+            f"likelihood +0: agent `{f.agent}` acts autonomously, but a person approves "
+            f"each call through `{f.permission.address}`",
+            moves=False,
+        )
     return Step(
         f"likelihood +1: agent `{f.agent}` acts autonomously",
         assumed if agent.autonomy is None else None,
@@ -272,7 +290,7 @@ def _contained(f: _Finding) -> Step | None:
         loose = facts.uncontained(f.agent)
         if loose is None or loose:
             return None
-        reason = f"everything `{f.agent}` can change is sandboxed or needs approval"
+        reason = f"everything `{f.agent}` can change is sandboxed, approved or reviewed"
     else:
         return None
     if facts.secrets_near(f.agent):
@@ -377,8 +395,8 @@ MODIFIERS: Mapping[Modifier, ModifierRule] = MappingProxyType(
             _contained,
             "a permission's target is sandboxed (`sandbox` on the permission, the target or a "
             "boundary around it), or every permission of an agent that can change something is "
-            "sandboxed or has `human_approval`; and nothing restricted, secret or credential is "
-            "in the agent's reach",
+            "sandboxed, has `human_approval`, or only reads and writes with `human_review` and "
+            "`rollback`; and nothing restricted, secret or credential is in the agent's reach",
         ),
         "internet_exposed": ModifierRule(
             "likelihood",
@@ -452,7 +470,30 @@ class SeverityFacts:
         ]
         if not acting:
             return None
-        return [e.address for e in acting if self.sandboxed(e) is None and self.approved(e) is None]
+        return [
+            e.address
+            for e in acting
+            if self.sandboxed(e) is None and self.approved(e) is None and not self.reviewed(e)
+        ]
+
+    def reviewed(self, entry: PermissionEntry) -> bool:
+        """Whether a permission only reads and writes, each change reviewed and revertible.
+
+        AG-001's `{human_review, rollback}` set, counted at the same places as an approval.
+        """
+        if not REVIEWABLE.issuperset(entry.permission.scopes):
+            return False
+        index = self.index
+        found: set[str] = set()
+        for place in (entry.address, entry.agent, entry.target, SYSTEM_ADDRESS):
+            for control, _ in index.credited_at(place):
+                if (
+                    control.id in REVIEW
+                    and control.implemented
+                    and index.covers(control, (entry.target,))
+                ):
+                    found.add(control.id)
+        return found == REVIEW
 
     def approved(self, entry: PermissionEntry) -> str | None:
         """Where `human_approval` that counts for a permission is written, or None.
@@ -520,7 +561,8 @@ class SeverityFacts:
             held = rule.holds(finding)
             if held is None:
                 continue
-            steps[rule.axis] += rule.step
+            if held.moves:
+                steps[rule.axis] += rule.step
             factors.append(held.factor)
             if held.assumption is not None:
                 assumptions.append(held.assumption)

@@ -121,11 +121,13 @@ class ControlRef(Strict):
         description="`planned` controls are reported but mitigate nothing.",
     )
     evidence: str | None = Field(None, description="A repository path or URL proving it.")
-    covers: list[Id] = Field(
-        default_factory=list,
+    covers: list[Id] | None = Field(
+        None,
+        min_length=1,
         description="Limits how far the control reaches: it counts only for findings about a "
         "component listed here by id, inside a boundary listed here, or of a kind listed here "
-        "(ids win over kinds). Empty: everything the control's place reaches (docs/credit.md).",
+        "(ids win over kinds). Unset: everything the control's place reaches (docs/credit.md); "
+        "an empty list is refused, since it would cover nothing.",
     )
 
     @model_validator(mode="before")

@@ -380,7 +380,7 @@ class _Checker:
         pool: set[str] | None = None
         for loc, controls in self.control_places():
             for j, control in enumerate(controls):
-                for k, word in enumerate(control.covers):
+                for k, word in enumerate(control.covers or ()):
                     if pool is None:
                         pool = {*m.components, *m.boundaries, *KIND_CLASSES}
                     if word in pool or word in self.invalid or self.broken:

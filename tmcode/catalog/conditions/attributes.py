@@ -103,9 +103,7 @@ DERIVED: Mapping[SubjectType, Mapping[str, Derived]] = {
             _trained_on_sensitive, bool, "a dataset it is trained on holds sensitive data"
         ),
         "used_for_training": Derived(_used_for_training, bool, "a model is trained on it"),
-        "ephemeral": Derived(
-            _ephemeral, bool, "it sits in a boundary declared `ephemeral: true`"
-        ),
+        "ephemeral": Derived(_ephemeral, bool, "it sits in a boundary declared `ephemeral: true`"),
     },
     "flow": {"data_classification": _CLASSIFICATION, "data_tags": _TAGS},
     "permission": {"target_kind": Derived(_target_kind, str, "the kind of its target")},
