@@ -348,3 +348,40 @@ def test_each_permission_a_finding_rests_on_is_its_own_labelled_path(tmp_path: P
     assert ("permission held", ["copilot", "copilot.tools.mailer", "mailer"]) in legs
     assert ("permission held", ["copilot", "copilot.tools.refunds", "refunds"]) in legs
     assert not any("mailer" in e and "refunds" in e for _, e in legs)
+
+
+STORED = """\
+tmcode: 1
+system: {name: Stored reports, lifecycle: development}
+boundaries:
+  internet: {trust: untrusted}
+  corp: {trust: internal}
+components:
+  reporter: {kind: user, boundary: internet, audience: public}
+  issues: {kind: datastore, boundary: corp}
+  llm: {kind: llm, boundary: corp, hosting: self_hosted}
+  triage:
+    kind: agent
+    boundary: corp
+    model: llm
+    autonomy: supervised
+    tools:
+      issues: {scopes: [read]}
+flows:
+  - {from: reporter, to: FIRST, kind: KIND}
+"""
+
+
+def test_what_outsiders_write_into_a_store_is_an_injection_source(tmp_path: Path) -> None:
+    """Error reports written by end users reach the agent later: PI-002, from the reporter."""
+    stored = report_of(tmp_path, STORED.replace("FIRST", "issues").replace("KIND", "ingest"))
+    found = finding(stored, "PI-002")
+    assert [(p.label, p.elements) for p in found.paths][0] == (
+        "untrusted content in from `reporter`",
+        ["reporter", "reporter->issues", "issues", "triage.tools.issues", "triage"],
+    )
+    # Typed straight at the agent it is direct injection (PI-001's), not PI-002's.
+    direct = report_of(
+        tmp_path, STORED.replace("FIRST", "triage").replace("KIND", "prompt"), "d.yaml"
+    )
+    assert not [f for f in direct.findings if f.threat == "PI-002"]

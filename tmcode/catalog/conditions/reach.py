@@ -108,6 +108,26 @@ class Reach(Predicate):
     def _label(self, tier: int, origin: str) -> str:
         return self.labels[min(tier, len(self.labels) - 1)].format(origin=origin)
 
+    @staticmethod
+    def _lead(
+        ctx: EvalContext, search: Search, origin: str, elements: tuple[str, ...]
+    ) -> tuple[str, tuple[str, ...]]:
+        """Where a path really starts: a source that stands for a component before it.
+
+        A store outsiders write into is a source, found by the flow that writes it: the path
+        then starts at the writer (`reporter -> reporter->issues -> issues -> ...`).
+        """
+        lead = search.sources.get(origin, ())
+        if lead and lead[0] in ctx.model.components:
+            return lead[0], (*lead, *elements)
+        return origin, elements
+
+    @staticmethod
+    def _start(ctx: EvalContext, search: Search, origin: str) -> str:
+        """The component a path from ``origin`` is shown starting at (see ``_lead``)."""
+        lead = search.sources.get(origin, ())
+        return lead[0] if lead and lead[0] in ctx.model.components else origin
+
     def _paths(
         self, ctx: EvalContext, first: int, key: str, primary: tuple[str, tuple[str, ...]]
     ) -> tuple[tuple[tuple[str, tuple[str, ...]], ...], int]:
@@ -123,7 +143,8 @@ class Reach(Predicate):
             for origin in at.get(key, ()):
                 if origin == key:
                     continue
-                label = self._label(tier, origin)
+                start = self._start(ctx, searches[tier], origin)
+                label = self._label(tier, start)
                 if label in seen:
                     continue
                 seen.add(label)
@@ -131,7 +152,8 @@ class Reach(Predicate):
                     left_out += 1
                     continue
                 _, elements = by_origin[origin].elements(key)
-                paths.append((label, tuple(elements)))
+                _, shown = self._lead(ctx, searches[tier], origin, tuple(elements))
+                paths.append((label, shown))
         return tuple(paths), left_out
 
     def test(self, ctx: EvalContext, subject: Subject, key: str) -> Result:
@@ -154,7 +176,8 @@ class Reach(Predicate):
                     # A path from elsewhere says more than "it holds some": it goes first.
                     return Result(True, evidence, (), (*paths[1:], paths[0]), left_out)
                 continue
-            primary = (self._label(tier, origin), tuple(elements))
+            start, shown = self._lead(ctx, search, origin, tuple(elements))
+            primary = (self._label(tier, start), shown)
             paths, left_out = self._paths(ctx, tier, key, primary)
             return Result(True, (*search.sources.get(origin, ()), *elements), (), paths, left_out)
         return FALSE
@@ -174,13 +197,23 @@ def _taint_sources(users: bool) -> Sources:
     def sources(ctx: EvalContext) -> list[Tier]:
         outside: dict[str, tuple[str, ...]] = {}
         weaker: dict[str, tuple[str, ...]] = {}
-        trust = ctx.index.trust
+        index = ctx.index
+        trust = index.trust
         for cid, c in ctx.model.components.items():
             kind = c.kind
-            if has(kind, Trait.generates) or (has(kind, Trait.human) and not users):
-                continue
             if isinstance(c, User) and c.writes_to is WritesTo.own_tenant:
                 continue  # read back only by its writers' own tenant: not outsider content
+            if has(kind, Trait.human) and not users:
+                # What outsiders type at an agent is direct injection, not counted here; what
+                # they write into a store (error reports, reviews) is read later by others.
+                if has(kind, Trait.outsider) or trust[cid] is Trust.untrusted:
+                    for address in index.flows_out.get(cid, ()):
+                        store = index.flows[address].to
+                        if has(index.model.components[store].kind, Trait.store):
+                            outside.setdefault(store, (cid, address))
+                continue
+            if has(kind, Trait.generates):
+                continue
             level = trust[cid]
             if has(kind, Trait.outsider) or level is Trust.untrusted:
                 outside[cid] = ()
