@@ -69,10 +69,11 @@ def test_ide_agent_lethal_trifecta_through_public_issues(catalog) -> None:
 def test_support_copilot_injected_mail(catalog) -> None:
     report = run(catalog, MODELS / "support-copilot.yaml")
     f = one(report, "PI-002", "copilot")
-    # The only spend (refunds) waits for a person's approval: no consequential scope.
+    # The only spend (refunds) waits for a person's approval: shown, but it raises nothing.
     assert (f.severity, f.status) == (Severity.high, Status.open)
     assert f.elements[0] == "inbound-email" and f.elements[-1] == "copilot"
-    assert not any("consequential" in factor for factor in f.severity_factors)
+    consequential = [factor for factor in f.severity_factors if "consequential" in factor]
+    assert consequential == ["impact +0: consequential scopes (spend) need approval"]
     refunds = one(report, "AG-001", "copilot.tools.refunds")
     assert refunds.status is Status.mitigated
     assert any(s.satisfied and s.all == ["human_approval"] for s in refunds.controls)

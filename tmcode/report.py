@@ -217,6 +217,7 @@ def finding_to_dict(f: Finding) -> dict[str, Any]:
                 "planned": c.planned,
                 "missing": c.missing,
                 "satisfied": c.satisfied,
+                "declared_on": c.declared_on,
             }
             for c in f.controls
         ],

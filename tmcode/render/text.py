@@ -14,7 +14,7 @@ from tmcode.render.wording import (
     severity_breakdown,
     summary_line,
 )
-from tmcode.report import GATING_STATUSES, Finding, Report, Severity, Status
+from tmcode.report import GATING_STATUSES, ControlSetState, Finding, Report, Severity, Status
 
 _COLORS = {severity: style.ansi for severity, style in SEVERITY_STYLE.items()}
 _DIM = "\033[2m"
@@ -39,6 +39,17 @@ _CHANGE_MARKS = {
     "fixed": "newly mitigated",
     "severity_lowered": "severity lowered",
 }
+
+
+def _where_met(state: ControlSetState) -> str:
+    """A satisfied set and where its controls are written: `{sandbox, egress_allowlist} on job`."""
+    places = [state.declared_on.get(c) for c in state.all]
+    if places and None not in places and len(set(places)) == 1:
+        return "{" + ", ".join(state.all) + "} on " + str(places[0])
+    shown = [
+        c + (f" on {state.declared_on[c]}" if c in state.declared_on else "") for c in state.all
+    ]
+    return "{" + ", ".join(shown) + "}"
 
 
 class TextRenderer(Renderer):
@@ -71,7 +82,7 @@ class TextRenderer(Renderer):
         elif len(f.elements) > 1:
             lines.append("      path: " + terminal_text(" → ".join(f.elements)))
         if f.status is Status.mitigated:
-            sets = " and ".join("{" + ", ".join(s.all) + "}" for s in f.controls if s.satisfied)
+            sets = " and ".join(_where_met(s) for s in f.controls if s.satisfied)
             lines.append(self._paint(_DIM, f"      mitigated by: {sets}"))
         elif f.status in GATING_STATUSES:
             sets = " or ".join("{" + ", ".join(s.all) + "}" for s in f.controls)
