@@ -327,6 +327,14 @@ def test_content_a_tenant_writes_for_itself_is_not_outsider_taint() -> None:
         "article-store",
         "index",
     }
+    # The claim holds only where tenant isolation keeps it: without it on the store they
+    # write into, what tenant admins write is outsider content like anyone's.
+    unkept = text.replace(
+        "controls: [tenant_isolation, access_control, encryption_at_rest, provenance_tracking]",
+        "controls: [access_control, encryption_at_rest, provenance_tracking]",
+    )
+    report = check([load_model_text(unkept, "u.yaml")], catalog, today=dt.date(2026, 11, 26))
+    assert "article-store" in {f.target for f in report.findings if f.threat == "RAG-001"}
 
 
 def test_a_throwaway_sandbox_lowers_the_coding_agent_findings() -> None:

@@ -277,7 +277,8 @@ class User(ComponentBase):
     )
     writes_to: WritesTo | None = attr(
         "Who reads back what these users write: `own_tenant` when stores keep it to the "
-        "writer's own tenant, so it is not outsider content.",
+        "writer's own tenant, so it is not outsider content (counted only while each store "
+        "they write into declares `tenant_isolation`).",
         assumed="shared",
     )
 

@@ -29,6 +29,8 @@ from tmcode.graph import EvidencePaths, flow_adjacency, reachable, reachable_ori
 from tmcode.model.elements import KIND_CLASSES, UI, User
 from tmcode.model.enums import Classification, Trust, WritesTo
 from tmcode.model.kinds import Trait, has
+from tmcode.model.address import SYSTEM_ADDRESS
+from tmcode.model.index import ModelIndex
 from tmcode.report import PATHS_SHOWN
 
 # The sources of a search, in tiers, strongest first.
@@ -191,6 +193,24 @@ def _selected(inner: Predicate) -> Sources:
     return sources
 
 
+def _kept_apart(index: ModelIndex, user: str) -> bool:
+    """Whether every store a user writes into declares `tenant_isolation` (implemented).
+
+    `writes_to: own_tenant` is a claim; tenant isolation on what they write into is what
+    keeps it true. Without it, what they write is outsider content like anyone's.
+    """
+    for address in index.flows_out.get(user, ()):
+        to = index.flows[address].to
+        if not has(index.model.components[to].kind, Trait.store):
+            continue
+        if not any(
+            credit.control.id == "tenant_isolation" and credit.control.implemented
+            for credit in (*index.credited_at(to), *index.credited_at(SYSTEM_ADDRESS))
+        ):
+            return False
+    return True
+
+
 def _taint_sources(users: bool) -> Sources:
     """Outsider content first; then community code and partner-trust components."""
 
@@ -201,7 +221,11 @@ def _taint_sources(users: bool) -> Sources:
         trust = index.trust
         for cid, c in ctx.model.components.items():
             kind = c.kind
-            if isinstance(c, User) and c.writes_to is WritesTo.own_tenant:
+            if (
+                isinstance(c, User)
+                and c.writes_to is WritesTo.own_tenant
+                and _kept_apart(index, cid)
+            ):
                 continue  # read back only by its writers' own tenant: not outsider content
             if has(kind, Trait.human) and not users:
                 # What outsiders type at an agent is direct injection, not counted here; what
