@@ -6,7 +6,7 @@ matrix, so a severity means one thing everywhere.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from types import MappingProxyType
 from typing import Literal, NamedTuple
 
@@ -483,17 +483,7 @@ class SeverityFacts:
         """
         if not REVIEWABLE.issuperset(entry.permission.scopes):
             return False
-        index = self.index
-        found: set[str] = set()
-        for place in (entry.address, entry.agent, entry.target, SYSTEM_ADDRESS):
-            for control, _ in index.credited_at(place):
-                if (
-                    control.id in REVIEW
-                    and control.implemented
-                    and index.covers(control, (entry.target,))
-                ):
-                    found.add(control.id)
-        return found == REVIEW
+        return REVIEW <= {control for control, _ in self._counted_for(entry)}
 
     def approved(self, entry: PermissionEntry) -> str | None:
         """Where `human_approval` that counts for a permission is written, or None.
@@ -502,23 +492,24 @@ class SeverityFacts:
         permission, its agent, the component it reaches (each with its boundaries) and the
         system; a control limited by `covers` must cover the component reached.
         """
-        if entry.address in self._approved:
-            return self._approved[entry.address]
+        if entry.address not in self._approved:
+            self._approved[entry.address] = next(
+                (where for control, where in self._counted_for(entry) if control == APPROVAL), None
+            )
+        return self._approved[entry.address]
+
+    def _counted_for(self, entry: PermissionEntry) -> Iterator[tuple[str, str]]:
+        """(control id, where written) of each implemented control counting for a permission.
+
+        At the places docs/credit.md credits for the permission's own findings: the permission,
+        its agent, the component it reaches (each with its boundaries) and the system; a control
+        limited by `covers` must cover the component reached.
+        """
         index = self.index
-        found: str | None = None
         for place in (entry.address, entry.agent, entry.target, SYSTEM_ADDRESS):
             for control, declared_on in index.credited_at(place):
-                if (
-                    control.id == APPROVAL
-                    and control.implemented
-                    and index.covers(control, (entry.target,))
-                ):
-                    found = declared_on
-                    break
-            if found is not None:
-                break
-        self._approved[entry.address] = found
-        return found
+                if control.implemented and index.covers(control, (entry.target,)):
+                    yield control.id, declared_on
 
     def secrets_near(self, agent: str) -> bool:
         """Whether restricted, secret or credential data, or a secret store, is in reach.

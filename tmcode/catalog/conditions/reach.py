@@ -119,10 +119,10 @@ class Reach(Predicate):
         A store outsiders write into is a source, found by the flow that writes it: the path
         then starts at the writer (`reporter -> reporter->issues -> issues -> ...`).
         """
-        lead = search.sources.get(origin, ())
-        if lead and lead[0] in ctx.model.components:
-            return lead[0], (*lead, *elements)
-        return origin, elements
+        start = Reach._start(ctx, search, origin)
+        if start == origin:
+            return origin, elements
+        return start, (*search.sources[origin], *elements)
 
     @staticmethod
     def _start(ctx: EvalContext, search: Search, origin: str) -> str:
