@@ -532,3 +532,25 @@ def test_the_example_approvals_lower_the_agent_findings() -> None:
     assert ("LC-002", "agent.tools.forge-mcp", "high") in _rated(
         coding.replace(line, ""), "unapproved.yaml"
     )
+
+
+def test_a_sandbox_that_covers_other_components_contains_nothing_here() -> None:
+    """`contained` reads the credited controls: a sandbox covering only the checkout."""
+    text = (BENIGN / "sandboxed-coding-agent.yaml").read_text()
+    catalog = load_catalog([])
+
+    def shell_factors(model: str) -> list[str]:
+        loaded = load_model_text(model, "s.yaml", known_controls=frozenset(catalog.controls))
+        report = check([loaded], catalog, today=dt.date(2026, 11, 26))
+        (found,) = [
+            f for f in report.findings if (f.threat, f.target) == ("AG-002", "agent.tools.shell")
+        ]
+        return found.severity_factors
+
+    assert any("contained" in f for f in shell_factors(text))
+    narrowed = text.replace(
+        "    controls: [sandbox, egress_allowlist]\n",
+        "    controls: [{id: sandbox, covers: [checkout]}, egress_allowlist]\n",
+    )
+    assert narrowed != text
+    assert not any("contained" in f for f in shell_factors(narrowed))

@@ -12,7 +12,7 @@ from tmcode._gc import gc_paused
 from tmcode.catalog.conditions import EvalContext, Result
 from tmcode.catalog.load import Catalog, CompiledThreat, DriftCheck
 from tmcode.catalog.schema import ControlSet
-from tmcode.graph import FlowGraph, flow_graph
+from tmcode.graph import EGRESS_SCOPES, FlowGraph, flow_graph
 from tmcode.model.address import SYSTEM_ADDRESS
 from tmcode.model.elements import Model, RiskDecision
 from tmcode.model.enums import Trust
@@ -75,7 +75,6 @@ def _dedupe(items: Iterable[str]) -> list[str]:
 
 _EMPTY: frozenset[str] = frozenset()
 _UNTRUSTED = Trust.untrusted
-_OUTWARD = frozenset({"send", "network"})  # scopes that carry data out of the system
 
 
 def _none_present(run: _Evaluation, control_set: ControlSet) -> ControlSetState:
@@ -121,7 +120,7 @@ def _receivers(index: ModelIndex, target: str, elements: list[str]) -> list[str]
         if (
             held is not None
             and held.agent == target
-            and not _OUTWARD.isdisjoint(held.permission.scopes)
+            and not EGRESS_SCOPES.isdisjoint(held.permission.scopes)
         ):
             found += [address, held.target]
     return found

@@ -27,6 +27,8 @@ PERMISSION = "permission"
 STORE_KINDS = kinds_with(Trait.store)
 TOOL_KINDS = kinds_with(Trait.callable_tool)
 WRITE_SCOPES = frozenset({"write", "delete", "admin", "memory_write"})
+# Scopes that carry data out of the system: a way out (the `egress` condition, PI-003).
+EGRESS_SCOPES = frozenset({"send", "network"})
 
 Edge = tuple[str, str, str, dict[str, Any]]
 

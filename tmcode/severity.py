@@ -448,13 +448,20 @@ class SeverityFacts:
         return found
 
     def sandboxed(self, entry: PermissionEntry) -> str | None:
-        """Where a permission's target is sandboxed: the permission, target or a boundary."""
+        """Where a permission's target is sandboxed: the permission, target or a boundary.
+
+        The places containment sets count at (`on: [target, subject]`, docs/credit.md); a
+        sandbox limited by `covers` must cover the target.
+        """
         index = self.index
-        target = index.model.components[entry.target]
-        places = [entry.address, entry.target, *index.model.boundary_chain(target.boundary)]
-        for place in places:
-            if SANDBOX in index.controls_on(place).implemented:
-                return place
+        for place in (entry.address, entry.target):
+            for control, declared_on in index.credited_at(place):
+                if (
+                    control.id == SANDBOX
+                    and control.implemented
+                    and index.covers(control, (entry.target,))
+                ):
+                    return declared_on
         return None
 
     def uncontained(self, agent: str) -> list[str] | None:
@@ -526,8 +533,7 @@ class SeverityFacts:
                 entry = index.permissions[address]
                 near.add(entry.target)
                 if not {"execute", "network"}.isdisjoint(entry.permission.scopes):
-                    box = components[entry.target].boundary
-                    near.update(c for c, comp in components.items() if comp.boundary == box)
+                    near.update(index.components_in[components[entry.target].boundary])
             addresses = set(near)
             for cid in near:
                 addresses.update(index.flows_out.get(cid, ()))

@@ -101,6 +101,8 @@ class ModelIndex:
     permissions_of_agent: Mapping[str, tuple[str, ...]]
     permissions_to_target: Mapping[str, tuple[str, ...]]
     components_by_kind: Mapping[str, tuple[str, ...]]
+    # boundary -> the components declared directly in it, in model order
+    components_in: Mapping[str, tuple[str, ...]]
     flows_by_kind: Mapping[str, tuple[str, ...]]
     permissions_by_target_kind: Mapping[str, tuple[str, ...]]
     agents_of_llm: Mapping[str, tuple[str, ...]]
@@ -139,6 +141,7 @@ class ModelIndex:
             by_target_kind.setdefault(model.components[target_id].kind, []).append(address)
 
         by_kind: dict[str, list[str]] = {}
+        components_in: dict[str, list[str]] = {}
         agents_of_llm: dict[str, list[str]] = {}
         trained_by: dict[str, list[str]] = {}
         controls: dict[str, DeclaredControls] = {}
@@ -168,6 +171,7 @@ class ModelIndex:
                 credited[cid] = tuple(counted)
         for cid, component in model.components.items():
             by_kind.setdefault(component.kind, []).append(cid)
+            components_in.setdefault(component.boundary, []).append(cid)
             if isinstance(component, Agent):
                 agents_of_llm.setdefault(component.model, []).append(cid)
             elif isinstance(component, LLM):
@@ -221,6 +225,7 @@ class ModelIndex:
             permissions_of_agent=_frozen(of_agent),
             permissions_to_target=_frozen(to_target),
             components_by_kind=_frozen(by_kind),
+            components_in=_frozen(components_in),
             flows_by_kind=_frozen(flows_by_kind),
             permissions_by_target_kind=_frozen(by_target_kind),
             agents_of_llm=_frozen(agents_of_llm),

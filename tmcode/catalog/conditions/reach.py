@@ -25,7 +25,7 @@ from tmcode.catalog.conditions.core import (
     plain,
     show,
 )
-from tmcode.graph import EvidencePaths, flow_adjacency, reachable, reachable_origins
+from tmcode.graph import EGRESS_SCOPES, EvidencePaths, flow_adjacency, reachable, reachable_origins
 from tmcode.model.elements import KIND_CLASSES, UI, User
 from tmcode.model.enums import Classification, Trust, WritesTo
 from tmcode.model.kinds import Trait, has
@@ -349,7 +349,7 @@ def _reach(call: Call) -> Predicate:
 class Egress(Predicate):
     """The agent or model can send data out: send/network scopes, or a UI that fetches URLs."""
 
-    SCOPES = frozenset({"send", "network"})
+    SCOPES = EGRESS_SCOPES
     RENDERS = frozenset({"images", "links", "html"})
 
     def test(self, ctx: EvalContext, subject: Subject, key: str) -> Result:
